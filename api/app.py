@@ -1,0 +1,180 @@
+"""The HTTP application: JSON API under /api, the web pages, and the MCP endpoint at /mcp.
+
+One process, one port. The archive (store, models, indexes) is opened once at start-up; every
+route is read-only. Errors are JSON with a status code and a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api import schemas
+from index.archive import Archive
+from index.search import MAX_LIMIT, MAX_QUERY_CHARS, Filters
+from nlp.errors import ReferatError
+
+DESCRIPTION = """
+Søg i kommunale referater: møder, punkter, beslutninger og sagernes historik.
+
+Alle svar er JSON. Et punkts id er læsbart og stabilt: `odense/beskaeftigelses-og-socialudvalget/2025-11-25/15`.
+Lukkede punkter viser kun titel. Fejl har formen `{"error": {"status": 422, "message": "..."}}`.
+"""
+
+
+def public_url() -> str:
+    return os.environ.get("REFERAT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def create_app(home: str | None = None, *, cors_origins: list[str] | None = None, archive: Archive | None = None) -> FastAPI:
+    archive = archive or Archive(home)
+    from api.mcp_server import build_mcp
+
+    mcp = build_mcp(archive=archive)
+    mcp_app = mcp.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, json_response=True)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        archive.searcher()  # load models and indexes once, before the first request
+        async with mcp_app.router.lifespan_context(mcp_app):
+            yield
+
+    app = FastAPI(
+        title="Referat API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[{"name": "søgning"}, {"name": "arkiv"}, {"name": "drift"}],
+    )
+    app.state.archive = archive
+    origins = cors_origins if cors_origins is not None else [o for o in os.environ.get("REFERAT_CORS_ORIGINS", "").split(",") if o]
+    if origins:
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET"], allow_headers=["*"])
+    _install_error_handlers(app)
+    _install_api_routes(app, archive)
+    from api.web import install_web
+
+    install_web(app, archive)
+    for route in mcp_app.routes:  # the MCP endpoint shares the port and the archive
+        app.router.routes.append(route)
+    return app
+
+
+def _error(status: int, message: str, detail: Any = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": {"status": status, "message": message}}
+    if detail is not None:
+        body["error"]["detail"] = detail
+    return JSONResponse(body, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ReferatError)
+    async def referat_error(request: Request, exc: ReferatError) -> JSONResponse:
+        return _error(exc.status_code, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for e in exc.errors():
+            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
+            problems.append(f"{where}: {e.get('msg')}")
+        return _error(422, "ugyldig parameter: " + "; ".join(problems), jsonable(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        messages = {404: "siden findes ikke", 405: "metoden er ikke tilladt: API'et er skrivebeskyttet"}
+        return _error(exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+
+
+def jsonable(errors: list[dict]) -> list[dict]:
+    return [{k: (v if isinstance(v, str | int | float | list | type(None)) else str(v)) for k, v in e.items() if k != "ctx"} for e in errors]
+
+
+Q = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Spørgsmål eller søgeord", examples=["tiltag mod førtidspension for unge"])]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Antal hits")]
+Offset = Annotated[int, Query(ge=0, le=10_000, description="Spring over (sideskift)")]
+DateParam = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="ÅÅÅÅ-MM-DD")]
+Text = Annotated[str | None, Query(max_length=200)]
+
+
+def _install_api_routes(app: FastAPI, archive: Archive) -> None:
+    @app.get("/health", tags=["drift"], response_model=schemas.Health)
+    def health() -> dict:
+        searcher = archive.searcher()
+        return {
+            "status": "ok",
+            "meetings": len(archive.store.meetings()),
+            "punkter": len(searcher.index.punkter),
+            "passages": len(searcher.index.passages),
+            "model": searcher.index.stamp.get("model"),
+        }
+
+    @app.get("/api/search", tags=["søgning"], response_model=schemas.SearchResponse)
+    def api_search(
+        q: Q,
+        limit: Limit = 10,
+        offset: Offset = 0,
+        municipality: Text = None,
+        committee: Text = None,
+        date_from: DateParam = None,
+        date_to: DateParam = None,
+        case_type: Annotated[str | None, Query(pattern=r"^([A-Ea-e]-sag|Lukket|lukket)$")] = None,
+        theme: Text = None,
+        kle: Annotated[str | None, Query(pattern=r"^\d{2}(\.\d{2}){0,2}$")] = None,
+        entity: Text = None,
+        has_decision: bool | None = None,
+    ) -> dict:
+        """Hybrid søgning (leksikalsk + semantisk) med filtre, facetter og fremhævede uddrag."""
+        filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
+        return archive.search(q, limit=limit, offset=offset, filters=filters).to_dict()
+
+    @app.get("/api/punkter/{punkt_id:path}/similar", tags=["søgning"], response_model=schemas.SimilarResponse)
+    def api_similar(punkt_id: str, limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict:
+        """Punkter der ligner dette (semantisk)."""
+        return {"id": punkt_id, "hits": archive.searcher().similar(punkt_id, limit)}
+
+    @app.get("/api/punkter/{punkt_id:path}", tags=["arkiv"], response_model=schemas.PunktResponse)
+    def api_punkt(punkt_id: str) -> dict:
+        """Ét punkt med afsnit, beslutning, tags og sagens historik (som `referat show --json`)."""
+        return archive.store.punkt(punkt_id)
+
+    @app.get("/api/meetings", tags=["arkiv"], response_model=list[schemas.MeetingSummary])
+    def api_meetings(municipality: Text = None, committee: Text = None, date_from: DateParam = None, date_to: DateParam = None) -> list:
+        """Møderne i arkivet, nyeste først (som `referat meetings --json`)."""
+        rows = archive.store.meetings()
+        return [
+            r for r in rows
+            if (not municipality or r["municipality"].lower() == municipality.lower())
+            and (not committee or r["committee"].lower() == committee.lower())
+            and (not date_from or r["date"] >= date_from)
+            and (not date_to or r["date"] <= date_to)
+        ]
+
+    @app.get("/api/meetings/{meeting_id:path}", tags=["arkiv"], response_model=schemas.MeetingDetail)
+    def api_meeting(meeting_id: str) -> dict:
+        """Ét møde med dets punkter i rækkefølge og fraværende medlemmer."""
+        return archive.store.meeting(meeting_id)
+
+    @app.get("/api/entities", tags=["arkiv"], response_model=list[schemas.EntityCount])
+    def api_entities(
+        type: Annotated[str | None, Query(pattern=r"^(PER|ORG|LOC|MISC)$", description="PER, ORG, LOC eller MISC")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list:
+        """Personer, organisationer og steder med antal punkter, de nævnes i."""
+        return archive.store.entity_counts(type, limit)
+
+    @app.get("/api/themes", tags=["arkiv"], response_model=list[schemas.ThemeCount])
+    def api_themes() -> list:
+        """Temaerne i taksonomien med antal punkter."""
+        from nlp.themes import load_themes
+
+        counts = archive.store.theme_counts()
+        return [{"key": t.key, "label": t.label, "gloss": t.gloss, "punkter": counts.get(t.key, 0)} for t in load_themes()]

@@ -1,0 +1,117 @@
+"""Response shapes of the HTTP API, for OpenAPI. They mirror the CLI's `--json` output."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Health(_Open):
+    status: str = Field(examples=["ok"])
+    meetings: int
+    punkter: int
+    passages: int
+    model: str | None
+
+
+class Hit(_Open):
+    id: str = Field(examples=["odense/beskaeftigelses-og-socialudvalget/2025-11-25/15"])
+    municipality: str = Field(examples=["Odense"])
+    committee: str = Field(examples=["Beskæftigelses- og Socialudvalget"])
+    meeting_id: str
+    meeting_date: str = Field(examples=["2025-11-25"])
+    number: int
+    title: str = Field(examples=["D-sag: Status på en fremtid med færre unge på førtidspension"])
+    case_type: str | None
+    closed: bool
+    decision: str | None
+    score: float
+    snippet: str = Field(description="Bedste passage, HTML-escaped, matchede ord i <mark>")
+    snippet_section: str = ""
+    themes: list[str] = []
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class SearchResponse(_Open):
+    query: str
+    total: int
+    low_confidence: bool = Field(description="Sand når arkivet næppe indeholder svaret")
+    corrections: dict[str, list[str]] = {}
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+
+
+class SimilarResponse(BaseModel):
+    id: str
+    hits: list[Hit]
+
+
+class MeetingRef(BaseModel):
+    id: str
+    municipality: str
+    committee: str
+    date: str
+
+
+class Section(_Open):
+    name: str
+    heading: str | None = None
+    text: str
+
+
+class PunktResponse(_Open):
+    id: str
+    number: int
+    title: str
+    case_type: str | None
+    journal_number: str | None
+    closed: bool
+    meeting: MeetingRef
+    sections: list[Section]
+    decision: str | None
+    absent: list[str]
+    attachments: list[dict]
+    entities: list[dict]
+    amounts: list[dict]
+    laws: list[dict]
+    themes: list[dict]
+    kle: dict
+    links: list[dict]
+
+
+class MeetingSummary(BaseModel):
+    id: str
+    municipality: str
+    committee: str
+    date: str
+    punkter: int
+
+
+class MeetingDetail(_Open):
+    id: str
+    municipality: str
+    committee: str
+    date: str
+    absent: list[str]
+    punkter: list[dict]
+
+
+class EntityCount(BaseModel):
+    label: str
+    canonical: str
+    punkter: int
+    mentions: int
+
+
+class ThemeCount(BaseModel):
+    key: str
+    label: str
+    gloss: str
+    punkter: int

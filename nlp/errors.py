@@ -1,0 +1,33 @@
+"""Typed errors with messages a user can act on. The CLI prints them; the API maps them to JSON."""
+
+from __future__ import annotations
+
+
+class ReferatError(Exception):
+    """Base of every error Referat raises on purpose."""
+
+    status_code = 400
+
+
+class NotAReferatError(ReferatError):
+    """A file that is not a referat Referat can read: empty, binary, foreign JSON, ..."""
+
+    status_code = 422
+
+
+class NotFoundError(ReferatError):
+    status_code = 404
+
+
+class BadQueryError(ReferatError):
+    status_code = 422
+
+
+class IndexMismatchError(ReferatError):
+    """The vector index was built by another model than the one configured."""
+
+    status_code = 409
+
+
+class ModelUnavailableError(ReferatError):
+    status_code = 503

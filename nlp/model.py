@@ -1,0 +1,163 @@
+"""The document model every layer speaks: a Meeting holds Punkter, a Punkt holds Sections.
+
+Plain dataclasses, so that readers, the NLP pipeline, the store and the API can pass them
+around without knowing each other. `to_dict` gives the JSON shape of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Table:
+    """A table as rows of clean cells (markup removed); the first row is usually the header."""
+
+    rows: list[list[str]]
+
+    def as_lines(self) -> list[str]:
+        """Readable lines, header cells repeated as labels, for search passages."""
+        if not self.rows:
+            return []
+        header, *body = self.rows
+        lines = []
+        for row in body or [header]:
+            if body and len(header) == len(row) and any(header):
+                cells = [f"{h}: {c}" if h and c else c for h, c in zip(header, row, strict=True)]
+            else:
+                cells = row
+            line = " | ".join(c for c in cells if c)
+            if line:
+                lines.append(line)
+        return lines
+
+
+@dataclass
+class Section:
+    """One section of a punkt under its canonical name (`Resume`, `Beslutning`, ...)."""
+
+    name: str
+    text: str
+    heading: str = ""  # the heading as written ("RESUMÉ", "Sagsresumé")
+    tables: list[Table] = field(default_factory=list)
+
+
+@dataclass
+class Attachment:
+    title: str
+    url: str | None = None
+
+
+@dataclass
+class Participant:
+    name: str
+    absent: bool = False
+    role: str | None = None
+
+
+@dataclass
+class JournalNumber:
+    """A journal number. Odense's `27.15.12-Ø40-53-19` carries a KLE number; others are plain."""
+
+    raw: str
+    kle: str | None = None
+    facet: str | None = None
+    serial: str | None = None
+    year: str | None = None
+
+
+@dataclass
+class Entity:
+    text: str
+    label: str
+    canonical: str
+    start: int
+    end: int
+    section: str = ""
+
+
+@dataclass
+class Amount:
+    text: str
+    value: float
+    unit: str
+    kind: str  # money | percent | percentage_point | count | year | period
+    start: int
+    end: int
+    section: str = ""
+    what: str | None = None  # for counts: what is counted ("unge")
+
+
+@dataclass
+class LawRef:
+    text: str
+    law: str | None
+    paragraph: str | None
+    stk: str | None
+    start: int
+    end: int
+    section: str = ""
+
+
+@dataclass
+class Punkt:
+    number: int
+    title: str
+    case_type: str | None = None  # A-sag .. E-sag, Lukket, or None
+    journal: JournalNumber | None = None
+    sections: list[Section] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+    absence_notes: list[str] = field(default_factory=list)
+    closed: bool = False
+
+    @property
+    def decision(self) -> str | None:
+        for section in self.sections:
+            if section.name == "Beslutning":
+                return section.text
+        return None
+
+    def section(self, name: str) -> Section | None:
+        return next((s for s in self.sections if s.name == name), None)
+
+    @property
+    def text(self) -> str:
+        """The punkt's whole text as the NLP layer sees it: sections in order."""
+        return "\n\n".join(s.text for s in self.sections if s.text)
+
+
+@dataclass
+class Meeting:
+    municipality: str
+    committee: str
+    date: str  # ISO date
+    time: str | None = None
+    place: str | None = None
+    period: str | None = None
+    participants: list[Participant] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)  # absent from the whole meeting
+    punkter: list[Punkt] = field(default_factory=list)
+    source_format: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{slugify(self.municipality)}/{slugify(self.committee)}/{self.date}"
+
+    def punkt_id(self, punkt: Punkt) -> str:
+        return f"{self.id}/{punkt.number}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+_DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"})
+
+
+def slugify(text: str) -> str:
+    """`Beskæftigelses- og Socialudvalget` -> `beskaeftigelses-og-socialudvalget`."""
+    text = text.translate(_DANISH)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "ukendt"

@@ -1,0 +1,270 @@
+"""The enrichment pipeline: one spaCy `Language` of small named components, built offline.
+
+    sentencizer -> referat_lemmatizer -> referat_rules -> referat_ner -> referat_amounts -> referat_laws
+
+Each component is registered with `@Language.factory`, so a configuration can drop or swap it
+(`build_nlp(components=[...])`). Every section of a punkt is one `Doc`; the `Enricher` adds the
+punkt-level steps (themes, KLE) and returns an `Enrichment` per punkt.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from nlp.amounts import find_amounts
+from nlp.enrichment import Enrichment
+from nlp.entities import canonical, rule_entities, unify_people
+from nlp.kle import kle_for
+from nlp.laws import find_laws
+from nlp.model import Entity, Meeting, Punkt
+from nlp.ner_model import bio_to_spans
+
+log = logging.getLogger(__name__)
+
+DEFAULT_COMPONENTS = ["sentencizer", "referat_lemmatizer", "referat_rules", "referat_ner", "referat_amounts", "referat_laws"]
+MAX_STATISTICAL_WORDS = 4_000  # the trained NER reads at most this many words of a section
+
+for name in ("amounts", "laws"):
+    if not Doc.has_extension(name):
+        Doc.set_extension(name, default=None)
+
+
+@Language.factory("referat_lemmatizer")
+def make_lemmatizer(nlp: Language, name: str) -> LowercaseLookupLemmatizer:
+    return LowercaseLookupLemmatizer()
+
+
+class LowercaseLookupLemmatizer:
+    """spacy-lookups-data's Danish lemma table, looked up in lower case (the table is lower case)."""
+
+    def __init__(self) -> None:
+        from spacy.lookups import load_lookups
+
+        self.table = load_lookups("da", ["lemma_lookup"]).get_table("lemma_lookup")
+
+    def __call__(self, doc: Doc) -> Doc:
+        for token in doc:
+            lower = token.lower_
+            token.lemma_ = self.table.get(lower, lower)
+        return doc
+
+
+@Language.factory("referat_rules")
+def make_rules(nlp: Language, name: str) -> RuleEntities:
+    return RuleEntities()
+
+
+class RuleEntities:
+    """Domain patterns and gazetteers (public bodies, party letters, districts, addresses)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = [doc.char_span(s, e, label=label, alignment_mode="expand") for s, e, label in rule_entities(doc.text)]
+        doc.spans["rules"] = [s for s in spans if s is not None]
+        doc.ents = spacy.util.filter_spans(doc.spans["rules"])
+        return doc
+
+
+@Language.factory("referat_ner", default_config={"model_path": None})
+def make_ner(nlp: Language, name: str, model_path: str | None) -> StatisticalNER:
+    return StatisticalNER(model_path)
+
+
+class StatisticalNER:
+    """The trained tagger (models/ner-da); rule entities win where the two overlap."""
+
+    def __init__(self, model_path: str | None = None) -> None:
+        self.model_path = model_path
+        self._tagger = None
+        self.available = True
+
+    @property
+    def tagger(self):
+        if self._tagger is None and self.available:
+            from nlp.ner_model import TokenTagger, artifact_dir
+
+            path = self.model_path or artifact_dir()
+            try:
+                self._tagger = TokenTagger(path)
+            except (OSError, FileNotFoundError) as exc:
+                log.warning("statistical NER unavailable (%s); using rules only", exc)
+                self.available = False
+        return self._tagger
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterable[Doc]:
+        docs = list(docs)
+        tagger = self.tagger
+        if tagger is None:
+            yield from docs
+            return
+        windows: list[tuple[int, list[Token]]] = []
+        for di, doc in enumerate(docs):
+            windows.extend((di, w) for w in candidate_windows(doc))
+        labels = tagger.tag([[t.text for t in w] for _, w in windows])
+        found: dict[int, list[Span]] = {}
+        for (di, tokens), tags in zip(windows, labels, strict=True):
+            for start, end, label in bio_to_spans(tags):
+                if label in ("PER", "LOC", "ORG", "MISC"):
+                    found.setdefault(di, []).append(Span(docs[di], tokens[start].i, tokens[end - 1].i + 1, label=label))
+        for di, doc in enumerate(docs):
+            rules = list(doc.spans.get("rules", []))
+            statistical = [s for s in found.get(di, []) if not _overlaps_any(s, rules)]
+            doc.ents = spacy.util.filter_spans(rules + statistical)
+            yield doc
+
+
+def candidate_windows(doc: Doc, context: int = 8, budget_words: int = MAX_STATISTICAL_WORDS) -> list[list[Token]]:
+    """Stretches of a sentence around capitalised words that no rule explained.
+
+    Danish writes common nouns in lower case, so a capitalised word inside a sentence is where
+    a name may be; tagging only those windows keeps the transformer affordable on two cores.
+    """
+    covered = {t.i for span in doc.spans.get("rules", []) for t in span}
+    windows: list[list[Token]] = []
+    used = 0
+    sentences = doc.sents if doc.has_annotation("SENT_START") else [doc[:]]
+    for sent in sentences:
+        tokens = [t for t in sent if not t.is_space]
+        hot = [
+            k for k, t in enumerate(tokens)
+            if t.i not in covered and t.is_alpha and t.text[:1].isupper() and (k > 0 or t.text in _first_names())
+        ]
+        if not hot:
+            continue
+        spans: list[list[int]] = []
+        for k in hot:
+            lo, hi = max(0, k - context), min(len(tokens), k + context + 1)
+            if spans and lo <= spans[-1][1]:
+                spans[-1][1] = hi
+            else:
+                spans.append([lo, hi])
+        for lo, hi in spans:
+            windows.append(tokens[lo:hi])
+            used += hi - lo
+            if used >= budget_words:
+                return windows
+    return windows
+
+
+def _first_names() -> frozenset[str]:
+    from nlp.entities import name_gazetteer
+
+    return name_gazetteer()[0]
+
+
+def _overlaps_any(span: Span, others: list[Span]) -> bool:
+    return any(span.start < o.end and o.start < span.end for o in others)
+
+
+@Language.factory("referat_amounts")
+def make_amounts(nlp: Language, name: str) -> AmountsComponent:
+    return AmountsComponent()
+
+
+class AmountsComponent:
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.amounts = find_amounts(doc.text)
+        return doc
+
+
+@Language.factory("referat_laws")
+def make_laws(nlp: Language, name: str) -> LawsComponent:
+    return LawsComponent()
+
+
+class LawsComponent:
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.laws = find_laws(doc.text)
+        return doc
+
+
+def build_nlp(components: list[str] | None = None, ner_model_path: str | None = None) -> Language:
+    nlp = spacy.blank("da")
+    nlp.max_length = 5_000_000
+    for name in components or DEFAULT_COMPONENTS:
+        config = {"model_path": ner_model_path} if name == "referat_ner" else {}
+        nlp.add_pipe(name, config=config)
+    return nlp
+
+
+class Enricher:
+    """Runs the pipeline over a meeting's punkter and adds themes and KLE per punkt."""
+
+    def __init__(self, nlp: Language | None = None, theme_tagger=None, embedder=None) -> None:
+        self.nlp = nlp or build_nlp()
+        self.embedder = embedder
+        self._theme_tagger = theme_tagger
+
+    @property
+    def theme_tagger(self):
+        if self._theme_tagger is None:
+            from nlp.themes import ThemeTagger
+
+            self._theme_tagger = ThemeTagger(embedder=self.embedder)
+        return self._theme_tagger
+
+    def enrich_meeting(self, meeting: Meeting) -> dict[int, Enrichment]:
+        open_punkter = [p for p in meeting.punkter if not p.closed]
+        jobs = [(p, s) for p in open_punkter for s in p.sections if s.text.strip()]
+        docs = self.nlp.pipe((s.text for _, s in jobs), batch_size=32)
+        result: dict[int, Enrichment] = {p.number: Enrichment() for p in open_punkter}
+        for (punkt, section), doc in zip(jobs, docs, strict=True):
+            tags = result[punkt.number]
+            for ent in doc.ents:
+                tags.entities.append(
+                    Entity(ent.text, ent.label_, canonical(ent.text, ent.label_), ent.start_char, ent.end_char, section.name)
+                )
+            for amount in doc._.amounts or []:
+                amount.section = section.name
+                tags.amounts.append(amount)
+            for law in doc._.laws or []:
+                law.section = section.name
+                tags.laws.append(law)
+        vectors = self._summary_vectors(open_punkter)
+        for i, punkt in enumerate(open_punkter):
+            tags = result[punkt.number]
+            _unify_people(tags)
+            kle_number = punkt.journal.kle if punkt.journal else None
+            tags.kle = kle_for(kle_number, punkt.text[:20000], punkt.title)
+            tags.themes = self.theme_tagger.tag(
+                punkt.title, punkt.text[:50000], vectors[i] if vectors is not None else None, tags.kle.get("number")
+            )
+        return result
+
+    def _summary_vectors(self, punkter: list[Punkt]):
+        if self.embedder is None or not punkter:
+            return None
+        return self.embedder.passages([summary_text(p) for p in punkter])
+
+
+def summary_text(punkt: Punkt) -> str:
+    """Title and the opening of the summary: what the punkt is about, in few tokens."""
+    resume = punkt.section("Resume") or punkt.section("Initiativretsforslag")
+    body = resume.text if resume else punkt.text
+    return f"{punkt.title}. {body[:800]}"
+
+
+def _unify_people(tags: Enrichment) -> None:
+    people = [e.canonical for e in tags.entities if e.label == "PER"]
+    mapping = unify_people(people)
+    for e in tags.entities:
+        if e.label == "PER" and e.canonical in mapping:
+            e.canonical = mapping[e.canonical]
+
+
+@lru_cache(maxsize=1)
+def default_enricher(with_embeddings: bool = True) -> Enricher:
+    embedder = None
+    if with_embeddings:
+        from nlp.embedder import get_embedder
+
+        embedder = get_embedder()
+    return Enricher(embedder=embedder)

@@ -1,0 +1,209 @@
+"""Reader for referater as text or markdown converted from PDF (Odense's layout and its kin).
+
+The layout: a `REFERAT <udvalg> <periode> d. DD-MM-YYYY` header, `Mødedato`/`Mødested`, a table
+of contents, then `Punkt N: <titel>` headings, each followed by a journal number and sections
+under canonical names. Heading levels, bold and case vary from year to year, so a heading is
+recognised by its words, never by its markdown level.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from nlp.errors import NotAReferatError
+from nlp.model import Attachment, Meeting, Punkt, Section
+from nlp.sections import (
+    JOURNAL,
+    absent_names,
+    canonical_section,
+    parse_journal,
+    split_case_type,
+)
+from nlp.text import (
+    clean_inline,
+    is_separator,
+    is_table_line,
+    join_broken_paragraphs,
+    normalise_newlines,
+    table_from_lines,
+)
+
+PUNKT_HEADING = re.compile(r"^Punkt\s+(?P<number>\d{1,3})\s*[:.]\s*(?P<title>\S.*)$")
+_HEADER = re.compile(
+    r"^(?:REFERAT|DAGSORDEN)\s+(?P<committee>.+?)\s+(?:(?P<period>\d{4}\s*-\s*\d{4})\s+)?"
+    r"d\.\s*(?P<d>\d{1,2})[-./](?P<m>\d{1,2})[-./](?P<y>\d{4})",
+    re.IGNORECASE,
+)
+_TIME = re.compile(r"kl\.?\s*(?P<h>\d{1,2})[:.](?P<min>\d{2})")
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        "januar februar marts april maj juni juli august september oktober november december".split()
+    )
+}
+_DANISH_DATE = re.compile(r"(?P<d>\d{1,2})\.\s*(?P<month>[a-zæøå]+)\s+(?P<y>\d{4})", re.IGNORECASE)
+_MUNICIPALITY = re.compile(r"\b([A-ZÆØÅ][a-zæøå]+(?:-[A-ZÆØÅ][a-zæøå]+)?) Kommunes?\b")
+_NOT_A_MUNICIPALITY = {"Den", "Hver", "Hele", "Anden", "Samme", "Egen", "Vores", "Denne"}
+
+
+def looks_like(text: str) -> bool:
+    """Whether a decoded text is this layout: a referat header or `Punkt N:` headings."""
+    head = text[:5000]
+    lines = [clean_inline(line) for line in head.split("\n")[:400]]
+    return any(_HEADER.match(line) for line in lines) or sum(bool(PUNKT_HEADING.match(line)) for line in lines) >= 1
+
+
+@dataclass
+class _Block:
+    """A run of raw lines belonging to one punkt."""
+
+    number: int
+    title: str
+    lines: list[str] = field(default_factory=list)
+
+
+def read_text(text: str, *, source: str = "") -> Meeting:
+    text = normalise_newlines(text)
+    raw_lines = text.split("\n")
+    clean = [clean_inline(line) for line in raw_lines]
+    meeting = _read_header(clean, text, source)
+    blocks = _split_punkter(raw_lines, clean)
+    if not blocks:
+        raise NotAReferatError(f"{source or 'tekst'}: ingen punkter ('Punkt N: ...') fundet")
+    meeting.punkter = [_read_punkt(block) for block in blocks]
+    meeting.absent = _whole_meeting_absences(meeting.punkter)
+    return meeting
+
+
+def _read_header(clean: list[str], text: str, source: str) -> Meeting:
+    committee, period, date, time, place = None, None, None, None, None
+    for line in clean[:200]:
+        if committee is None and (match := _HEADER.match(line)):
+            committee = match.group("committee").strip()
+            period = re.sub(r"\s+", "", match.group("period") or "") or None
+            date = f"{int(match.group('y')):04d}-{int(match.group('m')):02d}-{int(match.group('d')):02d}"
+        elif line.lower().startswith("mødedato"):
+            if match := _TIME.search(line):
+                time = f"{int(match.group('h')):02d}:{match.group('min')}"
+            if date is None and (match := _DANISH_DATE.search(line)):
+                month = _MONTHS.get(match.group("month").lower())
+                if month:
+                    date = f"{int(match.group('y')):04d}-{month:02d}-{int(match.group('d')):02d}"
+        elif line.lower().startswith("mødested") and place is None:
+            place = line[len("mødested") :].strip(" :") or None
+        if PUNKT_HEADING.match(line):
+            break
+    if committee is None or date is None:
+        raise NotAReferatError(
+            f"{source or 'tekst'}: ingen mødehoved fundet (forventede 'REFERAT <udvalg> d. DD-MM-ÅÅÅÅ')"
+        )
+    return Meeting(
+        municipality=_guess_municipality(text),
+        committee=committee,
+        date=date,
+        time=time,
+        place=place,
+        period=period,
+        source_format="referat-text",
+    )
+
+
+def _guess_municipality(text: str) -> str:
+    """The municipality a referat is from: the `X Kommune` it names most often."""
+    counts = Counter(m for m in _MUNICIPALITY.findall(text) if m not in _NOT_A_MUNICIPALITY)
+    return counts.most_common(1)[0][0] if counts else "Ukendt"
+
+
+def _split_punkter(raw_lines: list[str], clean: list[str]) -> list[_Block]:
+    blocks: list[_Block] = []
+    for raw, line in zip(raw_lines, clean, strict=True):
+        match = PUNKT_HEADING.match(line)
+        # A heading number must grow: a "Punkt 3: ..." quoted inside a text is no heading.
+        if match and (not blocks or int(match.group("number")) > blocks[-1].number):
+            blocks.append(_Block(int(match.group("number")), match.group("title").strip()))
+        elif blocks:
+            blocks[-1].lines.append(raw)
+    return blocks
+
+
+def _read_punkt(block: _Block) -> Punkt:
+    case_type, title = split_case_type(block.title)
+    punkt = Punkt(number=block.number, title=title, case_type=case_type, closed=case_type == "Lukket")
+    lines = block.lines
+    for i, raw in enumerate(lines[:8]):
+        line = clean_inline(raw)
+        if not line:
+            continue
+        if JOURNAL.match(line):
+            punkt.journal = parse_journal(line)
+            lines = lines[i + 1 :]
+        break
+    if punkt.closed:
+        return punkt  # a closed punkt keeps its title and nothing else
+    punkt.sections = _read_sections(lines)
+    bilag = punkt.section("Bilag")
+    if bilag:
+        punkt.attachments = [Attachment(title=t) for t in bilag.text.split("\n") if t.strip()]
+    decision = punkt.decision
+    if decision:
+        punkt.absent, punkt.absence_notes = absent_names(decision)
+    return punkt
+
+
+def _read_sections(lines: list[str]) -> list[Section]:
+    sections: list[Section] = []
+    current: list[str] = []
+    heading, name = "", "Tekst"
+
+    def close() -> None:
+        if name != "Tekst" or any(line.strip() for line in current):
+            sections.append(_make_section(name, heading, current))
+
+    for raw in lines:
+        line = clean_inline(raw)
+        canonical = canonical_section(line) if line and len(line) < 60 else None
+        if canonical:
+            close()
+            heading, name, current = line.rstrip(":").strip(), canonical, []
+        else:
+            current.append(raw)
+    close()
+    return sections
+
+
+def _make_section(name: str, heading: str, raw_lines: list[str]) -> Section:
+    paragraphs: list[str] = []
+    tables = []
+    table_lines: list[str] = []
+
+    def flush_table() -> None:
+        if table_lines:
+            table = table_from_lines(table_lines)
+            if table.rows:
+                tables.append(table)
+                paragraphs.extend("\t".join(row) for row in table.rows)
+            table_lines.clear()
+
+    for raw in raw_lines:
+        if is_table_line(raw) or (table_lines and is_separator(raw)):
+            table_lines.append(raw)
+            continue
+        flush_table()
+        line = clean_inline(raw)
+        if line and not is_separator(raw):
+            paragraphs.append(line)
+    flush_table()
+    return Section(name=name, heading=heading, text="\n".join(join_broken_paragraphs(paragraphs)), tables=tables)
+
+
+def _whole_meeting_absences(punkter: list[Punkt]) -> list[str]:
+    """Members absent from the whole meeting: named in a `deltog ikke i mødet` sentence."""
+    names: list[str] = []
+    for punkt in punkter:
+        for note in punkt.absence_notes:
+            if re.search(r"deltog ikke i (?:hele )?mødet", note):
+                who, _ = absent_names(note)
+                names.extend(n for n in who if n not in names)
+    return names

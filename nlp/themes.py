@@ -1,0 +1,109 @@
+"""Policy themes: multi-label, scored, over an editable taxonomy (`resources/themes.yaml`).
+
+Three kinds of evidence that carry over to documents never seen: Danish keywords of the theme
+(in the title they weigh more), the semantic similarity of the punkt to the theme's description,
+and the punkt's KLE topic. No list of known punkter is involved.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+RESOURCES = Path(__file__).resolve().parent / "resources"
+
+
+@dataclass(frozen=True)
+class Theme:
+    key: str
+    label: str
+    gloss: str
+    words: tuple[str, ...]
+    kle: tuple[str, ...]
+
+    @property
+    def description(self) -> str:
+        """The text embedded for the theme: label, Danish keywords and English gloss."""
+        return f"{self.label}: {', '.join(self.words[:12])}. {self.gloss}"
+
+
+@lru_cache(maxsize=2)
+def load_themes(path: str | None = None, keywords_path: str | None = None) -> tuple[Theme, ...]:
+    data = yaml.safe_load(Path(path or RESOURCES / "themes.yaml").read_text(encoding="utf-8"))
+    evidence = yaml.safe_load(Path(keywords_path or RESOURCES / "theme_keywords.yaml").read_text(encoding="utf-8"))
+    themes = []
+    for item in data["themes"]:
+        extra = evidence.get(item["key"], {}) or {}
+        themes.append(
+            Theme(item["key"], item["label"], item.get("gloss", ""), tuple(extra.get("words", [])), tuple(extra.get("kle", [])))
+        )
+    return tuple(themes)
+
+
+def _keyword_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\wæøå])(?:{alternatives})")
+
+
+class ThemeTagger:
+    """Scores every theme for a punkt; returns those above the threshold, best first."""
+
+    def __init__(self, themes: tuple[Theme, ...] | None = None, embedder=None, threshold: float = 0.42, max_themes: int = 4):
+        self.themes = themes or load_themes()
+        self.patterns = [_keyword_pattern(t.words) for t in self.themes]
+        self.embedder = embedder
+        self.threshold = threshold
+        self.max_themes = max_themes
+        self._theme_vectors = embedder.queries([t.description for t in self.themes]) if embedder else None
+
+    def keyword_scores(self, title: str, text: str) -> np.ndarray:
+        title_l, text_l = title.lower(), text.lower()
+        words = max(len(text_l.split()), 1)
+        scores = np.zeros(len(self.themes), dtype=np.float32)
+        for i, pattern in enumerate(self.patterns):
+            if pattern is None:
+                continue
+            in_title = len(pattern.findall(title_l))
+            in_text = len(pattern.findall(text_l))
+            density = in_text / math.sqrt(words / 100 + 1)
+            raw = 2.0 * min(in_title, 2) + math.log1p(density) * 1.5
+            scores[i] = 1 - math.exp(-raw / 2.5)
+        return scores
+
+    def semantic_scores(self, vector: np.ndarray | None) -> np.ndarray:
+        if vector is None or self._theme_vectors is None:
+            return np.zeros(len(self.themes), dtype=np.float32)
+        sims = self._theme_vectors @ vector
+        z = (sims - sims.mean()) / (sims.std() + 1e-6)
+        return 1 / (1 + np.exp(-(z - 1.0) * 1.5))
+
+    def kle_scores(self, kle_number: str | None) -> np.ndarray:
+        scores = np.zeros(len(self.themes), dtype=np.float32)
+        if kle_number:
+            for i, theme in enumerate(self.themes):
+                if any(kle_number.startswith(prefix) for prefix in theme.kle):
+                    scores[i] = 1.0
+        return scores
+
+    def tag(self, title: str, text: str, vector: np.ndarray | None = None, kle_number: str | None = None) -> list[dict]:
+        k = self.keyword_scores(title, text)
+        s = self.semantic_scores(vector)
+        c = self.kle_scores(kle_number)
+        weight_sem = 0.3 if vector is not None else 0.0
+        combined = (0.6 * k + weight_sem * s + 0.15 * c) / (0.6 + weight_sem + 0.15) * 1.25
+        order = np.argsort(-combined)
+        chosen = [i for i in order[: self.max_themes] if combined[i] >= self.threshold]
+        if not chosen and combined[order[0]] >= self.threshold * 0.6:
+            chosen = [int(order[0])]
+        return [
+            {"key": self.themes[i].key, "label": self.themes[i].label, "score": round(float(min(combined[i], 1.0)), 3)}
+            for i in chosen
+        ]
