@@ -49,6 +49,7 @@ def words(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     return fold(_stemmer().stemWord(word))
 
@@ -80,7 +81,8 @@ class Analyzer:
                 continue
             mod = modifier[:-1] if modifier.endswith(_LINKING) and len(modifier) > MIN_PART else modifier
             mod_stem = stem(mod)
-            if self.vocabulary.get(mod_stem, 0) >= 1 or self.vocabulary.get(stem(modifier), 0) >= 1:
+            # A known head of five letters or more is evidence enough; a short head needs a known modifier.
+            if len(head_stem) >= 5 or self.vocabulary.get(mod_stem, 0) >= 1:
                 parts = [head_stem, mod_stem]
                 break
         self._split_cache[word] = parts

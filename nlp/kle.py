@@ -49,7 +49,7 @@ class Taxonomy:
             "score": round(score, 3),
         }
 
-    def predict(self, text: str, title: str = "", top: int = 3, min_evidence: float = 6.0) -> list[tuple[str, float]]:
+    def predict(self, text: str, title: str = "", top: int = 3, min_evidence: float = 3.0) -> list[tuple[str, float]]:
         """Topics ranked by OS2KLE's weighted keywords found in the title (counted thrice) and text.
 
         A keyword counts by its weight, its specificity (how few topics share it) and its length;

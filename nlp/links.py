@@ -39,7 +39,7 @@ def find_meeting_references(text: str, meeting_date: str) -> list[DateReference]
     refs: list[DateReference] = []
     seen: set[str] = set()
     year_default = int(meeting_date[:4])
-    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+    for sentence in re.split(r"(?<=[.!?])\s+(?=[A-ZÆØÅ])|\n", text):
         if not _MEETING_WORDS.search(sentence):
             continue
         for m in _DATE.finditer(sentence):

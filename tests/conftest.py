@@ -22,3 +22,24 @@ def structure_gold() -> dict:
 @pytest.fixture(scope="session")
 def queries_gold() -> dict:
     return json.loads((FIXTURES / "queries-dev.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def archive(tmp_path_factory):
+    """The bundled sample, ingested and enriched once per test session (the slow part of the suite)."""
+    from index.archive import Archive
+
+    home = tmp_path_factory.mktemp("referat-home")
+    archive = Archive(home)
+    report = archive.ingest([SAMPLE])
+    assert report.ok, report.failures
+    return archive
+
+
+PREFIX_DATES = {"000": "2024-11-12", "001": "2020-05-26", "002": "2025-05-06", "003": "2021-02-02", "004": "2025-11-25"}
+
+
+def gold_punkt_id(ref: str) -> str:
+    """`004#15` -> the punkt id of the sample store."""
+    prefix, number = ref.split("#")
+    return f"odense/beskaeftigelses-og-socialudvalget/{PREFIX_DATES[prefix]}/{number}"

@@ -132,14 +132,21 @@ def _read_punkt(block: _Block) -> Punkt:
     case_type, title = split_case_type(block.title)
     punkt = Punkt(number=block.number, title=title, case_type=case_type, closed=case_type == "Lukket")
     lines = block.lines
-    for i, raw in enumerate(lines[:8]):
+    continuation: list[str] = []
+    for i, raw in enumerate(lines[:12]):
         line = clean_inline(raw)
         if not line:
             continue
         if JOURNAL.match(line):
             punkt.journal = parse_journal(line)
             lines = lines[i + 1 :]
-        break
+            # A long heading that the PDF wrapped continues until the journal number.
+            if continuation:
+                case_type, punkt.title = split_case_type(" ".join([block.title, *continuation]))
+            break
+        if canonical_section(line) or len(continuation) >= 2:
+            break
+        continuation.append(line)
     if punkt.closed:
         return punkt  # a closed punkt keeps its title and nothing else
     punkt.sections = _read_sections(lines)

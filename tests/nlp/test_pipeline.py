@@ -1,0 +1,69 @@
+"""The spaCy pipeline: configured components, a real trained NER, and no crash on hostile text."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.model import Meeting, Punkt, Section
+from nlp.pipeline import DEFAULT_COMPONENTS, Enricher, build_nlp
+
+
+@pytest.fixture(scope="module")
+def enricher():
+    return Enricher(nlp=build_nlp(), embedder=None)
+
+
+def _meeting(*texts: str) -> Meeting:
+    punkter = [Punkt(number=i + 1, title=f"Punkt {i + 1}", sections=[Section("Resume", t)]) for i, t in enumerate(texts)]
+    return Meeting(municipality="Odense", committee="Byrådet", date="2025-01-01", punkter=punkter)
+
+
+def test_pipeline_is_made_of_named_components():
+    nlp = build_nlp()
+    assert nlp.pipe_names == DEFAULT_COMPONENTS
+    assert build_nlp(["sentencizer", "referat_amounts"]).pipe_names == ["sentencizer", "referat_amounts"]
+
+
+def test_lemmatiser_looks_up_lower_case():
+    doc = build_nlp(["referat_lemmatizer"])("Borgerne Fik Hjælp")
+    assert [t.lemma_ for t in doc] == ["borger", "få", "hjælp"]
+
+
+def test_statistical_ner_finds_people_and_places_rules_miss(enricher):
+    text = "I går mødtes Lars Løkke Rasmussen med borgmesteren i Kolding om sagen."
+    tags = enricher.enrich_meeting(_meeting(text))[1]
+    found = {(e.text, e.label) for e in tags.entities}
+    assert ("Lars Løkke Rasmussen", "PER") in found
+    assert any(label == "LOC" and "Kolding" in t for t, label in found)
+
+
+def test_offsets_point_into_the_section_text(enricher):
+    text = "Beskæftigelses- og Socialudvalget bevilgede 2,5 mio. kr. efter servicelovens § 18 til Kirkens Korshær."
+    tags = enricher.enrich_meeting(_meeting(text))[1]
+    for item in [*tags.entities, *tags.amounts, *tags.laws]:
+        assert text[item.start : item.end] == item.text
+        assert item.section == "Resume"
+    assert tags.amounts[0].value == 2_500_000
+    assert tags.laws[0].law == "serviceloven"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\n  ",
+        "The quick brown fox jumps over the lazy dog. Completely English text about London.",
+        "\u202e\u200b\ufeff𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ☃ \x00 \ud7ff ﷽ " * 20,
+        "kr. kr. kr. § § § 1,2,3,4 mio. mio. %%%% " * 50,
+    ],
+)
+def test_hostile_text_does_not_crash(enricher, text):
+    result = enricher.enrich_meeting(_meeting(text))
+    assert 1 in result
+
+
+def test_a_one_megabyte_punkt_is_enriched(enricher):
+    paragraph = "Odense Kommune bevilgede 1,5 mio. kr. til 223 unge i Vollsmose efter § 34 i lov om aktiv socialpolitik. "
+    text = paragraph * (1_000_000 // len(paragraph))
+    tags = enricher.enrich_meeting(_meeting(text))[1]
+    assert len(tags.amounts) > 1000 and len(tags.laws) > 1000
