@@ -1,9 +1,9 @@
-"""The statistical Danish NER: multilingual-e5-small with its top layers fine-tuned for BIO tags.
+"""The statistical Danish NER: a linear tagger over frozen multilingual-e5-small token features.
 
-Trained on the Danish Dependency Treebank NER (`nlp.ner_train`). The artifact in
-`models/ner-da/` holds only what training changed (the top encoder layers and the tag head),
-in fp16; the frozen rest comes from the offline e5 conversion (`nlp.e5`), so the shipped file
-stays small.
+Each word is represented by its first sub-token's hidden states from three encoder layers
+(e5 is frozen, so the offline e5 conversion is all the encoder there is) plus a few spelling and
+gazetteer features; a multinomial logistic regression (`nlp.ner_train`) maps that to a BIO tag.
+The artifact in `models/ner-da/` is the regression's weights: a few hundred kilobytes.
 """
 
 from __future__ import annotations
@@ -20,68 +20,125 @@ log = logging.getLogger(__name__)
 
 ARTIFACT = "ner-da"
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC"]
+LAYERS = (6, 9, 12)
 
 
 def artifact_dir() -> Path:
     return models_dir() / ARTIFACT
 
 
-class TokenTagger:
-    """Tags pre-split words with BIO labels. Loaded once; safe to call with any text."""
+def spelling_features(words: list[str]) -> np.ndarray:
+    """Capitalisation, position and name-list membership: what a newspaper-trained model lacks."""
+    from nlp.entities import name_gazetteer
 
-    def __init__(self, path: str | Path | None = None, max_words: int = 200) -> None:
+    first, last = name_gazetteer()
+    rows = []
+    for i, w in enumerate(words):
+        rows.append([
+            float(w[:1].isupper()), float(w.isupper() and len(w) > 1), float(any(c.isdigit() for c in w)),
+            float(i == 0), float(w in first), float(w in last), float(w.endswith("s") and w[:1].isupper()),
+            float("-" in w),
+        ])
+    return np.asarray(rows, dtype=np.float32).reshape(len(words), 8)
+
+
+def word_matrix(encoder_features: np.ndarray, words: list[str]) -> np.ndarray:
+    """A word's row: its encoder features and spelling, and its neighbours' top layer and spelling."""
+    spelling = spelling_features(words)
+    own = np.hstack([encoder_features, spelling])
+    top = encoder_features[:, -encoder_features.shape[1] // len(LAYERS) :]
+    context = np.hstack([top, spelling])
+    pad = np.zeros((1, context.shape[1]), dtype=np.float32)
+    before = np.vstack([pad, context[:-1]])
+    after = np.vstack([context[1:], pad])
+    return np.hstack([own, before, after]).astype(np.float32)
+
+
+class FeatureExtractor:
+    """Word features from the frozen e5 encoder; loaded once, safe on any text."""
+
+    def __init__(self, max_words: int = 120) -> None:
         import torch
-        from safetensors.torch import load_file
+        from transformers import AutoModel, AutoTokenizer
 
         from nlp.embedder import quiet_libraries
 
         quiet_libraries()
-        from transformers import AutoModel, AutoTokenizer
-
-        path = Path(path) if path else artifact_dir()
-        config = json.loads((path / "config.json").read_text())
-        base = convert() if not default_model_path().exists() else default_model_path()
-        self.labels: list[str] = config["labels"]
+        base = default_model_path()
+        if not (base / "modules.json").exists():
+            convert(base)
         self.tokenizer = AutoTokenizer.from_pretrained(base)
-        self.encoder = AutoModel.from_pretrained(base, add_pooling_layer=False)
-        self.head = torch.nn.Linear(self.encoder.config.hidden_size, len(self.labels))
-        state = {k: v.float() for k, v in load_file(path / "model.safetensors").items()}
-        head = {k[len("head."):]: v for k, v in state.items() if k.startswith("head.")}
-        enc = {k[len("encoder."):]: v for k, v in state.items() if k.startswith("encoder.")}
-        self.encoder.load_state_dict(enc, strict=False)
-        self.head.load_state_dict(head)
+        self.encoder = AutoModel.from_pretrained(base)
         self.encoder.eval()
         self.max_words = max_words
         self._torch = torch
 
-    def tag(self, sentences: list[list[str]], batch_size: int = 16) -> list[list[str]]:
-        """BIO labels for each word of each sentence; long sentences are tagged in windows."""
+    def features(self, sentences: list[list[str]], batch_size: int = 16) -> list[np.ndarray]:
+        """One (n_words, dim) array per sentence; long sentences are read in windows."""
         chunks: list[tuple[int, int, list[str]]] = []
         for si, words in enumerate(sentences):
-            for start in range(0, max(len(words), 1), self.max_words):
+            for start in range(0, len(words), self.max_words):
                 chunks.append((si, start, words[start : start + self.max_words]))
         chunks.sort(key=lambda c: len(c[2]))  # similar lengths together: little padding
-        out = [["O"] * len(words) for words in sentences]
+        dim = self.encoder.config.hidden_size * len(LAYERS)
+        out = [np.zeros((len(words), dim), dtype=np.float32) for words in sentences]
         torch = self._torch
         with torch.inference_mode():
             for b in range(0, len(chunks), batch_size):
-                batch = [c for c in chunks[b : b + batch_size] if c[2]]
-                if not batch:
-                    continue
+                batch = chunks[b : b + batch_size]
                 enc = self.tokenizer(
                     [c[2] for c in batch], is_split_into_words=True, truncation=True, max_length=512,
                     padding=True, return_tensors="pt",
                 )
-                hidden = self.encoder(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
-                pred = self.head(hidden).argmax(-1).numpy()
-                for row, (si, start, words) in enumerate(batch):
+                hidden = self.encoder(
+                    input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], output_hidden_states=True
+                ).hidden_states
+                stacked = torch.cat([hidden[layer] for layer in LAYERS], dim=-1).numpy()
+                for row, (si, start, _) in enumerate(batch):
                     seen: set[int] = set()
                     for ti, wi in enumerate(enc.word_ids(row)):
                         if wi is None or wi in seen:
                             continue
                         seen.add(wi)
-                        out[si][start + wi] = self.labels[int(pred[row, ti])]
+                        out[si][start + wi] = stacked[row, ti]
         return out
+
+
+class TokenTagger:
+    """Tags pre-split words with BIO labels."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        path = Path(path) if path else artifact_dir()
+        config = json.loads((path / "config.json").read_text())
+        weights = np.load(path / "head.npz")
+        self.labels: list[str] = config["labels"]
+        self.coef = weights["coef"].astype(np.float32)
+        self.intercept = weights["intercept"].astype(np.float32)
+        self.mean = weights["mean"].astype(np.float32)
+        self.scale = weights["scale"].astype(np.float32)
+        self.extractor = FeatureExtractor()
+
+    def tag(self, sentences: list[list[str]]) -> list[list[str]]:
+        feats = self.extractor.features(sentences)
+        out = []
+        for words, f in zip(sentences, feats, strict=True):
+            if not words:
+                out.append([])
+                continue
+            x = (word_matrix(f, words) - self.mean) / self.scale
+            logits = x @ self.coef.T + self.intercept
+            out.append(repair_bio([self.labels[i] for i in logits.argmax(axis=1)]))
+        return out
+
+
+def repair_bio(tags: list[str]) -> list[str]:
+    """An I- tag that does not continue its label starts a new entity."""
+    fixed = []
+    for i, tag in enumerate(tags):
+        if tag.startswith("I-") and (i == 0 or fixed[-1][2:] != tag[2:]):
+            tag = "B-" + tag[2:]
+        fixed.append(tag)
+    return fixed
 
 
 def bio_to_spans(labels: list[str]) -> list[tuple[int, int, str]]:

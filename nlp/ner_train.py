@@ -1,48 +1,26 @@
-"""Reproduce `models/ner-da/`: fine-tune the top layers of e5-small for Danish NER on a CPU.
+"""Reproduce `models/ner-da/`: a logistic-regression tagger over frozen e5-small features.
 
     python -m nlp.ner_train --data ../shared/data/ner-da --out models/ner-da
 
-Trains on train-10k + train-5k (duplicates removed), evaluates on dev, writes the changed
-weights (fp16 safetensors), a config and a model card with the measured F1.
+Trains on train-10k + train-5k (duplicate sentences removed), evaluates on dev, and writes the
+weights (`head.npz`), a config and the measured scores. Runs in a few minutes on two cores.
+Fine-tuning the encoder itself was tried and did not pay on 10k tokens and a CPU budget: it
+collapsed to O/PER/LOC (dev F1 0.63).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import time
 from pathlib import Path
 
-from nlp.ner_model import LABELS, TokenTagger, entity_f1, read_conll
+import numpy as np
 
-TRAINABLE_LAYERS = 6
+from nlp.ner_model import LABELS, LAYERS, FeatureExtractor, TokenTagger, entity_f1, read_conll, word_matrix
 
 
-def main(argv: list[str] | None = None) -> None:
-    import torch
-    from safetensors.torch import save_file
-    from transformers import AutoModel, AutoTokenizer
-
-    from nlp.e5 import convert
-
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="../shared/data/ner-da")
-    ap.add_argument("--out", default=None)
-    ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--lr", type=float, default=1e-4)
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--layers", type=int, default=TRAINABLE_LAYERS, help="top encoder layers to fine-tune")
-    ap.add_argument("--head-lr", type=float, default=2e-3)
-    ap.add_argument("--batch-size", type=int, default=8)
-    ap.add_argument("--entity-weight", type=float, default=2.0, help="loss weight of entity tags vs O")
-    args = ap.parse_args(argv)
-    data = Path(args.data)
-    out = Path(args.out) if args.out else Path(__file__).resolve().parents[1] / "models" / "ner-da"
-    random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-
+def load_training(data: Path) -> list[tuple[list[str], list[str]]]:
     train, seen = [], set()
     for name in ("da_ddt-ud-ner-train-10k.conll", "da_ddt-ud-ner-train-5k.conll"):
         for words, tags in read_conll(data / name):
@@ -50,75 +28,56 @@ def main(argv: list[str] | None = None) -> None:
             if key not in seen:
                 seen.add(key)
                 train.append((words, tags))
+    return train
+
+
+def matrix(extractor: FeatureExtractor, sentences: list[tuple[list[str], list[str]]]) -> tuple[np.ndarray, np.ndarray]:
+    feats = extractor.features([w for w, _ in sentences])
+    x = np.vstack([word_matrix(f, w) for f, (w, _) in zip(feats, sentences, strict=True)])
+    y = np.array([LABELS.index(t) for _, tags in sentences for t in tags])
+    return x, y
+
+
+def main(argv: list[str] | None = None) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="../shared/data/ner-da")
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--C", type=float, default=0.005, help="inverse regularisation strength")
+    ap.add_argument("--o-weight", type=float, default=1.0, help="class weight of O relative to entity tags")
+    args = ap.parse_args(argv)
+    data = Path(args.data)
+    out = Path(args.out) if args.out else Path(__file__).resolve().parents[1] / "models" / "ner-da"
+    train = load_training(data)
     dev = read_conll(data / "da_ddt-ud-ner-dev.conll")
     print(f"train_sentences={len(train)} train_tokens={sum(len(w) for w, _ in train)} dev_sentences={len(dev)}")
-
-    base = convert()
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    encoder = AutoModel.from_pretrained(base, add_pooling_layer=False)
-    n_layers = encoder.config.num_hidden_layers
-    for name, param in encoder.named_parameters():
-        param.requires_grad = any(name.startswith(f"encoder.layer.{i}.") for i in range(n_layers - args.layers, n_layers))
-    head = torch.nn.Linear(encoder.config.hidden_size, len(LABELS))
-    dropout = torch.nn.Dropout(0.1)
-    encoder_params = [p for p in encoder.parameters() if p.requires_grad]
-    params = encoder_params + list(head.parameters())
-    optim = torch.optim.AdamW(
-        [{"params": encoder_params, "lr": args.lr}, {"params": list(head.parameters()), "lr": args.head_lr}], weight_decay=0.01
-    )
-    label_id = {label: i for i, label in enumerate(LABELS)}
-    class_weight = torch.tensor([1.0] + [args.entity_weight] * (len(LABELS) - 1))
-    batch_size = args.batch_size
-    steps = args.epochs * ((len(train) + batch_size - 1) // batch_size)
-    sched = torch.optim.lr_scheduler.OneCycleLR(optim, max_lr=[args.lr, args.head_lr], total_steps=steps, pct_start=0.1)
     started = time.time()
-    for epoch in range(args.epochs):
-        random.shuffle(train)
-        encoder.train()
-        total = 0.0
-        for b in range(0, len(train), batch_size):
-            batch = train[b : b + batch_size]
-            enc = tokenizer([w for w, _ in batch], is_split_into_words=True, truncation=True, max_length=256,
-                            padding=True, return_tensors="pt")
-            targets = torch.full(enc["input_ids"].shape, -100, dtype=torch.long)
-            for row, (_, tags) in enumerate(batch):
-                prev = None
-                for ti, wi in enumerate(enc.word_ids(row)):
-                    if wi is not None and wi != prev:
-                        targets[row, ti] = label_id[tags[wi]]
-                    prev = wi
-            hidden = encoder(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
-            logits = head(dropout(hidden))
-            loss = torch.nn.functional.cross_entropy(
-                logits.view(-1, len(LABELS)), targets.view(-1), weight=class_weight, ignore_index=-100
-            )
-            optim.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optim.step()
-            sched.step()
-            total += float(loss.detach())
-        print(f"epoch={epoch + 1} loss={total:.3f} elapsed_s={time.time() - started:.0f}", flush=True)
-
+    extractor = FeatureExtractor()
+    x, y = matrix(extractor, train)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    print(f"features_s={time.time() - started:.0f} dim={x.shape[1]}")
+    weights = {i: (args.o_weight if label == "O" else 1.0) for i, label in enumerate(LABELS)}
+    model = LogisticRegression(C=args.C, max_iter=3000, class_weight=weights)
+    model.fit((x - mean) / scale, y)
+    coef = np.zeros((len(LABELS), x.shape[1]), dtype=np.float32)
+    intercept = np.full(len(LABELS), -1e4, dtype=np.float32)  # labels never seen in training stay unused
+    coef[model.classes_] = model.coef_
+    intercept[model.classes_] = model.intercept_
     out.mkdir(parents=True, exist_ok=True)
-    state = {f"head.{k}": v.detach().half().contiguous() for k, v in head.state_dict().items()}
-    for name, param in encoder.named_parameters():
-        if param.requires_grad:
-            state[f"encoder.{name}"] = param.detach().half().contiguous()
-    save_file(state, out / "model.safetensors")
+    np.savez_compressed(out / "head.npz", coef=coef, intercept=intercept, mean=mean, scale=scale)
     (out / "config.json").write_text(json.dumps({
-        "labels": LABELS, "base_model": "multilingual-e5-small (nlp/e5.py)", "trainable_layers": args.layers,
-        "epochs": args.epochs, "lr": args.lr, "head_lr": args.head_lr, "batch_size": args.batch_size,
-        "entity_weight": args.entity_weight, "seed": args.seed,
+        "labels": LABELS, "encoder": "multilingual-e5-small (frozen; nlp/e5.py)", "layers": list(LAYERS),
+        "classifier": "multinomial logistic regression", "C": args.C, "o_weight": args.o_weight,
+        "training_data": ["da_ddt-ud-ner-train-10k.conll", "da_ddt-ud-ner-train-5k.conll"],
     }, indent=2))
-
     tagger = TokenTagger(out)
     pred = tagger.tag([w for w, _ in dev])
     scores = entity_f1([t for _, t in dev], pred, ("PER", "LOC", "ORG", "MISC"))
     three = entity_f1([t for _, t in dev], pred, ("PER", "LOC", "ORG"))["micro"]
     for label, s in scores.items():
         print(f"{label}: p={s['precision']:.3f} r={s['recall']:.3f} f1={s['f1']:.3f} n={s['support']:.0f}")
-    print(f"ner_f1_per_loc_org={three['f1']:.4f}")
+    print(f"ner_f1_per_loc_org={three['f1']:.4f} train_s={time.time() - started:.0f}")
     (out / "scores.json").write_text(json.dumps({"dev": scores, "dev_per_loc_org": three}, indent=2))
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,8 @@ def archive(tmp_path_factory):
     """The bundled sample, ingested and enriched once per test session (the slow part of the suite)."""
     from index.archive import Archive
 
-    home = tmp_path_factory.mktemp("referat-home")
+    # REFERAT_TEST_HOME reuses an archive across runs while developing (ingest is idempotent).
+    home = os.environ.get("REFERAT_TEST_HOME") or tmp_path_factory.mktemp("referat-home")
     archive = Archive(home)
     report = archive.ingest([SAMPLE])
     assert report.ok, report.failures

@@ -1,0 +1,122 @@
+"""The JSON API: every endpoint, its shapes, and every bad input answered with JSON and the right status."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import gold_punkt_id
+
+PUNKT = gold_punkt_id("004#15")
+CLOSED = gold_punkt_id("004#4")
+MEETING = "odense/beskaeftigelses-og-socialudvalget/2025-11-25"
+
+
+def test_health(client):
+    data = client.get("/health").json()
+    assert data["status"] == "ok" and data["punkter"] == 107 and data["model"]
+
+
+def test_search_matches_cli_shape(client):
+    data = client.get("/api/search", params={"q": "tiltag mod førtidspension for unge", "limit": 3}).json()
+    assert set(data) >= {"query", "hits", "total", "low_confidence", "facets"}
+    assert data["hits"][0]["id"] and len(data["hits"]) == 3
+    assert PUNKT in [h["id"] for h in data["hits"]]
+
+
+def test_search_filters_as_parameters(client):
+    data = client.get("/api/search", params={"q": "budget", "municipality": "Greve", "date_from": "2023-01-01", "limit": 50}).json()
+    assert data["hits"] and all(h["municipality"] == "Greve" and h["meeting_date"] >= "2023-01-01" for h in data["hits"])
+
+
+def test_punkt_meeting_similar_entities_themes(client):
+    punkt = client.get(f"/api/punkter/{PUNKT}").json()
+    assert punkt["id"] == PUNKT and punkt["meeting"]["id"] == MEETING and punkt["sections"]
+    assert any(a["unit"] == "DKK" or a["kind"] == "count" for a in punkt["amounts"])
+    assert punkt["themes"] and punkt["kle"]["number"]
+    similar = client.get(f"/api/punkter/{PUNKT}/similar", params={"limit": 3}).json()
+    assert 1 <= len(similar["hits"]) <= 3
+    meetings = client.get("/api/meetings").json()
+    assert len(meetings) == 9 and set(meetings[0]) == {"id", "municipality", "committee", "date", "punkter"}
+    meeting = client.get(f"/api/meetings/{MEETING}").json()
+    assert [p["number"] for p in meeting["punkter"]] == list(range(1, 20))
+    assert meeting["absent"] == ["Joachim Hoffmann-Petersen", "Mads Thomsen"]
+    people = client.get("/api/entities", params={"type": "PER"}).json()
+    assert people and all(e["label"] == "PER" for e in people)
+    themes = client.get("/api/themes").json()
+    assert len(themes) == 24 and sum(t["punkter"] for t in themes) > 50
+
+
+def test_closed_punkt_never_exposes_content(client):
+    data = client.get(f"/api/punkter/{CLOSED}").json()
+    assert data["closed"] and data["sections"] == [] and data["decision"] is None
+    assert data["entities"] == [] and data["amounts"] == [] and data["links"] == []
+    meeting = client.get(f"/api/meetings/{MEETING}").json()
+    closed = next(p for p in meeting["punkter"] if p["id"] == CLOSED)
+    assert closed["decision"] is None
+    assert client.get(f"/api/punkter/{CLOSED}/similar").json()["hits"] == []
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/search", 422),
+        ("/api/search?q=", 422),
+        ("/api/search?q=" + "x" * 501, 422),
+        ("/api/search?q=budget&limit=101", 422),
+        ("/api/search?q=budget&limit=0", 422),
+        ("/api/search?q=budget&limit=abc", 422),
+        ("/api/search?q=budget&offset=-1", 422),
+        ("/api/search?q=budget&date_from=2024-13", 422),
+        ("/api/search?q=budget&case_type=Z-sag", 422),
+        ("/api/search?q=budget&has_decision=maybe", 422),
+        ("/api/search?q=budget&kle=abc", 422),
+        ("/api/punkter/odense/x/2020-01-01/1", 404),
+        ("/api/punkter/" + quote("🙂"), 404),
+        ("/api/punkter/odense/x/2020-01-01/1/similar", 404),
+        ("/api/meetings/nope", 404),
+        ("/api/entities?type=PERSON", 422),
+        ("/api/nothing-here", 404),
+    ],
+)
+def test_bad_input_gets_json_error(client, url, status):
+    response = client.get(url)
+    assert response.status_code == status
+    body = response.json()
+    assert body["error"]["status"] == status and body["error"]["message"]
+
+
+def test_read_only(client):
+    for method in ("post", "put", "delete", "patch"):
+        response = getattr(client, method)("/api/search?q=budget")
+        assert response.status_code == 405
+        assert "skrivebeskyttet" in response.json()["error"]["message"]
+
+
+def test_odd_unicode_query(client):
+    for q in ["\u202e\u200b", "☃", "' OR 1=1 --", "<script>alert(1)</script>", "\ufffd" * 100]:
+        response = client.get("/api/search", params={"q": q})
+        assert response.status_code in (200, 422)
+        assert "<script>" not in response.text.replace("\\u003c", "<").split('"query"')[0]
+
+
+def test_openapi_documents_every_endpoint(client):
+    spec = client.get("/openapi.json").json()
+    for path in ("/api/search", "/api/punkter/{punkt_id}", "/api/punkter/{punkt_id}/similar", "/api/meetings",
+                 "/api/meetings/{meeting_id}", "/api/entities", "/api/themes", "/health"):
+        assert path in spec["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_cors_is_configurable(archive):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    app = create_app(archive=archive, cors_origins=["https://avis.example"])
+    with TestClient(app) as c:
+        response = c.get("/health", headers={"Origin": "https://avis.example"})
+        assert response.headers["access-control-allow-origin"] == "https://avis.example"
+        other = c.get("/health", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers

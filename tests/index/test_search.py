@@ -1,0 +1,145 @@
+"""Hybrid search over the ingested sample: ranking, filters, facets, snippets, similar, low confidence."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from index.search import Filters
+from nlp.errors import BadQueryError, NotFoundError
+from tests.conftest import gold_punkt_id
+
+FORTIDSPENSION_UNGE = gold_punkt_id("004#15")
+
+
+def test_hit_shape_matches_design(archive):
+    result = archive.search("tiltag mod førtidspension for unge", limit=5)
+    data = result.to_dict()
+    assert data["query"] == "tiltag mod førtidspension for unge"
+    assert 1 <= len(data["hits"]) <= 5
+    for hit in data["hits"]:
+        for key in ("id", "municipality", "committee", "meeting_date", "number", "title", "case_type", "score", "snippet"):
+            assert key in hit
+    scores = [h["score"] for h in data["hits"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_the_flagship_question_finds_its_punkt(archive):
+    ids = [h["id"] for h in archive.search("tiltag mod førtidspension for unge", limit=3).hits]
+    assert FORTIDSPENSION_UNGE in ids
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("hjemlose", "001#10"),  # æøå typed without
+        ("velfaerdselever sosu og pau", "000#3"),  # æ as ae
+        ("jobmese i kalundborg", "000#10"),  # typo
+        ("committee study trip to the Netherlands", "001#1"),  # English
+        ("stofindtagelsesrum", "004#5"),
+    ],
+)
+def test_typos_english_and_missing_aeoeaa(archive, query, expected):
+    ids = [h["id"] for h in archive.search(query, limit=5).hits]
+    assert gold_punkt_id(expected) in ids
+
+
+def test_snippet_marks_the_matched_words(archive):
+    hit = archive.search("magtanvendelser", limit=1).hits[0]
+    assert "<mark>" in hit["snippet"] and "magtanvendelse" in hit["snippet"].lower()
+    assert hit["snippet_section"]
+
+
+def test_filters_narrow_the_results(archive):
+    base = archive.search("budget", limit=50)
+    greve = archive.search("budget", limit=50, filters=Filters(municipality="Greve"))
+    assert greve.hits and all(h["municipality"] == "Greve" for h in greve.hits)
+    assert greve.total < base.total
+    dated = archive.search("budget", limit=50, filters=Filters(date_from="2025-01-01", date_to="2025-06-30"))
+    assert dated.hits and all("2025-01-01" <= h["meeting_date"] <= "2025-06-30" for h in dated.hits)
+    bsag = archive.search("ansøgning pulje", limit=50, filters=Filters(case_type="B-sag"))
+    assert bsag.hits and all(h["case_type"] == "B-sag" for h in bsag.hits)
+    decided = archive.search("orientering", limit=50, filters=Filters(has_decision=False))
+    assert all(not h["decision"] for h in decided.hits)
+    kle = archive.search("frivillig", limit=50, filters=Filters(kle="27.15"))
+    assert kle.hits and all(h["kle"].startswith("27.15") for h in kle.hits)
+
+
+def test_theme_and_entity_filters(archive):
+    themed = archive.search("unge", limit=50, filters=Filters(theme="foertidspension"))
+    assert themed.hits and all("foertidspension" in h["themes"] for h in themed.hits)
+    person = archive.search("initiativretsforslag", limit=50, filters=Filters(entity="Claus Houden"))
+    assert [h["id"] for h in person.hits][:1] == [gold_punkt_id("002#13")]
+
+
+def test_facets_count_over_the_result_set(archive):
+    result = archive.search("hjemløse", limit=5)
+    facets = result.facets
+    assert {"themes", "committees", "years", "case_types", "people", "organisations"} <= set(facets)
+    years = {f["value"]: f["count"] for f in facets["years"]}
+    assert sum(years.values()) == min(result.total, 200)
+
+
+def test_paging_is_consistent(archive):
+    first = archive.search("beskæftigelse", limit=5).hits
+    second = archive.search("beskæftigelse", limit=5, offset=5).hits
+    both = archive.search("beskæftigelse", limit=10).hits
+    assert [h["id"] for h in first + second] == [h["id"] for h in both]
+
+
+def test_topics_outside_the_archive_are_flagged(archive):
+    assert archive.search("busruter og kollektiv trafik i Odense").low_confidence
+    assert not archive.search("tiltag mod førtidspension for unge").low_confidence
+
+
+def test_similar_punkter(archive):
+    similar = archive.searcher().similar(FORTIDSPENSION_UNGE, 5)
+    assert 1 <= len(similar) <= 5
+    assert FORTIDSPENSION_UNGE not in [h["id"] for h in similar]
+    with pytest.raises(NotFoundError):
+        archive.searcher().similar("odense/x/2020-01-01/1")
+
+
+def test_closed_punkter_expose_no_content(archive):
+    result = archive.search("Indgåelse af eksternt lejemål", limit=20)
+    closed = [h for h in result.hits if h["closed"]]
+    assert closed, "the closed punkt is findable by its title"
+    for hit in closed:
+        assert hit["snippet"] == "" and hit["decision"] is None
+    assert archive.searcher().similar(closed[0]["id"]) == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 501])
+def test_bad_queries_are_refused(archive, query):
+    with pytest.raises(BadQueryError):
+        archive.search(query)
+
+
+@pytest.mark.parametrize(("limit", "offset"), [(0, 0), (101, 0), (10, -1)])
+def test_bad_paging_is_refused(archive, limit, offset):
+    with pytest.raises(BadQueryError):
+        archive.search("budget", limit=limit, offset=offset)
+
+
+def test_odd_unicode_queries_do_not_crash(archive):
+    for query in ["\u202e\u200b", "☃☃☃", "🙂 førtidspension", "' OR 1=1 --", "<script>alert(1)</script>"]:
+        result = archive.search(query)
+        for hit in result.hits:
+            assert "<script>" not in hit["snippet"]
+
+
+def test_development_queries_rank_well(archive, queries_gold):
+    """A regression guard on quality (bench/search.py prints the full figures)."""
+    def dcg(gains):
+        return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
+
+    scores = []
+    for q in queries_gold["queries"]:
+        if not q["relevance"]:
+            continue
+        relevance = {gold_punkt_id(k): v for k, v in q["relevance"].items()}
+        ids = [h["id"] for h in archive.search(q["query"], limit=10).hits]
+        ideal = sorted(relevance.values(), reverse=True)
+        scores.append(dcg([relevance.get(i, 0) for i in ids]) / dcg(ideal[:10]))
+    assert sum(scores) / len(scores) >= 0.70
