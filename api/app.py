@@ -34,7 +34,9 @@ def public_url() -> str:
     return os.environ.get("REFERAT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
-def create_app(home: str | None = None, *, cors_origins: list[str] | None = None, archive: Archive | None = None) -> FastAPI:
+def create_app(
+    home: str | None = None, *, cors_origins: list[str] | None = None, archive: Archive | None = None
+) -> FastAPI:
     archive = archive or Archive(home)
     from api.mcp_server import build_mcp
 
@@ -55,7 +57,11 @@ def create_app(home: str | None = None, *, cors_origins: list[str] | None = None
         openapi_tags=[{"name": "søgning"}, {"name": "arkiv"}, {"name": "drift"}],
     )
     app.state.archive = archive
-    origins = cors_origins if cors_origins is not None else [o for o in os.environ.get("REFERAT_CORS_ORIGINS", "").split(",") if o]
+    origins = (
+        cors_origins
+        if cors_origins is not None
+        else [o for o in os.environ.get("REFERAT_CORS_ORIGINS", "").split(",") if o]
+    )
     if origins:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET"], allow_headers=["*"])
     _install_error_handlers(app)
@@ -95,10 +101,21 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def jsonable(errors: list[dict]) -> list[dict]:
-    return [{k: (v if isinstance(v, str | int | float | list | type(None)) else str(v)) for k, v in e.items() if k != "ctx"} for e in errors]
+    return [
+        {k: (v if isinstance(v, str | int | float | list | type(None)) else str(v)) for k, v in e.items() if k != "ctx"}
+        for e in errors
+    ]
 
 
-Q = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Spørgsmål eller søgeord", examples=["tiltag mod førtidspension for unge"])]
+Q = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=MAX_QUERY_CHARS,
+        description="Spørgsmål eller søgeord",
+        examples=["tiltag mod førtidspension for unge"],
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Antal hits")]
 Offset = Annotated[int, Query(ge=0, le=10_000, description="Spring over (sideskift)")]
 DateParam = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="ÅÅÅÅ-MM-DD")]
@@ -147,11 +164,14 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
         return archive.store.punkt(punkt_id)
 
     @app.get("/api/meetings", tags=["arkiv"], response_model=list[schemas.MeetingSummary])
-    def api_meetings(municipality: Text = None, committee: Text = None, date_from: DateParam = None, date_to: DateParam = None) -> list:
+    def api_meetings(
+        municipality: Text = None, committee: Text = None, date_from: DateParam = None, date_to: DateParam = None
+    ) -> list:
         """Møderne i arkivet, nyeste først (som `referat meetings --json`)."""
         rows = archive.store.meetings()
         return [
-            r for r in rows
+            r
+            for r in rows
             if (not municipality or r["municipality"].lower() == municipality.lower())
             and (not committee or r["committee"].lower() == committee.lower())
             and (not date_from or r["date"] >= date_from)
@@ -165,7 +185,9 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
 
     @app.get("/api/entities", tags=["arkiv"], response_model=list[schemas.EntityCount])
     def api_entities(
-        type: Annotated[str | None, Query(pattern=r"^(PER|ORG|LOC|MISC)$", description="PER, ORG, LOC eller MISC")] = None,
+        type: Annotated[
+            str | None, Query(pattern=r"^(PER|ORG|LOC|MISC)$", description="PER, ORG, LOC eller MISC")
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list:
         """Personer, organisationer og steder med antal punkter, de nævnes i."""
@@ -177,4 +199,6 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
         from nlp.themes import load_themes
 
         counts = archive.store.theme_counts()
-        return [{"key": t.key, "label": t.label, "gloss": t.gloss, "punkter": counts.get(t.key, 0)} for t in load_themes()]
+        return [
+            {"key": t.key, "label": t.label, "gloss": t.gloss, "punkter": counts.get(t.key, 0)} for t in load_themes()
+        ]

@@ -44,7 +44,9 @@ def _fail(message: str) -> None:
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Vis log")] = False) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     if not verbose:
         import warnings
 
@@ -76,11 +78,19 @@ def ingest(
     archive = _archive(home)
     files, _ = expand_paths(paths)
     with Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as progress:
         task = progress.add_task("Indlæser", total=len(files))
-        report = archive.ingest(paths, progress=lambda p: progress.update(task, advance=1, description=f"{p.name[:40]}"), enrich=not no_enrich)
+        report = archive.ingest(
+            paths,
+            progress=lambda p: progress.update(task, advance=1, description=f"{p.name[:40]}"),
+            enrich=not no_enrich,
+        )
     for path, reason in report.failures:
         err.print(f"[red]fejl[/red] {path}: {reason}", highlight=False)
     out.print(
@@ -107,7 +117,11 @@ def meetings(home: HomeOption = None, as_json: JsonOption = False) -> None:
 
 
 @app.command()
-def show(punkt_id: Annotated[str, typer.Argument(help="Punktets id, fx odense/…/2025-11-25/15")], home: HomeOption = None, as_json: JsonOption = False) -> None:
+def show(
+    punkt_id: Annotated[str, typer.Argument(help="Punktets id, fx odense/…/2025-11-25/15")],
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Vis ét punkt: afgørelse, afsnit, tags og sagens historik."""
     try:
         data = _archive(home).store.punkt(punkt_id)
@@ -121,7 +135,10 @@ def show(punkt_id: Annotated[str, typer.Argument(help="Punktets id, fx odense/�
     if data["closed"]:
         out.print("[yellow]Lukket punkt: indholdet er ikke offentligt.[/yellow]")
         return
-    out.print(f"Journalnr.: {data['journal_number'] or '-'}   KLE: {data['kle'].get('number', '-')} {data['kle'].get('title', '')}")
+    out.print(
+        f"Journalnr.: {data['journal_number'] or '-'}   "
+        f"KLE: {data['kle'].get('number', '-')} {data['kle'].get('title', '')}"
+    )
     if data["decision"]:
         out.print(f"\n[bold]Beslutning[/bold]\n{data['decision']}")
     for section in data["sections"]:
@@ -153,7 +170,9 @@ def search(
     theme: Annotated[str | None, typer.Option(help="Tema-nøgle, fx foertidspension")] = None,
     kle: Annotated[str | None, typer.Option(help="KLE-nummer eller -præfiks, fx 27.15")] = None,
     entity: Annotated[str | None, typer.Option(help="Person, organisation eller sted")] = None,
-    has_decision: Annotated[bool | None, typer.Option("--has-decision/--no-decision", help="Kun punkter med/uden beslutning")] = None,
+    has_decision: Annotated[
+        bool | None, typer.Option("--has-decision/--no-decision", help="Kun punkter med/uden beslutning")
+    ] = None,
 ) -> None:
     """Søg i arkivet (hybrid: leksikalsk + semantisk)."""
     from index.search import Filters
@@ -169,7 +188,10 @@ def search(
     if result.low_confidence:
         out.print("[yellow]Intet relevant fundet med sikkerhed; de bedste bud:[/yellow]")
     for i, hit in enumerate(result.hits, start=offset + 1):
-        out.print(f"{i}. [bold]{hit['title']}[/bold]  [dim]{hit['committee']} {hit['meeting_date']} · {hit['id']}[/dim]", highlight=False)
+        out.print(
+            f"{i}. [bold]{hit['title']}[/bold]  [dim]{hit['committee']} {hit['meeting_date']} · {hit['id']}[/dim]",
+            highlight=False,
+        )
         snippet = hit["snippet"].replace("<mark>", "[reverse]").replace("</mark>", "[/reverse]")
         if snippet:
             out.print(f"   {snippet}", highlight=False)
@@ -179,7 +201,10 @@ def search(
 def index_cmd(home: HomeOption = None) -> None:
     """Genopbyg søgeindekset, hvis butikken eller modellen har ændret sig."""
     searcher = _archive(home).searcher()
-    out.print(f"passager={len(searcher.index.passages)} punkter={len(searcher.index.punkter)} faiss={searcher.index.vectors.kind}")
+    out.print(
+        f"passager={len(searcher.index.passages)} punkter={len(searcher.index.punkter)} "
+        f"faiss={searcher.index.vectors.kind}"
+    )
 
 
 @app.command()

@@ -55,36 +55,61 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
 
     @server.tool()
     def search_minutes(
-        query: Annotated[str, Field(description="What to look for, in Danish or English, e.g. 'tiltag mod førtidspension for unge'", min_length=1, max_length=500)],
+        query: Annotated[
+            str,
+            Field(
+                description="What to look for, in Danish or English, e.g. 'tiltag mod førtidspension for unge'",
+                min_length=1,
+                max_length=500,
+            ),
+        ],
         municipality: Annotated[str | None, Field(description="Only this municipality, e.g. 'Odense'")] = None,
         committee: Annotated[str | None, Field(description="Only this committee, exact name")] = None,
-        date_from: Annotated[str | None, Field(description="Earliest meeting date, YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
-        date_to: Annotated[str | None, Field(description="Latest meeting date, YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
-        theme: Annotated[str | None, Field(description="Theme key, e.g. 'foertidspension', 'hjemloeshed_bolig'")] = None,
+        date_from: Annotated[
+            str | None, Field(description="Earliest meeting date, YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")
+        ] = None,
+        date_to: Annotated[
+            str | None, Field(description="Latest meeting date, YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")
+        ] = None,
+        theme: Annotated[
+            str | None, Field(description="Theme key, e.g. 'foertidspension', 'hjemloeshed_bolig'")
+        ] = None,
         limit: Annotated[int, Field(ge=1, le=20, description="How many hits")] = 5,
     ) -> dict[str, Any]:
         """Search the meeting minutes. Returns the best agenda items (punkter) with the passage that answers,
         the decision, an id for get_punkt and a citation with a URL. low_confidence=true means the archive
         probably holds nothing relevant."""
         try:
-            result = archive.search(query, limit=limit, filters=Filters(municipality, committee, date_from, date_to, theme=theme))
+            result = archive.search(
+                query, limit=limit, filters=Filters(municipality, committee, date_from, date_to, theme=theme)
+            )
         except ReferatError as exc:
             return {"error": str(exc)}
         hits = []
         for hit in result.hits:
-            hits.append({
-                "id": hit["id"],
-                "title": hit["title"],
-                "decision": hit["decision"],
-                "passage": hit["snippet"].replace("<mark>", "").replace("</mark>", ""),
-                "score": hit["score"],
-                "citation": citation(hit),
-            })
+            hits.append(
+                {
+                    "id": hit["id"],
+                    "title": hit["title"],
+                    "decision": hit["decision"],
+                    "passage": hit["snippet"].replace("<mark>", "").replace("</mark>", ""),
+                    "score": hit["score"],
+                    "citation": citation(hit),
+                }
+            )
         return {"query": result.query, "low_confidence": result.low_confidence, "hits": hits}
 
     @server.tool()
     def get_punkt(
-        id: Annotated[str, Field(description="A punkt id from search_minutes or list_meetings, e.g. 'odense/beskaeftigelses-og-socialudvalget/2025-11-25/15'", min_length=3, max_length=300)],
+        id: Annotated[
+            str,
+            Field(
+                description="A punkt id from search_minutes or list_meetings, "
+                "e.g. 'odense/beskaeftigelses-og-socialudvalget/2025-11-25/15'",
+                min_length=3,
+                max_length=300,
+            ),
+        ],
     ) -> dict[str, Any]:
         """Read one agenda item in full: its sections (Resume, Indstilling, Beslutning, Sagsfremstilling, ...),
         the decision, who was absent, people/organisations/amounts mentioned, themes, and earlier or later
@@ -100,8 +125,12 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
     def list_meetings(
         municipality: Annotated[str | None, Field(description="Only this municipality")] = None,
         committee: Annotated[str | None, Field(description="Only this committee")] = None,
-        date_from: Annotated[str | None, Field(description="Earliest date, YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
-        date_to: Annotated[str | None, Field(description="Latest date, YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+        date_from: Annotated[
+            str | None, Field(description="Earliest date, YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")
+        ] = None,
+        date_to: Annotated[
+            str | None, Field(description="Latest date, YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")
+        ] = None,
         limit: Annotated[int, Field(ge=1, le=200)] = 50,
     ) -> dict[str, Any]:
         """List meetings in the archive, newest first, each with its agenda items (id, number, title)."""
@@ -114,15 +143,29 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
             if (date_from and row["date"] < date_from) or (date_to and row["date"] > date_to):
                 continue
             detail = archive.store.meeting(row["id"])
-            meetings.append({
-                **row,
-                "absent": detail["absent"],
-                "punkter_list": [
-                    {"id": p["id"], "number": p["number"], "title": p["title"], "closed": p["closed"],
-                     "citation": citation({**p, "municipality": row["municipality"], "committee": row["committee"], "meeting_date": row["date"]})}
-                    for p in detail["punkter"]
-                ],
-            })
+            meetings.append(
+                {
+                    **row,
+                    "absent": detail["absent"],
+                    "punkter_list": [
+                        {
+                            "id": p["id"],
+                            "number": p["number"],
+                            "title": p["title"],
+                            "closed": p["closed"],
+                            "citation": citation(
+                                {
+                                    **p,
+                                    "municipality": row["municipality"],
+                                    "committee": row["committee"],
+                                    "meeting_date": row["date"],
+                                }
+                            ),
+                        }
+                        for p in detail["punkter"]
+                    ],
+                }
+            )
             if len(meetings) >= limit:
                 break
         return {"meetings": meetings}

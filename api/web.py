@@ -31,12 +31,21 @@ EXAMPLES = [
 ]
 FILTER_KEYS = ("municipality", "committee", "date_from", "date_to", "case_type", "theme", "kle", "entity")
 FACET_TO_FILTER = {
-    "themes": "theme", "committees": "committee", "case_types": "case_type", "people": "entity",
-    "organisations": "entity", "municipalities": "municipality",
+    "themes": "theme",
+    "committees": "committee",
+    "case_types": "case_type",
+    "people": "entity",
+    "organisations": "entity",
+    "municipalities": "municipality",
 }
 FACET_LABELS = {
-    "themes": "Temaer", "people": "Personer", "organisations": "Organisationer", "years": "År",
-    "committees": "Udvalg", "case_types": "Sagstyper", "municipalities": "Kommuner",
+    "themes": "Temaer",
+    "people": "Personer",
+    "organisations": "Organisationer",
+    "years": "År",
+    "committees": "Udvalg",
+    "case_types": "Sagstyper",
+    "municipalities": "Kommuner",
 }
 
 
@@ -58,7 +67,9 @@ def mark_entities(text: str, entities: list[dict], amounts: list[dict]) -> Marku
         if start is None or start < pos or end > len(text):
             continue
         out.append(escape(text[pos:start]))
-        out.append(Markup(f'<mark class="{css}" title="{escape(title)}">') + escape(text[start:end]) + Markup("</mark>"))
+        out.append(
+            Markup(f'<mark class="{css}" title="{escape(title)}">') + escape(text[start:end]) + Markup("</mark>")
+        )
         pos = end
     out.append(escape(text[pos:]))
     return Markup("").join(out)
@@ -83,8 +94,15 @@ def install_web(app: FastAPI, archive: Archive) -> None:
         except ValueError:
             page = 1
         filters = {k: params.get(k) for k in FILTER_KEYS if params.get(k)}
-        context = {"q": q, "filters": filters, "examples": EXAMPLES, "page": page, "result": None, "error": None,
-                   "max_chars": MAX_QUERY_CHARS}
+        context = {
+            "q": q,
+            "filters": filters,
+            "examples": EXAMPLES,
+            "page": page,
+            "result": None,
+            "error": None,
+            "max_chars": MAX_QUERY_CHARS,
+        }
         if q:
             try:
                 result = archive.search(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, filters=Filters(**filters))
@@ -119,8 +137,19 @@ def install_web(app: FastAPI, archive: Archive) -> None:
             f"møde {_danish_date(punkt['meeting']['date'])}, punkt {punkt['number']}: {punkt['title']}. "
             f"{request.base_url}punkt/{quote(punkt['id'], safe='/')}"
         )
-        return render(request, "punkt.html", punkt=punkt, sections=sections, people=people, orgs=orgs, places=places,
-                      money=money, timeline=timeline, similar=similar, citation=citation)
+        return render(
+            request,
+            "punkt.html",
+            punkt=punkt,
+            sections=sections,
+            people=people,
+            orgs=orgs,
+            places=places,
+            money=money,
+            timeline=timeline,
+            similar=similar,
+            citation=citation,
+        )
 
     @app.get("/moede/{meeting_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def meeting_page(request: Request, meeting_id: str) -> HTMLResponse:
@@ -163,8 +192,16 @@ def _facet_links(q: str, filters: dict, facets: dict, theme_labels: dict) -> lis
 
 
 def _active_filters(q: str, filters: dict, theme_labels: dict) -> list[dict]:
-    names = {"municipality": "Kommune", "committee": "Udvalg", "date_from": "Fra", "date_to": "Til",
-             "case_type": "Sagstype", "theme": "Tema", "kle": "KLE", "entity": "Nævner"}
+    names = {
+        "municipality": "Kommune",
+        "committee": "Udvalg",
+        "date_from": "Fra",
+        "date_to": "Til",
+        "case_type": "Sagstype",
+        "theme": "Tema",
+        "kle": "KLE",
+        "entity": "Nævner",
+    }
     out = []
     for key, value in filters.items():
         shown = theme_labels.get(value, value) if key == "theme" else value
@@ -189,7 +226,15 @@ def _timeline(punkt: dict) -> list[dict]:
     for link in punkt["links"]:
         seen.setdefault(link["target_id"], {**link, "kinds": set()})["kinds"].add(link["kind"])
     items = list(seen.values())
-    items.append({"target_id": punkt["id"], "title": punkt["title"], "date": punkt["meeting"]["date"],
-                  "committee": punkt["meeting"]["committee"], "current": True, "kinds": set()})
+    items.append(
+        {
+            "target_id": punkt["id"],
+            "title": punkt["title"],
+            "date": punkt["meeting"]["date"],
+            "committee": punkt["meeting"]["committee"],
+            "current": True,
+            "kinds": set(),
+        }
+    )
     items.sort(key=lambda x: x["date"])
     return items if len(items) > 1 else []

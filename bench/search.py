@@ -100,7 +100,10 @@ def main() -> None:
         t0 = time.time()
         big.ingest([SAMPLE, Path(args.distractors)])
         print(f"distractors_ingest_s={time.time() - t0:.1f}")
-        print(f"distractors_punkter={len(big.searcher().index.punkter)} distractors_passages={len(big.searcher().index.passages)}")
+        print(
+            f"distractors_punkter={len(big.searcher().index.punkter)} "
+            f"distractors_passages={len(big.searcher().index.passages)}"
+        )
         report(evaluate(big, queries, args.repeats), "distractors_", args.verbose)
 
 

@@ -13,7 +13,9 @@ from index.store import Store
 from nlp.links import find_meeting_references
 
 # Journal numbers of standing items (agenda approval, current matters) join unrelated punkter.
-_STANDING = re.compile(r"godkendelse af dagsorden|aktuelle sager|underskriftsark|orientering fra|huskeliste|mødekalender", re.I)
+_STANDING = re.compile(
+    r"godkendelse af dagsorden|aktuelle sager|underskriftsark|orientering fra|huskeliste|mødekalender", re.I
+)
 
 
 def _words(title: str) -> set[str]:

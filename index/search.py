@@ -35,8 +35,35 @@ COS_FLOOR, COS_CEIL = 0.78, 0.86
 W_LEX, W_DENSE = 0.3, 0.7
 LOW_CONFIDENCE_KNOWN = 0.5  # share of a Danish query's words the archive contains at all
 LOW_CONFIDENCE_ENGLISH_COS = 0.80
-_ENGLISH = {"the", "a", "an", "of", "to", "in", "for", "and", "how", "what", "which", "who", "did", "does", "is",
-            "are", "into", "with", "on", "about", "when", "where", "much", "many", "people", "was", "were"}
+_ENGLISH = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "in",
+    "for",
+    "and",
+    "how",
+    "what",
+    "which",
+    "who",
+    "did",
+    "does",
+    "is",
+    "are",
+    "into",
+    "with",
+    "on",
+    "about",
+    "when",
+    "where",
+    "much",
+    "many",
+    "people",
+    "was",
+    "were",
+}
 
 
 @dataclass
@@ -223,7 +250,10 @@ class Searcher:
         return highlight(passage.text, terms), passage.section
 
     def _facets(self, order: np.ndarray, top_n: int = 200) -> dict:
-        counts: dict[str, Counter] = {k: Counter() for k in ("themes", "committees", "years", "case_types", "people", "organisations", "municipalities")}
+        counts: dict[str, Counter] = {
+            k: Counter()
+            for k in ("themes", "committees", "years", "case_types", "people", "organisations", "municipalities")
+        }
         for i in order[:top_n]:
             p = self.index.punkter[int(i)]
             counts["themes"].update(p.themes)

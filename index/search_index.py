@@ -30,10 +30,23 @@ INDEX_VERSION = 4  # bump when passages or analysis change
 #: Passages embedded per punkt (summary sections first): dense encoding is the costly step on a CPU,
 #: and a punkt's gist is in its first passages; BM25 still reads every passage.
 DENSE_PASSAGES_PER_PUNKT = int(os.environ.get("REFERAT_DENSE_PASSAGES", "12"))
-_SECTION_PRIORITY = {name: i for i, name in enumerate([
-    "Titel", "Resume", "Initiativretsforslag", "Indstilling", "Beslutning", "Indstilling fra forslagsstiller",
-    "Forvaltningens belysning", "Sagsfremstilling", "Effekt", "Økonomi",
-])}
+_SECTION_PRIORITY = {
+    name: i
+    for i, name in enumerate(
+        [
+            "Titel",
+            "Resume",
+            "Initiativretsforslag",
+            "Indstilling",
+            "Beslutning",
+            "Indstilling fra forslagsstiller",
+            "Forvaltningens belysning",
+            "Sagsfremstilling",
+            "Effekt",
+            "Økonomi",
+        ]
+    )
+}
 
 
 @dataclass
@@ -98,7 +111,10 @@ class SearchIndex:
     @staticmethod
     def stamp_for(store: Store, embedder) -> dict:
         return {
-            "version": INDEX_VERSION, "generation": store.generation(), "model": embedder.name, "dim": embedder.dim,
+            "version": INDEX_VERSION,
+            "generation": store.generation(),
+            "model": embedder.name,
+            "dim": embedder.dim,
             "dense_passages": DENSE_PASSAGES_PER_PUNKT,
         }
 
@@ -114,12 +130,21 @@ class SearchIndex:
             punkt_tags = tags.get(row["id"], {})
             punkter.append(
                 PunktInfo(
-                    id=row["id"], municipality=row["municipality"], committee=row["committee"],
-                    meeting_id=row["meeting_id"], meeting_date=row["date"], number=row["number"],
-                    title=row["title"], case_type=row["case_type"], closed=bool(row["closed"]),
-                    decision=None if row["closed"] else row["decision"], journal_number=row["journal_number"],
-                    kle=kle.get("number"), kle_title=kle.get("title"),
-                    themes=punkt_tags.get("themes", []), entities=punkt_tags.get("entities", []),
+                    id=row["id"],
+                    municipality=row["municipality"],
+                    committee=row["committee"],
+                    meeting_id=row["meeting_id"],
+                    meeting_date=row["date"],
+                    number=row["number"],
+                    title=row["title"],
+                    case_type=row["case_type"],
+                    closed=bool(row["closed"]),
+                    decision=None if row["closed"] else row["decision"],
+                    journal_number=row["journal_number"],
+                    kle=kle.get("number"),
+                    kle_title=kle.get("title"),
+                    themes=punkt_tags.get("themes", []),
+                    entities=punkt_tags.get("entities", []),
                 )
             )
             own = punkt_passages(store, row)
@@ -131,10 +156,17 @@ class SearchIndex:
         punkt_lexical = LexicalIndex.build(punkt_docs)
         passage_lexical = LexicalIndex.build([f"{p.title} {p.text}" for p in passages], punkt_lexical.analyzer)
         index = cls(
-            punkter, passages, VectorIndex.build(vectors), punkt_lexical, passage_lexical,
-            cls.stamp_for(store, embedder), chosen,
+            punkter,
+            passages,
+            VectorIndex.build(vectors),
+            punkt_lexical,
+            passage_lexical,
+            cls.stamp_for(store, embedder),
+            chosen,
         )
-        log.info("built search index: %d punkter, %d passages in %.1fs", len(punkter), len(passages), time.time() - started)
+        log.info(
+            "built search index: %d punkter, %d passages in %.1fs", len(punkter), len(passages), time.time() - started
+        )
         if folder is not None:
             index.save(folder)
         return index
@@ -188,8 +220,11 @@ class SearchIndex:
         punkter = [PunktInfo(**p) for p in json.loads((folder / "punkter.json").read_text())]
         passages = [Passage(**p) for p in json.loads((folder / "passages.json").read_text())]
         return cls(
-            punkter, passages, VectorIndex.load(folder / "vectors.faiss"),
-            LexicalIndex.load(folder / "bm25-punkter"), LexicalIndex.load(folder / "bm25-passages"),
+            punkter,
+            passages,
+            VectorIndex.load(folder / "vectors.faiss"),
+            LexicalIndex.load(folder / "bm25-punkter"),
+            LexicalIndex.load(folder / "bm25-passages"),
             json.loads((folder / "stamp.json").read_text()),
             np.load(folder / "vector_passage.npy"),
         )

@@ -148,9 +148,7 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row["value"]) if row else 0
 
-    def save_meeting(
-        self, meeting: Meeting, enrichments: dict[int, Enrichment], *, path: str, sha256: str
-    ) -> None:
+    def save_meeting(self, meeting: Meeting, enrichments: dict[int, Enrichment], *, path: str, sha256: str) -> None:
         """Replace whatever this file or this meeting held before, in one transaction."""
         with self.transaction() as db:
             old = db.execute("SELECT meeting_id FROM files WHERE path = ?", (path,)).fetchone()
@@ -160,8 +158,17 @@ class Store:
             db.execute(
                 "INSERT INTO meetings VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    meeting.id, meeting.municipality, meeting.committee, meeting.date, meeting.time,
-                    meeting.place, meeting.period, path, sha256, meeting.source_format, json.dumps(meeting.absent),
+                    meeting.id,
+                    meeting.municipality,
+                    meeting.committee,
+                    meeting.date,
+                    meeting.time,
+                    meeting.place,
+                    meeting.period,
+                    path,
+                    sha256,
+                    meeting.source_format,
+                    json.dumps(meeting.absent),
                 ),
             )
             db.executemany(
@@ -170,7 +177,9 @@ class Store:
             )
             for ordinal, punkt in enumerate(meeting.punkter):
                 self._insert_punkt(db, meeting, punkt, ordinal, enrichments.get(punkt.number))
-            db.execute("INSERT OR REPLACE INTO files(path, sha256, meeting_id) VALUES (?,?,?)", (path, sha256, meeting.id))
+            db.execute(
+                "INSERT OR REPLACE INTO files(path, sha256, meeting_id) VALUES (?,?,?)", (path, sha256, meeting.id)
+            )
             self._bump(db)
 
     def _insert_punkt(
@@ -182,19 +191,30 @@ class Store:
         db.execute(
             "INSERT INTO punkter VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                pid, meeting.id, ordinal, punkt.number, punkt.title, punkt.case_type,
-                journal.raw if journal else None, journal.kle if journal else None,
-                journal.facet if journal else None, journal.serial if journal else None,
-                journal.year if journal else None, int(closed),
+                pid,
+                meeting.id,
+                ordinal,
+                punkt.number,
+                punkt.title,
+                punkt.case_type,
+                journal.raw if journal else None,
+                journal.kle if journal else None,
+                journal.facet if journal else None,
+                journal.serial if journal else None,
+                journal.year if journal else None,
+                int(closed),
                 None if closed else punkt.decision,
-                json.dumps([] if closed else punkt.absent), json.dumps([] if closed else punkt.absence_notes),
+                json.dumps([] if closed else punkt.absent),
+                json.dumps([] if closed else punkt.absence_notes),
                 json.dumps(tags.kle if tags and not closed else {}),
             ),
         )
         if closed:  # a closed punkt is stored with its title only
             return
         for s_ord, section in enumerate(punkt.sections):
-            db.execute("INSERT INTO sections VALUES (?,?,?,?,?)", (pid, s_ord, section.name, section.heading, section.text))
+            db.execute(
+                "INSERT INTO sections VALUES (?,?,?,?,?)", (pid, s_ord, section.name, section.heading, section.text)
+            )
             db.executemany(
                 "INSERT INTO tables VALUES (?,?,?,?)",
                 [(pid, s_ord, t_ord, json.dumps(t.rows, ensure_ascii=False)) for t_ord, t in enumerate(section.tables)],
@@ -237,7 +257,8 @@ class Store:
         for i in range(0, len(shas), 500):
             chunk = shas[i : i + 500]
             rows = self.db.execute(
-                f"SELECT text_sha, vector FROM embeddings WHERE model = ? AND text_sha IN ({','.join('?' * len(chunk))})",
+                "SELECT text_sha, vector FROM embeddings WHERE model = ? "
+                f"AND text_sha IN ({','.join('?' * len(chunk))})",
                 (model, *chunk),
             )
             found.update((r["text_sha"], r["vector"]) for r in rows)
@@ -324,12 +345,15 @@ class Store:
         for section in sections:
             section["tables"] = [json.loads(t["rows"]) for t in tables if t["section_ordinal"] == section["ordinal"]]
             del section["ordinal"]
-        links = [dict(r) for r in db.execute(
-            "SELECT l.target_id, l.kind, l.evidence, p.title, p.number, m.date, m.committee, m.municipality "
-            "FROM links l JOIN punkter p ON p.id = l.target_id JOIN meetings m ON m.id = p.meeting_id "
-            "WHERE l.punkt_id = ? ORDER BY m.date",
-            (punkt_id,),
-        )]
+        links = [
+            dict(r)
+            for r in db.execute(
+                "SELECT l.target_id, l.kind, l.evidence, p.title, p.number, m.date, m.committee, m.municipality "
+                "FROM links l JOIN punkter p ON p.id = l.target_id JOIN meetings m ON m.id = p.meeting_id "
+                "WHERE l.punkt_id = ? ORDER BY m.date",
+                (punkt_id,),
+            )
+        ]
         return {
             "id": row["id"],
             "number": row["number"],
@@ -349,10 +373,12 @@ class Store:
             "absence_notes": json.loads(row["absence_notes"]),
             "attachments": rows("SELECT title, url FROM attachments WHERE punkt_id = ? ORDER BY ordinal"),
             "entities": rows(
-                'SELECT text, label, canonical, start, "end", section FROM entities WHERE punkt_id = ? ORDER BY section, start'
+                'SELECT text, label, canonical, start, "end", section FROM entities '
+                "WHERE punkt_id = ? ORDER BY section, start"
             ),
             "amounts": rows(
-                'SELECT text, value, unit, kind, what, start, "end", section FROM amounts WHERE punkt_id = ? ORDER BY section, start'
+                'SELECT text, value, unit, kind, what, start, "end", section FROM amounts '
+                "WHERE punkt_id = ? ORDER BY section, start"
             ),
             "laws": rows('SELECT text, law, paragraph, stk, start, "end", section FROM laws WHERE punkt_id = ?'),
             "themes": rows("SELECT key, label, score FROM themes WHERE punkt_id = ? ORDER BY score DESC"),

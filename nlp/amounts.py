@@ -12,28 +12,44 @@ from nlp.model import Amount
 
 NUMBER = r"[-−–]?[ ]?(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
 _SCALE_WORDS = {
-    "mio": 1e6, "mio.": 1e6, "million": 1e6, "millioner": 1e6, "mill.": 1e6,
-    "mia": 1e9, "mia.": 1e9, "milliard": 1e9, "milliarder": 1e9, "mrd.": 1e9,
-    "t.kr.": 1e3, "t. kr.": 1e3, "tkr.": 1e3, "tkr": 1e3, "tusind": 1e3, "tus.": 1e3, "t.": 1e3,
+    "mio": 1e6,
+    "mio.": 1e6,
+    "million": 1e6,
+    "millioner": 1e6,
+    "mill.": 1e6,
+    "mia": 1e9,
+    "mia.": 1e9,
+    "milliard": 1e9,
+    "milliarder": 1e9,
+    "mrd.": 1e9,
+    "t.kr.": 1e3,
+    "t. kr.": 1e3,
+    "tkr.": 1e3,
+    "tkr": 1e3,
+    "tusind": 1e3,
+    "tus.": 1e3,
+    "t.": 1e3,
 }
 _MONEY = re.compile(
-    rf"(?P<num>{NUMBER})[ \u00a0]?(?P<scale>mio\.?|mia\.?|millioner|million|mill\.|milliarder|milliard|mrd\.|tusind|t\.[ \u00a0]?kr\.|tkr\.?)?"
+    rf"(?P<num>{NUMBER})[ \u00a0]?"
+    r"(?P<scale>mio\.?|mia\.?|millioner|million|mill\.|milliarder|milliard|mrd\.|tusind|t\.[ \u00a0]?kr\.|tkr\.?)?"
     r"[ \u00a0]?(?P<cur>kr\.?|kroner|DKK)(?![a-zæøå])",
     re.IGNORECASE,
 )
 # Prefix form (`kr. 5.000`) only with a grouped or decimal number: `Mio. kr. 2025-pl` is a header.
 _MONEY_PREFIX = re.compile(
-    r"(?:kr\.|DKK)[ \u00a0]?(?P<num>[-−]?[ \u00a0]?(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+))(?:[ \u00a0]?(?P<scale>mio\.|mia\.))?(?![\d-])",
+    r"(?:kr\.|DKK)[ \u00a0]?(?P<num>[-−]?[ \u00a0]?(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+))"
+    r"(?:[ \u00a0]?(?P<scale>mio\.|mia\.))?(?![\d-])",
     re.IGNORECASE,
 )
 _SCALE_ONLY = re.compile(rf"(?P<num>{NUMBER})\s?(?P<scale>mio\.|mia\.|t\.kr\.|tkr\.)(?!\s?(?:kr|DKK))", re.IGNORECASE)
-_PERCENT_POINT = re.compile(rf"(?P<num>{NUMBER})\s?(?:procentpoint|procent-point|%-point|%-points|pct\.?-point|pct\.? point)", re.IGNORECASE)
+_PERCENT_POINT = re.compile(
+    rf"(?P<num>{NUMBER})\s?(?:procentpoint|procent-point|%-point|%-points|pct\.?-point|pct\.? point)", re.IGNORECASE
+)
 _PERCENT = re.compile(rf"(?P<num>{NUMBER})\s?(?:%|pct\.?(?![-\w])|procent(?!point|-point))", re.IGNORECASE)
 _PERIOD = re.compile(r"(?<![\d.,])(?P<a>(?:19|20)\d{2})\s?[-–]\s?(?P<b>(?:19|20)\d{2})(?![\d.,])")
 _YEAR = re.compile(r"(?<![\d.,§-])(?P<y>(?:19|20)\d{2})(?![\d.,%-]|\s?(?:kr|mio|mia|procent|pct|t\.kr))")
-_COUNT = re.compile(
-    r"(?<![\d.,§/-])(?P<num>\d{1,3}(?:\.\d{3})+|\d+)\s(?P<what>[a-zæøå][a-zæøå\-]{2,})(?![\w])"
-)
+_COUNT = re.compile(r"(?<![\d.,§/-])(?P<num>\d{1,3}(?:\.\d{3})+|\d+)\s(?P<what>[a-zæøå][a-zæøå\-]{2,})(?![\w])")
 _NOT_COUNTED = set(
     """kr kroner mio mia procent pct procentpoint januar februar marts april maj juni juli august september
     oktober november december år måneder måned uger uge dage dag timer time minutter kvartal halvår gange gang
@@ -124,7 +140,9 @@ def _table_amounts(text: str, section: str, taken: bytearray) -> list[Amount]:
                         value = parse_number(stripped)
                         start = col + cell.index(stripped)
                         if value is not None:
-                            out.append(Amount(stripped, value * scale, "DKK", "money", start, start + len(stripped), section))
+                            out.append(
+                                Amount(stripped, value * scale, "DKK", "money", start, start + len(stripped), section)
+                            )
                     col += len(cell) + 1
         offset += len(line) + 1
     return out

@@ -112,7 +112,9 @@ def _build_tokenizer(q4: _Q4File):
     tok = Tokenizer(model)
     # The SentencePiece normaliser maps single code points (NFKC-like, control chars removed);
     # the changes that matter for text are applied as replacements, then spaces are collapsed.
-    drops = "".join(chr(cp) for cp, out in q4.norm.items() if not out and cp < 0x10000 and chr(cp).isprintable() is False)
+    drops = "".join(
+        chr(cp) for cp, out in q4.norm.items() if not out and cp < 0x10000 and chr(cp).isprintable() is False
+    )
     steps = [normalizers.NFKC()]
     if drops:
         steps.append(normalizers.Replace(Regex("[" + "".join(f"\\x{{{ord(c):x}}}" for c in drops) + "]"), ""))
@@ -170,9 +172,7 @@ def convert(out_dir: str | Path | None = None, q4_path: str | Path | None = None
     state = {
         "embeddings.word_embeddings.weight": mat("emb.word", int(hd["VOC"]), H),
         # e5.c counts positions from 0; XLM-R reserves rows 0..padding_idx, so shift by 2.
-        "embeddings.position_embeddings.weight": torch.cat(
-            [torch.zeros(2, H), mat("emb.pos", int(hd["MAXP"]), H)]
-        ),
+        "embeddings.position_embeddings.weight": torch.cat([torch.zeros(2, H), mat("emb.pos", int(hd["MAXP"]), H)]),
         "embeddings.token_type_embeddings.weight": mat("emb.type", int(hd["TVS"]), H),
         "embeddings.LayerNorm.weight": vec("emb.ln.w"),
         "embeddings.LayerNorm.bias": vec("emb.ln.b"),
@@ -180,8 +180,12 @@ def convert(out_dir: str | Path | None = None, q4_path: str | Path | None = None
         "pooler.dense.bias": torch.zeros(H),
     }
     names = {
-        "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-        "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense",
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
     }
     shapes = {"q": (H, H), "k": (H, H), "v": (H, H), "ao": (H, H), "fi": (int(hd["FF"]), H), "fo": (H, int(hd["FF"]))}
     for layer in range(int(hd["NL"])):
@@ -204,26 +208,51 @@ def convert(out_dir: str | Path | None = None, q4_path: str | Path | None = None
     model.save_pretrained(transformer_dir)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=_build_tokenizer(q4),
-        bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
-        cls_token="<s>", sep_token="</s>", mask_token="<mask>", model_max_length=512,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        cls_token="<s>",
+        sep_token="</s>",
+        mask_token="<mask>",
+        model_max_length=512,
     )
     fast.save_pretrained(transformer_dir)
     (tmp / "1_Pooling").mkdir(exist_ok=True)
-    (tmp / "1_Pooling" / "config.json").write_text(json.dumps({
-        "word_embedding_dimension": H, "pooling_mode_mean_tokens": True, "pooling_mode_cls_token": False,
-        "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False,
-    }, indent=2))
-    (tmp / "modules.json").write_text(json.dumps([
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ], indent=2))
+    (tmp / "1_Pooling" / "config.json").write_text(
+        json.dumps(
+            {
+                "word_embedding_dimension": H,
+                "pooling_mode_mean_tokens": True,
+                "pooling_mode_cls_token": False,
+                "pooling_mode_max_tokens": False,
+                "pooling_mode_mean_sqrt_len_tokens": False,
+            },
+            indent=2,
+        )
+    )
+    (tmp / "modules.json").write_text(
+        json.dumps(
+            [
+                {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+                {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+                {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+            ],
+            indent=2,
+        )
+    )
     (tmp / "2_Normalize").mkdir(exist_ok=True)
     (tmp / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 512, "do_lower_case": False}))
-    (tmp / "config_sentence_transformers.json").write_text(json.dumps({
-        "prompts": {"query": QUERY_PREFIX, "passage": PASSAGE_PREFIX}, "default_prompt_name": None,
-        "similarity_fn_name": "cosine",
-    }, indent=2))
+    (tmp / "config_sentence_transformers.json").write_text(
+        json.dumps(
+            {
+                "prompts": {"query": QUERY_PREFIX, "passage": PASSAGE_PREFIX},
+                "default_prompt_name": None,
+                "similarity_fn_name": "cosine",
+            },
+            indent=2,
+        )
+    )
     (tmp / "README.md").write_text(_CARD)
     tmp.rename(out)
     return out

@@ -38,7 +38,9 @@ _ORG_PATTERNS = [
     rf"\b{_CAP_WORD}(?:center|centret|centeret|huset|Community)\s{_CAP}\b",
     rf"\b{_CAP_WORD}\s(?:Fonden|Fond|Foundation|Forening|ApS|A/S|I/S)\b",
 ]
-_PARTY = re.compile(rf"\b(?P<name>{_CAP}(?:\s(?:{_CAP}|[A-ZÆØÅ]\.)){{0,3}}(?:-{_CAP})?)\s\((?P<party>[A-ZÆØÅ]{{1,2}})\)")
+_PARTY = re.compile(
+    rf"\b(?P<name>{_CAP}(?:\s(?:{_CAP}|[A-ZÆØÅ]\.)){{0,3}}(?:-{_CAP})?)\s\((?P<party>[A-ZÆØÅ]{{1,2}})\)"
+)
 _ADDRESS = re.compile(
     rf"\b{_CAP_WORD}(?:vej|gade|allé|alle|plads|torv|stræde|vænge|park|boulevard|have|toften|parken|bakken)\s\d+[A-Z]?\b"
 )

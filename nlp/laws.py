@@ -10,9 +10,14 @@ _LAW_NAME = (
     r"(?:lov om [a-zæøå][a-zæøå\- ]{2,60}?(?=[.,;:)\n]|\s(?:og|eller|samt|hvor|som|der|at|og)\s|$)"
     r"|[A-ZÆØÅa-zæøå\-]*(?:loven|lov|ordningen|bekendtgørelsen|Forretningsorden(?:en)?|styrelsesloven))"
 )
-_PARAGRAPH = r"§§?\s?(?P<par>\d+[a-z]?(?![a-zæøå])(?:\s?(?:-|–|og)\s?\d+[a-z]?(?![a-zæøå]))?)(?:,?\s?stk\.\s?(?P<stk>\d+(?:\s?(?:-|–|og)\s?\d+)?))?"
+_PARAGRAPH = (
+    r"§§?\s?(?P<par>\d+[a-z]?(?![a-zæøå])(?:\s?(?:-|–|og)\s?\d+[a-z]?(?![a-zæøå]))?)"
+    r"(?:,?\s?stk\.\s?(?P<stk>\d+(?:\s?(?:-|–|og)\s?\d+)?))?"
+)
 _AFTER = re.compile(_PARAGRAPH + rf"(?:,?\s(?:i|efter|jf\.?|jævnfør|ifølge)\s(?P<law>{_LAW_NAME}))?")
-_GENITIVE_BEFORE = re.compile(r"(?P<gen>[A-ZÆØÅa-zæøå\-]+(?:lovens|ordningens|bekendtgørelsens|forretningsordens))\s" + _PARAGRAPH)
+_GENITIVE_BEFORE = re.compile(
+    r"(?P<gen>[A-ZÆØÅa-zæøå\-]+(?:lovens|ordningens|bekendtgørelsens|forretningsordens))\s" + _PARAGRAPH
+)
 
 
 def _base_form(genitive: str) -> str:

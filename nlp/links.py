@@ -12,9 +12,7 @@ from dataclasses import dataclass
 
 MONTHS = {
     m: i + 1
-    for i, m in enumerate(
-        "januar februar marts april maj juni juli august september oktober november december".split()
-    )
+    for i, m in enumerate("januar februar marts april maj juni juli august september oktober november december".split())
 }
 _DATE = re.compile(
     r"(?:den\s)?(?P<d>\d{1,2})\.\s?(?P<m>januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december)"

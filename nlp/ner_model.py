@@ -34,11 +34,18 @@ def spelling_features(words: list[str]) -> np.ndarray:
     first, last = name_gazetteer()
     rows = []
     for i, w in enumerate(words):
-        rows.append([
-            float(w[:1].isupper()), float(w.isupper() and len(w) > 1), float(any(c.isdigit() for c in w)),
-            float(i == 0), float(w in first), float(w in last), float(w.endswith("s") and w[:1].isupper()),
-            float("-" in w),
-        ])
+        rows.append(
+            [
+                float(w[:1].isupper()),
+                float(w.isupper() and len(w) > 1),
+                float(any(c.isdigit() for c in w)),
+                float(i == 0),
+                float(w in first),
+                float(w in last),
+                float(w.endswith("s") and w[:1].isupper()),
+                float("-" in w),
+            ]
+        )
     return np.asarray(rows, dtype=np.float32).reshape(len(words), 8)
 
 
@@ -87,8 +94,12 @@ class FeatureExtractor:
             for b in range(0, len(chunks), batch_size):
                 batch = chunks[b : b + batch_size]
                 enc = self.tokenizer(
-                    [c[2] for c in batch], is_split_into_words=True, truncation=True, max_length=512,
-                    padding=True, return_tensors="pt",
+                    [c[2] for c in batch],
+                    is_split_into_words=True,
+                    truncation=True,
+                    max_length=512,
+                    padding=True,
+                    return_tensors="pt",
                 )
                 hidden = self.encoder(
                     input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], output_hidden_states=True

@@ -66,11 +66,20 @@ def main(argv: list[str] | None = None) -> None:
     intercept[model.classes_] = model.intercept_
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out / "head.npz", coef=coef, intercept=intercept, mean=mean, scale=scale)
-    (out / "config.json").write_text(json.dumps({
-        "labels": LABELS, "encoder": "multilingual-e5-small (frozen; nlp/e5.py)", "layers": list(LAYERS),
-        "classifier": "multinomial logistic regression", "C": args.C, "o_weight": args.o_weight,
-        "training_data": ["da_ddt-ud-ner-train-10k.conll", "da_ddt-ud-ner-train-5k.conll"],
-    }, indent=2))
+    (out / "config.json").write_text(
+        json.dumps(
+            {
+                "labels": LABELS,
+                "encoder": "multilingual-e5-small (frozen; nlp/e5.py)",
+                "layers": list(LAYERS),
+                "classifier": "multinomial logistic regression",
+                "C": args.C,
+                "o_weight": args.o_weight,
+                "training_data": ["da_ddt-ud-ner-train-10k.conll", "da_ddt-ud-ner-train-5k.conll"],
+            },
+            indent=2,
+        )
+    )
     tagger = TokenTagger(out)
     pred = tagger.tag([w for w, _ in dev])
     scores = entity_f1([t for _, t in dev], pred, ("PER", "LOC", "ORG", "MISC"))

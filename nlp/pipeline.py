@@ -28,7 +28,14 @@ from nlp.ner_model import bio_to_spans
 
 log = logging.getLogger(__name__)
 
-DEFAULT_COMPONENTS = ["sentencizer", "referat_lemmatizer", "referat_rules", "referat_ner", "referat_amounts", "referat_laws"]
+DEFAULT_COMPONENTS = [
+    "sentencizer",
+    "referat_lemmatizer",
+    "referat_rules",
+    "referat_ner",
+    "referat_amounts",
+    "referat_laws",
+]
 MAX_STATISTICAL_WORDS = 4_000  # the trained NER reads at most this many words of a section
 
 for name in ("amounts", "laws"):
@@ -116,14 +123,7 @@ class StatisticalNER:
                 if label in ("PER", "LOC", "ORG", "MISC"):
                     found.setdefault(di, []).append(Span(docs[di], tokens[start].i, tokens[end - 1].i + 1, label=label))
         for di, doc in enumerate(docs):
-            statistical = found.get(di, [])
-            rules = list(doc.spans.get("rules", []))
-            # The model reads context; the rules know the domain. Where they disagree the model wins,
-            # except for the rules that are nearly always right (a party letter, an address).
-            strong = [r for r in rules if r.label_ in ("PER", "LOC") and _STRONG_RULE.search(r.doc.text[r.end_char : r.end_char + 5])]
-            kept = [s for s in statistical if not _overlaps_any(s, strong)]
-            extra = [r for r in rules if not _overlaps_any(r, kept)]
-            doc.ents = spacy.util.filter_spans(kept + extra)
+            doc.ents = merge_entities(doc, found.get(di, []), list(doc.spans.get("rules", [])))
             yield doc
 
 
@@ -141,7 +141,8 @@ def candidate_windows(doc: Doc, context: int = 8, budget_words: int = MAX_STATIS
     for sent in sentences:
         tokens = [t for t in sent if not t.is_space]
         hot = [
-            k for k, t in enumerate(tokens)
+            k
+            for k, t in enumerate(tokens)
             if t.is_alpha and t.text[:1].isupper() and (k > 0 or t.i in ruled or t.text in _first_names())
         ]
         if not hot:
@@ -173,8 +174,16 @@ def _first_names() -> frozenset[str]:
 _STRONG_RULE = re.compile(r"^\s\([A-ZÆØÅ]{1,2}\)")
 
 
-def _overlaps_any(span: Span, others: list[Span]) -> bool:
-    return any(span.start < o.end and o.start < span.end for o in others)
+def merge_entities(doc: Doc, statistical: list[Span], rules: list[Span]) -> list[Span]:
+    """The model reads context; the rules know the domain. Where they disagree the model wins,
+    except for the rules that are nearly always right (a name followed by a party letter)."""
+    text = doc.text
+    strong = [r for r in rules if r.label_ == "PER" and _STRONG_RULE.search(text[r.end_char : r.end_char + 6])]
+    strong_tokens = {i for r in strong for i in range(r.start, r.end)}
+    kept = [s for s in statistical if not any(i in strong_tokens for i in range(s.start, s.end))]
+    kept_tokens = {i for s in kept for i in range(s.start, s.end)}
+    extra = [r for r in rules if not any(i in kept_tokens for i in range(r.start, r.end))]
+    return spacy.util.filter_spans(kept + extra)
 
 
 @Language.factory("referat_amounts")
@@ -233,7 +242,14 @@ class Enricher:
             tags = result[punkt.number]
             for ent in doc.ents:
                 tags.entities.append(
-                    Entity(ent.text, ent.label_, canonical(ent.text, ent.label_), ent.start_char, ent.end_char, section.name)
+                    Entity(
+                        ent.text,
+                        ent.label_,
+                        canonical(ent.text, ent.label_),
+                        ent.start_char,
+                        ent.end_char,
+                        section.name,
+                    )
                 )
             for amount in doc._.amounts or []:
                 amount.section = section.name

@@ -39,9 +39,7 @@ CASE_TYPE = re.compile(r"^(?P<type>[A-E]-sag|Lukket)\s*:\s*", re.IGNORECASE)
 JOURNAL = re.compile(
     r"(?<![\d.])(?P<kle>\d{2}\.\d{2}\.\d{2})-(?P<facet>[A-ZÆØÅ]\d{2})-(?P<serial>\d+)-(?P<year>\d{2})(?!\d)"
 )
-_ABSENT = re.compile(
-    r"(?P<who>(?:[A-ZÆØÅ][\w.\-]+(?:\s+(?:[A-ZÆØÅ][\w.\-]+|og|,))*?))\s+deltog\s+ikke\b[^.\n]*\.?"
-)
+_ABSENT = re.compile(r"(?P<who>(?:[A-ZÆØÅ][\w.\-]+(?:\s+(?:[A-ZÆØÅ][\w.\-]+|og|,))*?))\s+deltog\s+ikke\b[^.\n]*\.?")
 _ABSENT_TITLES = re.compile(
     r"^(?:Udvalgsmedlem(?:merne|met)?|Medlem(?:merne)?|Rådmand(?:en)?|Rådmændene|Borgmester(?:en)?|"
     r"Formand(?:en)?|Næstformand(?:en)?|Byrådsmedlem(?:merne)?)\s+"

@@ -68,12 +68,7 @@ def join_broken_paragraphs(paragraphs: list[str]) -> list[str]:
     """
     out: list[str] = []
     for para in paragraphs:
-        if (
-            out
-            and not _SENTENCE_END.search(out[-1])
-            and para[:1].islower()
-            and not out[-1].startswith(("•", "-"))
-        ):
+        if out and not _SENTENCE_END.search(out[-1]) and para[:1].islower() and not out[-1].startswith(("•", "-")):
             out[-1] = f"{out[-1]} {para}"
         else:
             out.append(para)

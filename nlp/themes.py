@@ -41,7 +41,13 @@ def load_themes(path: str | None = None, keywords_path: str | None = None) -> tu
     for item in data["themes"]:
         extra = evidence.get(item["key"], {}) or {}
         themes.append(
-            Theme(item["key"], item["label"], item.get("gloss", ""), tuple(extra.get("words", [])), tuple(extra.get("kle", [])))
+            Theme(
+                item["key"],
+                item["label"],
+                item.get("gloss", ""),
+                tuple(extra.get("words", [])),
+                tuple(extra.get("kle", [])),
+            )
         )
     return tuple(themes)
 
@@ -56,7 +62,9 @@ def _keyword_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
 class ThemeTagger:
     """Scores every theme for a punkt; returns those above the threshold, best first."""
 
-    def __init__(self, themes: tuple[Theme, ...] | None = None, embedder=None, threshold: float = 0.42, max_themes: int = 4):
+    def __init__(
+        self, themes: tuple[Theme, ...] | None = None, embedder=None, threshold: float = 0.42, max_themes: int = 4
+    ):
         self.themes = themes or load_themes()
         self.patterns = [_keyword_pattern(t.words) for t in self.themes]
         self.embedder = embedder

@@ -30,7 +30,9 @@ def looks_like(data: Any) -> bool:
 
 def read_firstagenda(data: Any, *, source: str = "", municipality: str | None = None) -> Meeting:
     if not looks_like(data):
-        raise NotAReferatError(f"{source or 'JSON'}: JSON, men ikke en FirstAgenda-dagsorden (mangler 'Dagsordenpunkter'/'Moede')")
+        raise NotAReferatError(
+            f"{source or 'JSON'}: JSON, men ikke en FirstAgenda-dagsorden (mangler 'Dagsordenpunkter'/'Moede')"
+        )
     moede = data.get("Moede") or {}
     udvalg = data.get("Udvalg") or {}
     date_raw = str(moede.get("Dato") or moede.get("MeetingBeginUtc") or "")
@@ -38,7 +40,9 @@ def read_firstagenda(data: Any, *, source: str = "", municipality: str | None = 
     if not match:
         raise NotAReferatError(f"{source or 'JSON'}: mødet har ingen gyldig dato ('Moede.Dato')")
     participants = [
-        Participant(name=str(p.get("Name", "")).strip(), absent=bool(p.get("Absent")) or bool(p.get("ParticipationCancelled")))
+        Participant(
+            name=str(p.get("Name", "")).strip(), absent=bool(p.get("Absent")) or bool(p.get("ParticipationCancelled"))
+        )
         for p in moede.get("Moededeltagere") or []
         if isinstance(p, dict) and str(p.get("Name", "")).strip()
     ]

@@ -21,7 +21,9 @@ def pdf_to_text(data: bytes, *, source: str = "") -> str:
         reader = PdfReader(io.BytesIO(data), strict=False)
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
-        raise NotAReferatError(f"{source or 'PDF'}: PDF-filen kan ikke læses ({exc.__class__.__name__}: {exc})") from exc
+        raise NotAReferatError(
+            f"{source or 'PDF'}: PDF-filen kan ikke læses ({exc.__class__.__name__}: {exc})"
+        ) from exc
     text = "\n".join(pages)
     if not text.strip():
         raise NotAReferatError(f"{source or 'PDF'}: PDF-filen har ingen tekst (skannet uden OCR?)")

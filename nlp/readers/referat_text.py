@@ -39,9 +39,7 @@ _HEADER = re.compile(
 _TIME = re.compile(r"kl\.?\s*(?P<h>\d{1,2})[:.](?P<min>\d{2})")
 _MONTHS = {
     m: i + 1
-    for i, m in enumerate(
-        "januar februar marts april maj juni juli august september oktober november december".split()
-    )
+    for i, m in enumerate("januar februar marts april maj juni juli august september oktober november december".split())
 }
 _DANISH_DATE = re.compile(r"(?P<d>\d{1,2})\.\s*(?P<month>[a-zæøå]+)\s+(?P<y>\d{4})", re.IGNORECASE)
 _MUNICIPALITY = re.compile(r"\b([A-ZÆØÅ][a-zæøå]+(?:-[A-ZÆØÅ][a-zæøå]+)?) Kommunes?\b")

@@ -26,8 +26,12 @@ def test_search_matches_cli_shape(client):
 
 
 def test_search_filters_as_parameters(client):
-    data = client.get("/api/search", params={"q": "budget", "municipality": "Greve", "date_from": "2023-01-01", "limit": 50}).json()
-    assert data["hits"] and all(h["municipality"] == "Greve" and h["meeting_date"] >= "2023-01-01" for h in data["hits"])
+    data = client.get(
+        "/api/search", params={"q": "budget", "municipality": "Greve", "date_from": "2023-01-01", "limit": 50}
+    ).json()
+    assert data["hits"] and all(
+        h["municipality"] == "Greve" and h["meeting_date"] >= "2023-01-01" for h in data["hits"]
+    )
 
 
 def test_punkt_meeting_similar_entities_themes(client):
@@ -103,8 +107,16 @@ def test_odd_unicode_query(client):
 
 def test_openapi_documents_every_endpoint(client):
     spec = client.get("/openapi.json").json()
-    for path in ("/api/search", "/api/punkter/{punkt_id}", "/api/punkter/{punkt_id}/similar", "/api/meetings",
-                 "/api/meetings/{meeting_id}", "/api/entities", "/api/themes", "/health"):
+    for path in (
+        "/api/search",
+        "/api/punkter/{punkt_id}",
+        "/api/punkter/{punkt_id}/similar",
+        "/api/meetings",
+        "/api/meetings/{meeting_id}",
+        "/api/entities",
+        "/api/themes",
+        "/health",
+    ):
         assert path in spec["paths"]
     assert client.get("/docs").status_code == 200
 

@@ -28,7 +28,9 @@ async def _exercise(target) -> dict:
         assert set(tools) >= {"search_minutes", "get_punkt", "list_meetings"}
         for tool in tools.values():
             assert len(tool.description or "") > 40
-        search = _payload(await client.call_tool("search_minutes", {"query": "tiltag mod førtidspension for unge", "limit": 3}))
+        search = _payload(
+            await client.call_tool("search_minutes", {"query": "tiltag mod førtidspension for unge", "limit": 3})
+        )
         hit = search["hits"][0]
         punkt = _payload(await client.call_tool("get_punkt", {"id": hit["id"]}))
         meetings = _payload(await client.call_tool("list_meetings", {"municipality": "Odense", "limit": 2}))

@@ -19,7 +19,17 @@ def test_hit_shape_matches_design(archive):
     assert data["query"] == "tiltag mod førtidspension for unge"
     assert 1 <= len(data["hits"]) <= 5
     for hit in data["hits"]:
-        for key in ("id", "municipality", "committee", "meeting_date", "number", "title", "case_type", "score", "snippet"):
+        for key in (
+            "id",
+            "municipality",
+            "committee",
+            "meeting_date",
+            "number",
+            "title",
+            "case_type",
+            "score",
+            "snippet",
+        ):
             assert key in hit
     scores = [h["score"] for h in data["hits"]]
     assert scores == sorted(scores, reverse=True)
@@ -131,6 +141,7 @@ def test_odd_unicode_queries_do_not_crash(archive):
 
 def test_development_queries_rank_well(archive, queries_gold):
     """A regression guard on quality (bench/search.py prints the full figures)."""
+
     def dcg(gains):
         return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
 

@@ -19,7 +19,10 @@ def store(tmp_path):
 
 def _counts(store: Store) -> dict:
     db = store.db
-    return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("meetings", "punkter", "sections", "attachments", "files")}
+    return {
+        t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+        for t in ("meetings", "punkter", "sections", "attachments", "files")
+    }
 
 
 def test_ingest_is_idempotent(store):
@@ -98,8 +101,25 @@ def test_closed_punkt_is_stored_with_title_only(store):
 def test_show_shape_matches_design(store):
     ingest_paths(store, [odense_file("2025-11-25")])
     data = store.punkt("odense/beskaeftigelses-og-socialudvalget/2025-11-25/15")
-    for key in ("id", "number", "title", "case_type", "journal_number", "closed", "meeting", "sections", "decision",
-                "absent", "attachments", "entities", "amounts", "laws", "themes", "kle", "links"):
+    for key in (
+        "id",
+        "number",
+        "title",
+        "case_type",
+        "journal_number",
+        "closed",
+        "meeting",
+        "sections",
+        "decision",
+        "absent",
+        "attachments",
+        "entities",
+        "amounts",
+        "laws",
+        "themes",
+        "kle",
+        "links",
+    ):
         assert key in data
     assert set(data["meeting"]) == {"id", "municipality", "committee", "date"}
     assert data["absent"] == ["Joachim Hoffmann-Petersen", "Mads Thomsen"]

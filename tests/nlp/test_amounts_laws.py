@@ -52,7 +52,9 @@ def test_no_false_money_from_header_years():
 
 
 def test_no_count_for_verbs_and_units():
-    counts = [a for a in find_amounts("i 3 måneder og 12 gange om året, 55 reducerer og 3 vedrørende") if a.kind == "count"]
+    counts = [
+        a for a in find_amounts("i 3 måneder og 12 gange om året, 55 reducerer og 3 vedrørende") if a.kind == "count"
+    ]
     assert counts == []
 
 

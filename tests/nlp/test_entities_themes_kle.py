@@ -18,7 +18,11 @@ def _found(text: str) -> set[tuple[str, str]]:
     ("text", "span", "label"),
     [
         ("Beskæftigelses- og Socialforvaltningen indstiller, at", "Beskæftigelses- og Socialforvaltningen", "ORG"),
-        ("en pulje hos Styrelsen for Arbejdsmarked og Rekruttering i år", "Styrelsen for Arbejdsmarked og Rekruttering", "ORG"),
+        (
+            "en pulje hos Styrelsen for Arbejdsmarked og Rekruttering i år",
+            "Styrelsen for Arbejdsmarked og Rekruttering",
+            "ORG",
+        ),
         ("Initiativretsforslag fra Claus Houden (V): Hjælp", "Claus Houden", "PER"),
         ("som Ankestyrelsen har udtalt", "Ankestyrelsen", "ORG"),
         ("borgere i Vollsmose og Bolbro", "Vollsmose", "LOC"),
@@ -47,8 +51,10 @@ def test_kle_from_journal_number():
 
 
 def test_kle_predicted_from_text_when_no_journal_number():
-    text = ("Orientering om stofindtagelsesrum og kapacitetsudvidelse. Stofindtagelsesrummet i Odense "
-            "har haft flere besøg af stofbrugere, og stofindtagelsesrum nedbringer overdoser.")
+    text = (
+        "Orientering om stofindtagelsesrum og kapacitetsudvidelse. Stofindtagelsesrummet i Odense "
+        "har haft flere besøg af stofbrugere, og stofindtagelsesrum nedbringer overdoser."
+    )
     kle = kle_for(None, text, "Ansøgning til pulje til stofindtagelsesrum")
     assert kle["source"] == "predicted" and kle["number"].startswith("29.24")
     assert 0 < kle["score"] <= 1
@@ -77,7 +83,9 @@ def test_theme_keywords_and_kle_evidence():
 
 
 def test_references_to_earlier_meetings():
-    text = ("På udvalgsmødet den 12. november 2024 drøftede udvalget indsatsen. Den forrige afrapportering, "
-            "som udvalget modtog den 17. juni 2025, viste fremgang. Fristen er den 1. marts 2026.")
+    text = (
+        "På udvalgsmødet den 12. november 2024 drøftede udvalget indsatsen. Den forrige afrapportering, "
+        "som udvalget modtog den 17. juni 2025, viste fremgang. Fristen er den 1. marts 2026."
+    )
     refs = find_meeting_references(text, "2025-11-25")
     assert [r.date for r in refs] == ["2024-11-12", "2025-06-17"]

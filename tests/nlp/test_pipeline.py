@@ -14,7 +14,9 @@ def enricher():
 
 
 def _meeting(*texts: str) -> Meeting:
-    punkter = [Punkt(number=i + 1, title=f"Punkt {i + 1}", sections=[Section("Resume", t)]) for i, t in enumerate(texts)]
+    punkter = [
+        Punkt(number=i + 1, title=f"Punkt {i + 1}", sections=[Section("Resume", t)]) for i, t in enumerate(texts)
+    ]
     return Meeting(municipality="Odense", committee="Byrådet", date="2025-01-01", punkter=punkter)
 
 
@@ -63,7 +65,9 @@ def test_hostile_text_does_not_crash(enricher, text):
 
 
 def test_a_one_megabyte_punkt_is_enriched(enricher):
-    paragraph = "Odense Kommune bevilgede 1,5 mio. kr. til 223 unge i Vollsmose efter § 34 i lov om aktiv socialpolitik. "
+    paragraph = (
+        "Odense Kommune bevilgede 1,5 mio. kr. til 223 unge i Vollsmose efter § 34 i lov om aktiv socialpolitik. "
+    )
     text = paragraph * (1_000_000 // len(paragraph))
     tags = enricher.enrich_meeting(_meeting(text))[1]
     assert len(tags.amounts) > 1000 and len(tags.laws) > 1000

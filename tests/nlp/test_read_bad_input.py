@@ -57,15 +57,23 @@ def test_format_is_detected_from_content_not_extension(tmp_path) -> None:
     disguised.write_bytes(odense_file("2021-02-02").read_bytes())
     assert detect_format(disguised.read_bytes()) == "text"
     assert len(read_path(disguised).punkter) == 4
-    greve = json.dumps({"Dagsordenpunkter": [{"Navn": "Godkendelse", "Punktnummer": "1", "Felter": []}],
-                        "Moede": {"Dato": "2024-01-01T08:00:00"}, "Udvalg": {"Navn": "Byrådet"}})
+    greve = json.dumps(
+        {
+            "Dagsordenpunkter": [{"Navn": "Godkendelse", "Punktnummer": "1", "Felter": []}],
+            "Moede": {"Dato": "2024-01-01T08:00:00"},
+            "Udvalg": {"Navn": "Byrådet"},
+        }
+    )
     named_txt = tmp_path / "moede.txt"
     named_txt.write_text(greve, encoding="utf-8")
     assert read_path(named_txt).committee == "Byrådet"
 
 
 def test_odd_unicode_and_latin1_do_not_crash() -> None:
-    text = "REFERAT Byrådet 2022-2025 d. 01-02-2024\n\nPunkt 1: Godkendelse \u200b\u202e af \ufffd dagsorden\n\nBeslutning\n\nGodkendt. 🙂"
+    text = (
+        "REFERAT Byrådet 2022-2025 d. 01-02-2024\n\n"
+        "Punkt 1: Godkendelse \u200b\u202e af \ufffd dagsorden\n\nBeslutning\n\nGodkendt. 🙂"
+    )
     meeting = read_bytes(text.encode("utf-8"), source="u.txt")
     assert meeting.punkter[0].decision == "Godkendt. 🙂"
     latin1 = read_bytes(text.replace("🙂", "").encode("latin-1", errors="replace"), source="l.txt")

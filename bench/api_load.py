@@ -1,0 +1,117 @@
+"""HTTP load on loopback: N concurrent clients against `referat serve` for a fixed time.
+
+    python bench/api_load.py [--home DIR] [--clients 20] [--seconds 20]
+
+Starts the app on 127.0.0.1 (a free port) over the given home (default: the sample, ingested if
+needed), then runs the clients with a mix of searches, punkt pages and meeting lists. Prints
+`rps=`, `p50_ms=`, `p95_ms=`, `p99_ms=`, `errors=`. Traffic never leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import socket
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+QUERIES = [
+    "tiltag mod førtidspension for unge",
+    "hjemløse",
+    "budget",
+    "magtanvendelser",
+    "Housing First",
+    "frivilligt socialt arbejde",
+    "ledighed",
+    "unge uddannelse",
+    "stofindtagelsesrum",
+    "bandesituation",
+]
+
+
+def start_server(home: str) -> tuple[str, object]:
+    import uvicorn
+
+    from api.app import create_app
+    from index.archive import Archive
+
+    archive = Archive(home)
+    if not archive.store.meetings():
+        archive.ingest([ROOT / "data" / "sample"])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(archive=archive), host="127.0.0.1", port=port, log_level="error"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.1)
+    return f"http://127.0.0.1:{port}", server
+
+
+async def client(base: str, until: float, latencies: list[float], errors: list[str], ids: list[str]) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        while time.perf_counter() < until:
+            roll = random.random()
+            if roll < 0.7:
+                url, params = "/api/search", {"q": random.choice(QUERIES), "limit": 10}
+            elif roll < 0.9:
+                url, params = f"/api/punkter/{random.choice(ids)}", None
+            else:
+                url, params = "/api/meetings", None
+            t = time.perf_counter()
+            try:
+                response = await http.get(url, params=params)
+                if response.status_code != 200:
+                    errors.append(f"{response.status_code} {url}")
+            except httpx.HTTPError as exc:
+                errors.append(f"{exc.__class__.__name__} {url}")
+            latencies.append((time.perf_counter() - t) * 1000)
+
+
+async def run(base: str, clients: int, seconds: float) -> tuple[list[float], list[str]]:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base) as http:
+        meetings = (await http.get("/api/meetings")).json()
+        ids = [p["id"] for m in meetings[:3] for p in (await http.get(f"/api/meetings/{m['id']}")).json()["punkter"]]
+        for q in QUERIES:  # warm
+            await http.get("/api/search", params={"q": q})
+    latencies: list[float] = []
+    errors: list[str] = []
+    until = time.perf_counter() + seconds
+    await asyncio.gather(*(client(base, until, latencies, errors, ids) for _ in range(clients)))
+    return latencies, errors
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--home", default=str(ROOT / ".referat-bench" / "sample"))
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=20)
+    args = ap.parse_args()
+    base, server = start_server(args.home)
+    started = time.perf_counter()
+    latencies, errors = asyncio.run(run(base, args.clients, args.seconds))
+    elapsed = time.perf_counter() - started
+    server.should_exit = True
+    lat = sorted(latencies)
+    print(f"clients={args.clients}")
+    print(f"requests={len(lat)}")
+    print(f"rps={len(lat) / elapsed:.1f}")
+    print(f"p50_ms={statistics.median(lat):.1f}")
+    print(f"p95_ms={lat[int(0.95 * (len(lat) - 1))]:.1f}")
+    print(f"p99_ms={lat[int(0.99 * (len(lat) - 1))]:.1f}")
+    print(f"errors={len(errors)}")
+
+
+if __name__ == "__main__":
+    main()

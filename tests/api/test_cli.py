@@ -1,0 +1,115 @@
+"""The `referat` command line: ingest with bad files, meetings, show and search, as users call them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from tests.conftest import gold_punkt_id, odense_file
+
+runner = CliRunner()
+REFERAT = str(Path(sys.executable).parent / "referat")
+
+
+def test_ingest_reports_each_bad_file_and_keeps_the_good(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(odense_file("2021-02-02"), folder / "good.txt")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.pdf").write_bytes(b"%PDF-1.4\n\x00\x01\x02")
+    (folder / "foreign.json").write_text('{"x": 1}')
+    home = tmp_path / "home"
+    proc = subprocess.run(
+        [REFERAT, "ingest", str(folder), "--home", str(home), "--no-enrich"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr + proc.stdout
+    for name in ("empty.txt", "binary.pdf", "foreign.json"):
+        lines = [line for line in proc.stderr.splitlines() if name in line]
+        assert len(lines) == 1, proc.stderr
+    assert "møder=1" in proc.stdout and "punkter=4" in proc.stdout and "fejl=3" in proc.stdout
+    again = subprocess.run(
+        [REFERAT, "ingest", str(folder / "good.txt"), "--home", str(home), "--no-enrich"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert again.returncode == 0 and "uændrede=1" in again.stdout and "møder=0" in again.stdout
+    meetings = json.loads(
+        subprocess.run(
+            [REFERAT, "meetings", "--json", "--home", str(home)], capture_output=True, text=True, timeout=120
+        ).stdout
+    )
+    assert meetings == [
+        {
+            "id": "odense/beskaeftigelses-og-socialudvalget/2021-02-02",
+            "municipality": "Odense",
+            "committee": "Beskæftigelses- og Socialudvalget",
+            "date": "2021-02-02",
+            "punkter": 4,
+        }
+    ]
+
+
+def test_show_json(archive):
+    result = runner.invoke(app, ["show", gold_punkt_id("004#14"), "--json", "--home", str(archive.home)])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["number"] == 14 and data["case_type"] == "D-sag" and data["journal_number"] == "32.00.00-A00-1-25"
+    assert data["meeting"]["date"] == "2025-11-25"
+    laws = [(law["law"], law["paragraph"]) for law in data["laws"]]
+    assert ("lov om aktiv socialpolitik", "34") in laws
+    assert all(a["unit"] == "DKK" for a in data["amounts"] if a["kind"] == "money")
+    assert data["kle"]["number"] == "32.00.00"
+    assert data["themes"] and {"key", "label", "score"} <= set(data["themes"][0])
+    assert {"text", "label", "canonical", "start", "end"} <= set(data["entities"][0])
+
+
+def test_show_unknown_id_is_one_clear_line(archive):
+    result = runner.invoke(app, ["show", "odense/nope/2020-01-01/1", "--home", str(archive.home)])
+    assert result.exit_code == 1
+    assert "intet punkt" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_search_json_shape_and_filters(archive):
+    result = runner.invoke(
+        app, ["search", "hjemløse", "--json", "--limit", "3", "--municipality", "Odense", "--home", str(archive.home)]
+    )
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["query"] == "hjemløse" and len(data["hits"]) == 3
+    for hit in data["hits"]:
+        assert {
+            "id",
+            "municipality",
+            "committee",
+            "meeting_date",
+            "number",
+            "title",
+            "case_type",
+            "score",
+            "snippet",
+        } <= set(hit)
+        assert hit["municipality"] == "Odense"
+
+
+@pytest.mark.parametrize("args", [["search", ""], ["search", "x" * 501], ["search", "budget", "--limit", "0"]])
+def test_search_bad_input(archive, args):
+    result = runner.invoke(app, [*args, "--home", str(archive.home)])
+    assert result.exit_code != 0
+    assert "Traceback" not in (result.stdout + (result.stderr or ""))
+
+
+def test_meetings_table(archive):
+    result = runner.invoke(app, ["meetings", "--home", str(archive.home)])
+    assert result.exit_code == 0 and "Beskæftigelses- og" in result.stdout

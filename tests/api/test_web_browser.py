@@ -1,0 +1,158 @@
+"""The web page in a real browser: Debian's Chromium driven by Playwright, with an axe-core audit.
+
+Screenshots land in tests/_artifacts/screenshots/ (desktop and 375 px phone width).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = ROOT / "tests" / "_artifacts" / "screenshots"
+
+if CHROMIUM is None:
+    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _axe_violations(page) -> list[dict]:
+    if not AXE.exists():
+        pytest.skip("axe-core not installed (.ci/run installs it from npm)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_search_narrow_open_follow(server, page):
+    page.goto(server + "/")
+    assert page.locator("h1").inner_text().startswith("Søg")
+    page.get_by_label("Hvad leder du efter?").fill("tiltag mod førtidspension for unge")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("ol.hits li")
+    assert "q=tiltag" in page.url
+    page.screenshot(path=str(SHOTS / "search-desktop.png"), full_page=True)
+    first_titles = page.locator("ol.hits h3").all_inner_texts()
+    assert any("førtidspension" in t.lower() for t in first_titles[:3])
+
+    # narrow by a theme facet: the URL carries the filter, the results obey it
+    facet = page.locator("aside.facets section").filter(has_text="Temaer").locator("a").first
+    facet.click()
+    page.wait_for_selector("ul.active-filters")
+    assert "theme=" in page.url
+    page.go_back()
+    page.wait_for_selector("ol.hits li")
+    assert "theme=" not in page.url
+
+    # open a punkt: the decision comes first
+    page.locator("ol.hits h3 a").first.click()
+    page.wait_for_selector("article.punkt")
+    assert page.locator("#beslutning").is_visible()
+    page.screenshot(path=str(SHOTS / "punkt-desktop.png"), full_page=True)
+
+
+def test_follow_a_case_history(server, page):
+    page.goto(server + "/punkt/odense/beskaeftigelses-og-socialudvalget/2025-11-25/17")
+    timeline = page.locator("ol.timeline li a")
+    assert timeline.count() >= 2
+    target = timeline.first.get_attribute("href")
+    timeline.first.click()
+    page.wait_for_url("**" + target)
+    assert page.locator("ol.timeline li.current").count() == 1
+
+
+def test_low_confidence_and_english_and_typo(server, page):
+    page.goto(server + "/?q=busruter+og+kollektiv+trafik+i+Odense")
+    assert "Intet relevant fundet" in page.locator("main").inner_text()
+    page.goto(server + "/?q=committee+study+trip+to+the+Netherlands")
+    assert page.locator("ol.hits li").count() > 0
+    page.goto(server + "/?q=hjemlose")
+    assert "hjemløs" in page.locator("ol.hits").inner_text().lower()
+
+
+def test_closed_punkt_shows_only_that_it_is_closed(server, page):
+    page.goto(server + "/punkt/odense/beskaeftigelses-og-socialudvalget/2025-11-25/4")
+    assert "Lukket punkt" in page.locator("main").inner_text()
+    assert page.locator("#beslutning").count() == 0
+
+
+def test_phone_width(server, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    page.goto(server + "/?q=hjemløse")
+    page.wait_for_selector("ol.hits li")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"page scrolls sideways at phone width ({width}px)"
+    page.screenshot(path=str(SHOTS / "search-phone.png"), full_page=True)
+    page.goto(server + "/punkt/odense/beskaeftigelses-og-socialudvalget/2025-11-25/15")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=str(SHOTS / "punkt-phone.png"), full_page=True)
+    context.close()
+
+
+def test_keyboard_only(server, page):
+    page.goto(server + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Spring til indhold"
+    page.locator("#q").focus()
+    page.keyboard.type("hjemløse")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("ol.hits li")
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('ol.hits') !== null"):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_selector("article.punkt")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/?q=hjemløse",
+        "/punkt/odense/beskaeftigelses-og-socialudvalget/2025-11-25/15",
+        "/moede/odense/beskaeftigelses-og-socialudvalget/2025-11-25",
+        "/arkiv",
+    ],
+)
+def test_no_serious_accessibility_violations(server, page, path):
+    page.goto(server + path)
+    violations = _axe_violations(page)
+    assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in violations]
