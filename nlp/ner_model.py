@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 ARTIFACT = "ner-da"
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC"]
-LAYERS = (6, 9, 12)
+LAYERS = (3, 5, 7)
 
 
 def artifact_dir() -> Path:
@@ -76,6 +76,8 @@ class FeatureExtractor:
             convert(base)
         self.tokenizer = AutoTokenizer.from_pretrained(base)
         self.encoder = AutoModel.from_pretrained(base)
+        # Layers above the deepest one read are never needed: dropping them saves their compute.
+        self.encoder.encoder.layer = self.encoder.encoder.layer[: max(LAYERS)]
         self.encoder.eval()
         self.max_words = max_words
         self._torch = torch

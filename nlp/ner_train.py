@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="../shared/data/ner-da")
     ap.add_argument("--out", default=None)
-    ap.add_argument("--C", type=float, default=0.005, help="inverse regularisation strength")
+    ap.add_argument("--C", type=float, default=0.003, help="inverse regularisation strength")
     ap.add_argument("--o-weight", type=float, default=1.0, help="class weight of O relative to entity tags")
     args = ap.parse_args(argv)
     data = Path(args.data)

@@ -127,7 +127,7 @@ class StatisticalNER:
             yield doc
 
 
-def candidate_windows(doc: Doc, context: int = 8, budget_words: int = MAX_STATISTICAL_WORDS) -> list[list[Token]]:
+def candidate_windows(doc: Doc, context: int = 6, budget_words: int = MAX_STATISTICAL_WORDS) -> list[list[Token]]:
     """The stretches of text the trained model reads: around capitalised words.
 
     Danish writes common nouns in lower case, so a capitalised word inside a sentence is where a
