@@ -86,11 +86,18 @@ def ingest(
         transient=True,
     ) as progress:
         task = progress.add_task("Indlæser", total=len(files))
-        report = archive.ingest(
-            paths,
-            progress=lambda p: progress.update(task, advance=1, description=f"{p.name[:40]}"),
-            enrich=not no_enrich,
-        )
+        index_task = None
+
+        def file_done(path: Path) -> None:
+            progress.update(task, advance=1, description=f"Indlæser {path.name[:40]}")
+
+        def index_step(done: int, total: int) -> None:
+            nonlocal index_task
+            if index_task is None:
+                index_task = progress.add_task("Søgeindeks (passager)", total=total)
+            progress.update(index_task, completed=done)
+
+        report = archive.ingest(paths, progress=file_done, enrich=not no_enrich, index_progress=index_step)
     for path, reason in report.failures:
         err.print(f"[red]fejl[/red] {path}: {reason}", highlight=False)
     out.print(

@@ -43,9 +43,9 @@ class Archive:
 
         return Enricher(embedder=self.embedder)
 
-    def ingest(self, paths, progress=None, enrich: bool = True) -> IngestReport:
+    def ingest(self, paths, progress=None, enrich: bool = True, index_progress=None) -> IngestReport:
         report = ingest_paths(self.store, paths, self.enricher() if enrich else None, progress)
-        self.searcher()  # documents are searchable when ingest returns
+        self.searcher(index_progress)  # documents are searchable when ingest returns
         return report
 
     def searcher(self, progress=None) -> Searcher:

@@ -141,6 +141,8 @@ class Meeting:
     absent: list[str] = field(default_factory=list)  # absent from the whole meeting
     punkter: list[Punkt] = field(default_factory=list)
     source_format: str = ""
+    toc: list[str] = field(default_factory=list)  # the table of contents as printed, when there is one
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def id(self) -> str:

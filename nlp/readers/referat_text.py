@@ -8,6 +8,7 @@ recognised by its words, never by its markdown level.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from nlp.text import (
 )
 
 PUNKT_HEADING = re.compile(r"^Punkt\s+(?P<number>\d{1,3})\s*[:.]\s*(?P<title>\S.*)$")
+log = logging.getLogger(__name__)
 _HEADER = re.compile(
     r"^(?:REFERAT|DAGSORDEN)\s+(?P<committee>.+?)\s+(?:(?P<period>\d{4}\s*-\s*\d{4})\s+)?"
     r"d\.\s*(?P<d>\d{1,2})[-./](?P<m>\d{1,2})[-./](?P<y>\d{4})",
@@ -72,7 +74,50 @@ def read_text(text: str, *, source: str = "") -> Meeting:
         raise NotAReferatError(f"{source or 'tekst'}: ingen punkter ('Punkt N: ...') fundet")
     meeting.punkter = [_read_punkt(block) for block in blocks]
     meeting.absent = _whole_meeting_absences(meeting.punkter)
+    meeting.toc = _table_of_contents(raw_lines)
+    meeting.warnings = _cross_check(meeting)
+    for warning in meeting.warnings:
+        log.warning("%s: %s", source or "tekst", warning)
     return meeting
+
+
+_TOC_LINE = re.compile(r"^(?P<title>.+?)(?:\.{2,}\s*|\t+|\s{2,})(?P<page>\d{1,3})\s*$")
+
+
+def _table_of_contents(raw_lines: list[str]) -> list[str]:
+    """Entries between `Indholdsfortegnelse` and the first punkt, without dot leaders and pages."""
+    entries: list[str] = []
+    inside = False
+    for raw in raw_lines:
+        line = clean_inline(raw)
+        if line.lower().startswith("indholdsfortegnelse"):
+            inside = True
+            continue
+        if not inside or not line:
+            continue
+        if PUNKT_HEADING.match(line):
+            break
+        if match := _TOC_LINE.match(raw.strip()):
+            entries.append(clean_inline(match.group("title")))
+    return entries
+
+
+def _cross_check(meeting: Meeting) -> list[str]:
+    """The table of contents is not content, but it tells when a heading was missed."""
+    if not meeting.toc:
+        return []
+    warnings = []
+    if len(meeting.toc) != len(meeting.punkter):
+        warnings.append(f"indholdsfortegnelsen har {len(meeting.toc)} punkter, teksten {len(meeting.punkter)}")
+    for entry, punkt in zip(meeting.toc, meeting.punkter, strict=False):
+        a, b = _comparable(entry), _comparable(punkt.title)
+        if not (a.startswith(b[: len(a)]) or b.startswith(a[: len(b)]) or a[:25] == b[:25]):
+            warnings.append(f"punkt {punkt.number}: overskriften '{punkt.title[:60]}' svarer ikke til '{entry[:60]}'")
+    return warnings
+
+
+def _comparable(title: str) -> str:
+    return re.sub(r"[^a-zæøå0-9]+", "", title.lower())
 
 
 def _read_header(clean: list[str], text: str, source: str) -> Meeting:

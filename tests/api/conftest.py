@@ -28,10 +28,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(app):
-    """The app served by uvicorn on a loopback port, for real HTTP clients (MCP, browser)."""
+def server(archive):
+    """The app served by uvicorn on a loopback port, for real HTTP clients (MCP, browser).
+
+    Its own app instance: an app's lifespan (and MCP's session manager) runs once.
+    """
     import uvicorn
 
+    app = create_app(archive=archive)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)

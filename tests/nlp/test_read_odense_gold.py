@@ -90,3 +90,14 @@ def test_attachments_listed(parsed):
     _, meeting = parsed["002"]
     punkt = next(p for p in meeting.punkter if p.number == 2)
     assert [a.title for a in punkt.attachments][0].startswith("Bilag 1: Bestemmelser for magtanvendelse")
+
+
+def test_table_of_contents_is_a_cross_check(parsed):
+    for gold, meeting in parsed.values():
+        assert len(meeting.toc) == len(gold["toc"])
+        assert [e[:40] for e in meeting.toc] == [t["text"][:40] for t in gold["toc"]]
+    _, meeting = parsed["001"]
+    assert meeting.warnings == [
+        "punkt 8: overskriften 'Servicetjek af beskæftigelsesindsatsen' svarer ikke til "
+        "'Servicejtek af beskæftigelsesindsatsen'"
+    ]
