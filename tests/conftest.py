@@ -38,6 +38,9 @@ def archive(tmp_path_factory):
     return archive
 
 
+#: The keys DESIGN.md promises on every search hit (`referat search --json`, `/api/search`).
+HIT_KEYS = {"id", "municipality", "committee", "meeting_date", "number", "title", "case_type", "score", "snippet"}
+
 PREFIX_DATES = {"000": "2024-11-12", "001": "2020-05-26", "002": "2025-05-06", "003": "2021-02-02", "004": "2025-11-25"}
 
 

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from tests.conftest import gold_punkt_id, odense_file
+from tests.conftest import HIT_KEYS, gold_punkt_id, odense_file
 
 runner = CliRunner()
 REFERAT = str(Path(sys.executable).parent / "referat")
@@ -89,17 +89,7 @@ def test_search_json_shape_and_filters(archive):
     data = json.loads(result.stdout)
     assert data["query"] == "hjemløse" and len(data["hits"]) == 3
     for hit in data["hits"]:
-        assert {
-            "id",
-            "municipality",
-            "committee",
-            "meeting_date",
-            "number",
-            "title",
-            "case_type",
-            "score",
-            "snippet",
-        } <= set(hit)
+        assert HIT_KEYS <= set(hit)
         assert hit["municipality"] == "Odense"
 
 
