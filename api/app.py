@@ -122,6 +122,10 @@ DateParam = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", descript
 Text = Annotated[str | None, Query(max_length=200)]
 
 
+BAD_PARAMETER: dict = {422: {"model": schemas.ErrorResponse, "description": "Ugyldig parameter"}}
+NOT_FOUND: dict = {404: {"model": schemas.ErrorResponse, "description": "Ukendt id"}, **BAD_PARAMETER}
+
+
 def _install_api_routes(app: FastAPI, archive: Archive) -> None:
     @app.get("/health", tags=["drift"], response_model=schemas.Health)
     def health() -> dict:
@@ -134,7 +138,7 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
             "model": searcher.index.stamp.get("model"),
         }
 
-    @app.get("/api/search", tags=["søgning"], response_model=schemas.SearchResponse)
+    @app.get("/api/search", tags=["søgning"], response_model=schemas.SearchResponse, responses=BAD_PARAMETER)
     def api_search(
         q: Q,
         limit: Limit = 10,
@@ -153,17 +157,22 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
         filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
         return archive.search(q, limit=limit, offset=offset, filters=filters).to_dict()
 
-    @app.get("/api/punkter/{punkt_id:path}/similar", tags=["søgning"], response_model=schemas.SimilarResponse)
+    @app.get(
+        "/api/punkter/{punkt_id:path}/similar",
+        tags=["søgning"],
+        response_model=schemas.SimilarResponse,
+        responses=NOT_FOUND,
+    )
     def api_similar(punkt_id: str, limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict:
         """Punkter der ligner dette (semantisk)."""
         return {"id": punkt_id, "hits": archive.searcher().similar(punkt_id, limit)}
 
-    @app.get("/api/punkter/{punkt_id:path}", tags=["arkiv"], response_model=schemas.PunktResponse)
+    @app.get("/api/punkter/{punkt_id:path}", tags=["arkiv"], response_model=schemas.PunktResponse, responses=NOT_FOUND)
     def api_punkt(punkt_id: str) -> dict:
         """Ét punkt med afsnit, beslutning, tags og sagens historik (som `referat show --json`)."""
         return archive.store.punkt(punkt_id)
 
-    @app.get("/api/meetings", tags=["arkiv"], response_model=list[schemas.MeetingSummary])
+    @app.get("/api/meetings", tags=["arkiv"], response_model=list[schemas.MeetingSummary], responses=BAD_PARAMETER)
     def api_meetings(
         municipality: Text = None, committee: Text = None, date_from: DateParam = None, date_to: DateParam = None
     ) -> list:
@@ -178,12 +187,14 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
             and (not date_to or r["date"] <= date_to)
         ]
 
-    @app.get("/api/meetings/{meeting_id:path}", tags=["arkiv"], response_model=schemas.MeetingDetail)
+    @app.get(
+        "/api/meetings/{meeting_id:path}", tags=["arkiv"], response_model=schemas.MeetingDetail, responses=NOT_FOUND
+    )
     def api_meeting(meeting_id: str) -> dict:
         """Ét møde med dets punkter i rækkefølge og fraværende medlemmer."""
         return archive.store.meeting(meeting_id)
 
-    @app.get("/api/entities", tags=["arkiv"], response_model=list[schemas.EntityCount])
+    @app.get("/api/entities", tags=["arkiv"], response_model=list[schemas.EntityCount], responses=BAD_PARAMETER)
     def api_entities(
         type: Annotated[
             str | None, Query(pattern=r"^(PER|ORG|LOC|MISC)$", description="PER, ORG, LOC eller MISC")

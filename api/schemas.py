@@ -115,3 +115,15 @@ class ThemeCount(BaseModel):
     label: str
     gloss: str
     punkter: int
+
+
+class ErrorBody(BaseModel):
+    status: int = Field(examples=[422])
+    message: str = Field(examples=["ugyldig parameter: limit: Input should be less than or equal to 100"])
+    detail: list[dict] | None = None
+
+
+class ErrorResponse(BaseModel):
+    """Every error: the status again and a message a person can act on."""
+
+    error: ErrorBody
