@@ -219,16 +219,23 @@ def serve(
     home: HomeOption = None,
     host: Annotated[str, typer.Option(help="Adresse")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
-    workers: Annotated[int, typer.Option(help="Tråde til søgninger")] = 4,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Processer (hver med sine modeller)")] = 1,
 ) -> None:
     """Start API, webside og MCP (/mcp) på én port."""
+    import os
+
     import uvicorn
 
-    from api.app import create_app
+    from index.archive import resolve_home
 
-    application = create_app(home)
+    os.environ["REFERAT_HOME"] = str(resolve_home(home))
     out.print(f"Referat kører på http://{host}:{port}/  (API: /docs, MCP: /mcp)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    if workers > 1:  # processes sidestep the GIL; each loads the models once
+        uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    else:
+        from api.app import create_app
+
+        uvicorn.run(create_app(home), host=host, port=port, log_level="warning")
 
 
 @app.command()

@@ -107,12 +107,16 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--unique", action="store_true", help="every search a query never seen before")
+    ap.add_argument("--url", default=None, help="a running `referat serve` on loopback, e.g. with --workers 2")
     args = ap.parse_args()
-    base, server = start_server(args.home)
+    if args.url and not args.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
+        raise SystemExit("load is only ever sent to loopback addresses")
+    base, server = (args.url.rstrip("/"), None) if args.url else start_server(args.home)
     started = time.perf_counter()
     latencies, errors = asyncio.run(run(base, args.clients, args.seconds, args.unique))
     elapsed = time.perf_counter() - started
-    server.should_exit = True
+    if server is not None:
+        server.should_exit = True
     lat = sorted(latencies)
     print(f"clients={args.clients}")
     print(f"requests={len(lat)}")
