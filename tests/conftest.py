@@ -15,6 +15,24 @@ def odense_file(date: str) -> Path:
     return SAMPLE / "odense" / f"odense-beskaeftigelses-og-socialudvalget-{date}.txt"
 
 
+BAD_FILES = ("empty.txt", "binary.pdf", "foreign.json", "novel.md")
+
+
+@pytest.fixture()
+def mixed_folder(tmp_path) -> Path:
+    """One good referat beside one file of each kind that is not a referat."""
+    import shutil
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(odense_file("2021-02-02"), folder / "good.txt")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.pdf").write_bytes(b"%PDF-1.4\n\x00\x01garbage")
+    (folder / "foreign.json").write_text('{"hello": "world"}')
+    (folder / "novel.md").write_text("Der var engang en konge.\n")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def structure_gold() -> dict:
     return json.loads((FIXTURES / "structure.json").read_text(encoding="utf-8"))

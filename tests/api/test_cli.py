@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,19 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from tests.conftest import HIT_KEYS, gold_punkt_id, odense_file
+from tests.conftest import BAD_FILES, HIT_KEYS, gold_punkt_id
 
 runner = CliRunner()
 REFERAT = str(Path(sys.executable).parent / "referat")
 
 
-def test_ingest_reports_each_bad_file_and_keeps_the_good(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    shutil.copy(odense_file("2021-02-02"), folder / "good.txt")
-    (folder / "empty.txt").write_bytes(b"")
-    (folder / "binary.pdf").write_bytes(b"%PDF-1.4\n\x00\x01\x02")
-    (folder / "foreign.json").write_text('{"x": 1}')
+def test_ingest_reports_each_bad_file_and_keeps_the_good(tmp_path, mixed_folder):
+    folder = mixed_folder
     home = tmp_path / "home"
     proc = subprocess.run(
         [REFERAT, "ingest", str(folder), "--home", str(home), "--no-enrich"],
@@ -34,10 +28,10 @@ def test_ingest_reports_each_bad_file_and_keeps_the_good(tmp_path):
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
-    for name in ("empty.txt", "binary.pdf", "foreign.json"):
+    for name in BAD_FILES:
         lines = [line for line in proc.stderr.splitlines() if name in line]
         assert len(lines) == 1, proc.stderr
-    assert "møder=1" in proc.stdout and "punkter=4" in proc.stdout and "fejl=3" in proc.stdout
+    assert "møder=1" in proc.stdout and "punkter=4" in proc.stdout and f"fejl={len(BAD_FILES)}" in proc.stdout
     again = subprocess.run(
         [REFERAT, "ingest", str(folder / "good.txt"), "--home", str(home), "--no-enrich"],
         capture_output=True,

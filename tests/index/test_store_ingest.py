@@ -73,14 +73,8 @@ def test_a_crash_mid_file_leaves_the_previous_state(store, tmp_path, monkeypatch
     assert store.punkt("odense/beskaeftigelses-og-socialudvalget/2021-02-02/4")["title"] == "Aktuelle sager"
 
 
-def test_bad_files_are_reported_and_the_rest_go_in(store, tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    shutil.copy(odense_file("2021-02-02"), folder / "good.txt")
-    (folder / "empty.txt").write_bytes(b"")
-    (folder / "binary.pdf").write_bytes(b"%PDF-1.4\n\x00\x01garbage")
-    (folder / "foreign.json").write_text('{"hello": "world"}')
-    (folder / "novel.md").write_text("Der var engang en konge.\n")
+def test_bad_files_are_reported_and_the_rest_go_in(store, tmp_path, mixed_folder):
+    folder = mixed_folder
     report = ingest_paths(store, [folder, tmp_path / "missing.txt"])
     reasons = dict(report.failures)
     assert report.meetings == 1 and len(report.failures) == 5
