@@ -399,11 +399,6 @@ class Store:
             "SELECT ordinal, name, heading, text FROM sections WHERE punkt_id = ? ORDER BY ordinal", (punkt_id,)
         ).fetchall()
 
-    def tables_of(self, punkt_id: str) -> list[sqlite3.Row]:
-        return self.db.execute(
-            "SELECT section_ordinal, rows FROM tables WHERE punkt_id = ? ORDER BY section_ordinal, ordinal", (punkt_id,)
-        ).fetchall()
-
     def tag_index(self) -> dict[str, dict[str, list]]:
         """Per punkt: its theme keys and entity canonicals, for filters and facets."""
         out: dict[str, dict[str, list]] = {}

@@ -14,6 +14,3 @@ class Enrichment:
     laws: list[LawRef] = field(default_factory=list)
     themes: list[dict] = field(default_factory=list)
     kle: dict = field(default_factory=dict)
-
-    def theme_keys(self) -> list[str]:
-        return [t["key"] for t in self.themes]
