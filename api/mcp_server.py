@@ -26,6 +26,11 @@ INSTRUCTIONS = (
 )
 
 
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+DateFrom = Annotated[str | None, Field(description="Earliest meeting date, YYYY-MM-DD", pattern=ISO_DATE)]
+DateTo = Annotated[str | None, Field(description="Latest meeting date, YYYY-MM-DD", pattern=ISO_DATE)]
+
+
 def _base_url() -> str:
     return os.environ.get("REFERAT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -65,12 +70,8 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
         ],
         municipality: Annotated[str | None, Field(description="Only this municipality, e.g. 'Odense'")] = None,
         committee: Annotated[str | None, Field(description="Only this committee, exact name")] = None,
-        date_from: Annotated[
-            str | None, Field(description="Earliest meeting date, YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")
-        ] = None,
-        date_to: Annotated[
-            str | None, Field(description="Latest meeting date, YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")
-        ] = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
         theme: Annotated[
             str | None, Field(description="Theme key, e.g. 'foertidspension', 'hjemloeshed_bolig'")
         ] = None,
@@ -125,12 +126,8 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
     def list_meetings(
         municipality: Annotated[str | None, Field(description="Only this municipality")] = None,
         committee: Annotated[str | None, Field(description="Only this committee")] = None,
-        date_from: Annotated[
-            str | None, Field(description="Earliest date, YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")
-        ] = None,
-        date_to: Annotated[
-            str | None, Field(description="Latest date, YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")
-        ] = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
         limit: Annotated[int, Field(ge=1, le=200)] = 50,
     ) -> dict[str, Any]:
         """List meetings in the archive, newest first, each with its agenda items (id, number, title)."""
