@@ -131,7 +131,7 @@ class Punkt:
 
 @dataclass
 class Meeting:
-    municipality: str
+    municipality: str  # "" when the file does not say; ingest then asks for --municipality
     committee: str
     date: str  # ISO date
     time: str | None = None
@@ -141,15 +141,27 @@ class Meeting:
     absent: list[str] = field(default_factory=list)  # absent from the whole meeting
     punkter: list[Punkt] = field(default_factory=list)
     source_format: str = ""
+    #: What kind of document this is: `referat` (decisions taken), `dagsorden` (the agenda before
+    #: the meeting) or `tillaeg` (a supplementary agenda). A referat supersedes its dagsorden.
+    kind: str = "referat"
+    #: The publishing system's own id of the meeting or agenda (FirstAgenda's agenda id), if any.
+    source_id: str | None = None
     toc: list[str] = field(default_factory=list)  # the table of contents as printed, when there is one
     warnings: list[str] = field(default_factory=list)
 
     @property
-    def id(self) -> str:
+    def base_id(self) -> str:
+        """The readable id the meeting gets unless another meeting of the committee holds it already
+        (the store then makes it unique; see `index.ids`)."""
         return f"{slugify(self.municipality)}/{slugify(self.committee)}/{self.date}"
 
+    # Transitional: the store assigns ids now; these keep older callers working.
+    @property
+    def id(self) -> str:
+        return self.base_id
+
     def punkt_id(self, punkt: Punkt) -> str:
-        return f"{self.id}/{punkt.number}"
+        return f"{self.base_id}/{punkt.number}"
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -237,7 +237,7 @@ class Enricher:
         open_punkter = [p for p in meeting.punkter if not p.closed]
         jobs = [(p, s) for p in open_punkter for s in p.sections if s.text.strip()]
         docs = self.nlp.pipe((s.text for _, s in jobs), batch_size=32)
-        result: dict[int, Enrichment] = {p.number: Enrichment() for p in open_punkter}
+        result: dict[int, Enrichment] = {p.number: Enrichment() for p in meeting.punkter}
         for (punkt, section), doc in zip(jobs, docs, strict=True):
             tags = result[punkt.number]
             for ent in doc.ents:
@@ -257,6 +257,7 @@ class Enricher:
             for law in doc._.laws or []:
                 law.section = section.name
                 tags.laws.append(law)
+        self.embed_passages(meeting, result)
         vectors = self._summary_vectors(open_punkter)
         for i, punkt in enumerate(open_punkter):
             tags = result[punkt.number]
@@ -268,10 +269,34 @@ class Enricher:
             )
         return result
 
+    def embed_passages(self, meeting: Meeting, result: dict[int, Enrichment]) -> None:
+        """Cut every punkt into passages and embed them (a closed punkt: its title only)."""
+        embed_passages(meeting, result, self.embedder)
+
     def _summary_vectors(self, punkter: list[Punkt]):
         if self.embedder is None or not punkter:
             return None
         return self.embedder.passages([summary_text(p) for p in punkter])
+
+
+def embed_passages(meeting: Meeting, result: dict[int, Enrichment], embedder) -> None:
+    """Passages of every punkt with their vectors, in one batched encoder call for the meeting."""
+    from nlp.passages import punkt_passages
+
+    jobs: list[tuple[Enrichment, int]] = []
+    texts: list[str] = []
+    for punkt in meeting.punkter:
+        tags = result.setdefault(punkt.number, Enrichment())
+        tags.passages = punkt_passages(punkt)
+        texts.extend(p.embed_text for p in tags.passages)
+        jobs.append((tags, len(tags.passages)))
+    if embedder is None:
+        return
+    vectors = embedder.passages(texts)
+    at = 0
+    for tags, n in jobs:
+        tags.vectors = vectors[at : at + n]
+        at += n
 
 
 def summary_text(punkt: Punkt) -> str:

@@ -56,6 +56,8 @@ def read_firstagenda(data: Any, *, source: str = "", municipality: str | None = 
         participants=participants,
         absent=[p.name for p in participants if p.absent],
         source_format="firstagenda-json",
+        kind=_kind(data, moede),
+        source_id=str(data.get("Id") or "").strip() or None,
     )
     seen: set[int] = set()
     for index, item in enumerate(data["Dagsordenpunkter"], start=1):
@@ -77,7 +79,17 @@ def _municipality(data: dict) -> str:
             link = str((felt or {}).get("Link") or "")
             if match := re.search(r"dagsordener\.([a-zæøå\-]+)\.dk", link):
                 return match.group(1).capitalize()
-    return "Ukendt"
+    return ""
+
+
+def _kind(data: dict, moede: dict) -> str:
+    """Tillæg, referat or dagsorden: FirstAgenda marks supplements; a finished meeting has a referat."""
+    if data.get("TillaegsDagsorden") or moede.get("IsSupplementaryAgenda"):
+        return "tillaeg"
+    name = str(moede.get("Navn") or "").lower()
+    if "referat" in name or moede.get("Afsluttet") is True:
+        return "referat"
+    return "dagsorden"
 
 
 def _base_url(data: dict) -> str | None:

@@ -121,10 +121,11 @@ def _comparable(title: str) -> str:
 
 
 def _read_header(clean: list[str], text: str, source: str) -> Meeting:
-    committee, period, date, time, place = None, None, None, None, None
+    committee, period, date, time, place, kind = None, None, None, None, None, "referat"
     for line in clean[:200]:
         if committee is None and (match := _HEADER.match(line)):
             committee = match.group("committee").strip()
+            kind = "dagsorden" if line[:9].upper() == "DAGSORDEN" else "referat"
             period = re.sub(r"\s+", "", match.group("period") or "") or None
             date = f"{int(match.group('y')):04d}-{int(match.group('m')):02d}-{int(match.group('d')):02d}"
         elif line.lower().startswith("mødedato"):
@@ -150,13 +151,14 @@ def _read_header(clean: list[str], text: str, source: str) -> Meeting:
         place=place,
         period=period,
         source_format="referat-text",
+        kind=kind,
     )
 
 
 def _guess_municipality(text: str) -> str:
     """The municipality a referat is from: the `X Kommune` it names most often."""
     counts = Counter(m for m in _MUNICIPALITY.findall(text) if m not in _NOT_A_MUNICIPALITY)
-    return counts.most_common(1)[0][0] if counts else "Ukendt"
+    return counts.most_common(1)[0][0] if counts else ""
 
 
 def _split_punkter(raw_lines: list[str], clean: list[str]) -> list[_Block]:
