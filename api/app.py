@@ -35,9 +35,13 @@ def public_url() -> str:
 
 
 def create_app(
-    home: str | None = None, *, cors_origins: list[str] | None = None, archive: Archive | None = None
+    home: str | None = None,
+    *,
+    cors_origins: list[str] | None = None,
+    archive: Archive | None = None,
+    must_exist: bool = False,
 ) -> FastAPI:
-    archive = archive or Archive(home)
+    archive = archive or Archive(home, create=not must_exist)
     from api.mcp_server import build_mcp
 
     mcp = build_mcp(archive=archive)
@@ -72,6 +76,11 @@ def create_app(
     for route in mcp_app.routes:  # the MCP endpoint shares the port and the archive
         app.router.routes.append(route)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app over `$REFERAT_HOME`: the factory `referat serve --workers N` starts in each worker."""
+    return create_app(os.environ.get("REFERAT_HOME"), must_exist=True)
 
 
 def _error(status: int, message: str, detail: Any = None) -> JSONResponse:
@@ -129,14 +138,7 @@ NOT_FOUND: dict = {404: {"model": schemas.ErrorResponse, "description": "Ukendt 
 def _install_api_routes(app: FastAPI, archive: Archive) -> None:
     @app.get("/health", tags=["drift"], response_model=schemas.Health)
     def health() -> dict:
-        searcher = archive.searcher()
-        return {
-            "status": "ok",
-            "meetings": len(archive.store.meetings()),
-            "punkter": len(searcher.index.punkter),
-            "passages": len(searcher.index.passages),
-            "model": searcher.index.stamp.get("model"),
-        }
+        return {"status": "ok", **archive.stats()}
 
     @app.get("/api/search", tags=["søgning"], response_model=schemas.SearchResponse, responses=BAD_PARAMETER)
     def api_search(

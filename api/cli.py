@@ -9,12 +9,21 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from nlp.errors import ReferatError
@@ -27,10 +36,13 @@ HomeOption = Annotated[str | None, typer.Option("--home", help="Hjemmemappe (ell
 JsonOption = Annotated[bool, typer.Option("--json", help="Udskriv JSON")]
 
 
-def _archive(home: str | None):
+def _archive(home: str | None, *, create: bool = True):
     from index.archive import Archive
 
-    return Archive(home)
+    try:
+        return Archive(home, create=create)
+    except ReferatError as exc:
+        _fail(str(exc))
 
 
 def _print_json(data) -> None:
@@ -70,7 +82,15 @@ def setup() -> None:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Filer eller mapper (.txt/.md/.pdf/.json)")],
     home: HomeOption = None,
-    no_enrich: Annotated[bool, typer.Option("--no-enrich", help="Spring NLP over (hurtigere)")] = False,
+    no_enrich: Annotated[
+        bool, typer.Option("--no-enrich", help="Spring NLP over (hurtigere; kan tages senere)")
+    ] = False,
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", help="Kommunen, når filerne ikke selv siger det")
+    ] = None,
+    committee: Annotated[
+        str | None, typer.Option("--committee", help="Udvalget, når filerne ikke selv siger det")
+    ] = None,
 ) -> None:
     """Læs referater ind i arkivet. Samme fil to gange ændrer intet."""
     from index.ingest import expand_paths
@@ -81,38 +101,76 @@ def ingest(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=err,
         transient=True,
     ) as progress:
-        task = progress.add_task("Indlæser", total=len(files))
+        task = progress.add_task("Indlæser", total=len(files), rate="")
         index_task = None
+        started = time.perf_counter()
+        punkter = 0
 
-        def file_done(path: Path) -> None:
-            progress.update(task, advance=1, description=f"Indlæser {path.name[:40]}")
+        def file_done(path: Path, n: int) -> None:
+            nonlocal punkter
+            punkter += n
+            rate = punkter / max(time.perf_counter() - started, 1e-6)
+            progress.update(task, advance=1, description=f"Indlæser {path.name[:40]}", rate=f"{rate:.1f} punkter/s")
 
         def index_step(done: int, total: int) -> None:
             nonlocal index_task
             if index_task is None:
-                index_task = progress.add_task("Søgeindeks (passager)", total=total)
+                index_task = progress.add_task("Søgeindeks", total=total, rate="")
             progress.update(index_task, completed=done)
 
-        report = archive.ingest(paths, progress=file_done, enrich=not no_enrich, index_progress=index_step)
+        try:
+            report = archive.ingest(
+                paths,
+                progress=file_done,
+                enrich=not no_enrich,
+                index_progress=index_step,
+                municipality=municipality,
+                committee=committee,
+            )
+        except ReferatError as exc:
+            _fail(str(exc))
     for path, reason in report.failures:
-        err.print(f"[red]fejl[/red] {path}: {reason}", highlight=False)
+        err.print(f"[red]fejl[/red] {escape(path)}: {escape(reason)}", highlight=False)
+    t = report.timings
     out.print(
-        f"filer={report.files} uændrede={report.unchanged} møder={report.meetings} "
-        f"punkter={report.punkter} fejl={len(report.failures)}",
+        f"filer={report.files} uændrede={report.unchanged} dokumenter={report.meetings} "
+        f"punkter={report.punkter} gemt_uden_søgning={report.kept_unsearched} fejl={len(report.failures)} "
+        f"tid: læsning={t['read']:.1f}s nlp+vektorer={t['enrich']:.1f}s lager={t['store']:.1f}s "
+        f"indeks={t['index']:.1f}s",
         highlight=False,
+        markup=False,
     )
     if not report.ok:
         raise typer.Exit(1)
 
 
 @app.command()
+def reindex(
+    home: HomeOption = None,
+    enrich: Annotated[bool, typer.Option("--enrich", help="Kør NLP igen på punkter med forældet berigelse")] = False,
+    embed: Annotated[bool, typer.Option("--embed", help="Beregn alle passagers vektorer igen (ny model)")] = False,
+) -> None:
+    """Genopbyg søgeindekset; med --enrich/--embed også berigelsen eller vektorerne fra de gemte dokumenter."""
+    from index.reindex import reindex as run
+
+    archive = _archive(home, create=False)
+    try:
+        report = run(archive, enrich=enrich, embed=embed)
+    except ReferatError as exc:
+        _fail(str(exc))
+    out.print(" ".join(f"{k}={v}" for k, v in report.items()), highlight=False, markup=False)
+
+
+@app.command()
 def meetings(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """List møderne i arkivet."""
-    rows = _archive(home).store.meetings()
+    rows = _archive(home, create=False).store.meetings()
     if as_json:
         _print_json(rows)
         return
@@ -131,7 +189,7 @@ def show(
 ) -> None:
     """Vis ét punkt: afgørelse, afsnit, tags og sagens historik."""
     try:
-        data = _archive(home).store.punkt(punkt_id)
+        data = _archive(home, create=False).store.punkt(punkt_id)
     except ReferatError as exc:
         _fail(str(exc))
     if as_json:
@@ -186,7 +244,7 @@ def search(
 
     filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
     try:
-        result = _archive(home).search(query, limit=limit, offset=offset, filters=filters)
+        result = _archive(home, create=False).search(query, limit=limit, offset=offset, filters=filters)
     except ReferatError as exc:
         _fail(str(exc))
     if as_json:
@@ -204,16 +262,6 @@ def search(
             out.print(f"   {snippet}", highlight=False)
 
 
-@app.command("index")
-def index_cmd(home: HomeOption = None) -> None:
-    """Genopbyg søgeindekset, hvis butikken eller modellen har ændret sig."""
-    searcher = _archive(home).searcher()
-    out.print(
-        f"passager={len(searcher.index.passages)} punkter={len(searcher.index.punkter)} "
-        f"faiss={searcher.index.vectors.kind}"
-    )
-
-
 @app.command()
 def serve(
     home: HomeOption = None,
@@ -228,6 +276,7 @@ def serve(
 
     from index.archive import resolve_home
 
+    _archive(home, create=False)  # refuse a home that does not exist before starting
     os.environ["REFERAT_HOME"] = str(resolve_home(home))
     out.print(f"Referat kører på http://{host}:{port}/  (API: /docs, MCP: /mcp)")
     if workers > 1:  # processes sidestep the GIL; each loads the models once
@@ -235,7 +284,7 @@ def serve(
     else:
         from api.app import create_app
 
-        uvicorn.run(create_app(home), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(home, must_exist=True), host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -243,7 +292,7 @@ def mcp(home: HomeOption = None) -> None:
     """Kør MCP-serveren over stdio (til desktop-chatbots)."""
     from api.mcp_server import build_mcp
 
-    build_mcp(home).run("stdio")
+    build_mcp(archive=_archive(home, create=False)).run("stdio")
 
 
 if __name__ == "__main__":

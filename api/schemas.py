@@ -13,8 +13,11 @@ class Health(_Open):
     status: str = Field(examples=["ok"])
     meetings: int
     punkter: int
+    documents: int = 0
     passages: int
     model: str | None
+    generation: str | None = None
+    index: str | None = None
 
 
 class Hit(_Open):

@@ -2,21 +2,26 @@
 
 Danish needs more than a stemmer:
 - compounds: `førtidspension` must be found by `pension`, so a long word also yields its head
-  (and modifier) when both parts are words of the collection;
+  (and modifier) when both are Danish words. "Danish word" means a stem of the fixed lexicon in
+  `nlp/resources/lexicon` (not the collection's vocabulary), so a document's index terms depend
+  on the document alone and the index grows one document at a time;
 - æ, ø, å typed as `ae`, `oe`, `aa` or plain `a`, `o` (`hjemlose`): every term is folded the same
   way in documents and queries;
-- typos: a query word the collection does not know is replaced by its nearest known words.
+- typos: a query word the collection does not know is replaced by its nearest known words
+  (`index.lexical`).
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
+import sys
 from functools import lru_cache
+from pathlib import Path
 
 import Stemmer
 from spacy.lang.da.stop_words import STOP_WORDS
 
+LEXICON = Path(__file__).resolve().parents[1] / "nlp" / "resources" / "lexicon" / "da_stems.txt"
 _TOKEN = re.compile(r"[a-zæøåéäöü0-9§]+(?:-[a-zæøå0-9]+)*", re.IGNORECASE)
 _FOLD = str.maketrans({"æ": "a", "ø": "o", "å": "a", "é": "e", "ä": "a", "ö": "o", "ü": "u"})
 STOPWORDS = frozenset(w.lower() for w in STOP_WORDS) | {"kr", "mio", "mia", "pct", "jf", "bl", "mv", "ca", "stk"}
@@ -27,6 +32,12 @@ MIN_PART = 4
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("danish")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> frozenset[str]:
+    """Folded stems of Danish lemmas: the words a compound may be split into."""
+    return frozenset(LEXICON.read_text(encoding="utf-8").split())
 
 
 def fold(term: str) -> str:
@@ -54,52 +65,56 @@ def stem(word: str) -> str:
     return fold(_stemmer().stemWord(word))
 
 
-class Analyzer:
-    """Turns text into index terms. `vocabulary` (stem -> count) enables decompounding."""
+@lru_cache(maxsize=200_000)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """Stems a long word is made of, head first: `førtidspension` -> (pension, fortid); () if none.
 
-    def __init__(self, vocabulary: Counter[str] | None = None) -> None:
-        self.vocabulary: Counter[str] = vocabulary or Counter()
-        self._split_cache: dict[str, list[str]] = {}
-
-    @staticmethod
-    def base_terms(text: str) -> list[str]:
-        return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
-
-    def compound_parts(self, word: str) -> list[str]:
-        """Known stems a long word is made of: head first. `førtidspension` -> [pension, fortid]."""
-        if len(word) < 2 * MIN_PART or not self.vocabulary:
-            return []
-        cached = self._split_cache.get(word)
-        if cached is not None:
-            return cached
-        parts: list[str] = []
-        lower = word.lower()
-        for i in range(MIN_PART, len(lower) - MIN_PART + 1):
-            head, modifier = lower[i:], lower[:i]
-            head_stem = stem(head)
-            if self.vocabulary.get(head_stem, 0) < 2:
-                continue
-            mod = modifier[:-1] if modifier.endswith(_LINKING) and len(modifier) > MIN_PART else modifier
-            mod_stem = stem(mod)
-            # A known head of five letters or more is evidence enough; a short head needs a known modifier.
-            if len(head_stem) >= 5 or self.vocabulary.get(mod_stem, 0) >= 1:
-                parts = [head_stem, mod_stem]
-                break
-        self._split_cache[word] = parts
-        return parts
-
-    def terms(self, text: str) -> list[str]:
-        out: list[str] = []
-        for w in words(text):
-            if w in STOPWORDS or len(w) < 2:
-                continue
-            out.append(stem(w))
-            out.extend(self.compound_parts(w))
-        return out
+    The head is the longest Danish word the compound ends with; a short head (< 5 letters) also
+    needs a Danish modifier, since short words end many words by chance.
+    """
+    lower = word.lower()
+    if len(lower) < 2 * MIN_PART:
+        return ()
+    known = lexicon()
+    for i in range(MIN_PART, len(lower) - MIN_PART + 1):
+        head_stem = stem(lower[i:])
+        if head_stem not in known or head_stem == stem(lower):
+            continue
+        modifier = lower[:i]
+        if modifier.endswith(_LINKING) and len(modifier) > MIN_PART:
+            modifier = modifier[:-1]
+        mod_stem = stem(modifier)
+        if len(head_stem) >= 5 or mod_stem in known:
+            return (head_stem, mod_stem)
+    return ()
 
 
-def build_vocabulary(texts: list[str]) -> Counter[str]:
-    vocab: Counter[str] = Counter()
-    for text in texts:
-        vocab.update(set(Analyzer.base_terms(text)))
-    return vocab
+def base_terms(text: str) -> list[str]:
+    """Stems of a text's words, stop words dropped, no compound parts: what a user typed."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def terms(text: str) -> list[str]:
+    """Index terms of a text: each word's stem, then its compound parts."""
+    out: list[str] = []
+    for w in words(text):
+        if w in STOPWORDS or len(w) < 2:
+            continue
+        out.append(stem(w))
+        out.extend(compound_parts(w))
+    return out
+
+
+def build_lexicon() -> int:
+    """Regenerate `da_stems.txt` from spacy-lookups-data's Danish lemma table (MIT)."""
+    from spacy.lookups import load_lookups
+
+    table = load_lookups("da", ["lemma_lookup"]).get_table("lemma_lookup")
+    lemmas = {v.lower() for v in table.values() if isinstance(v, str) and v.isalpha() and len(v) >= 3}
+    stems = sorted({stem(w) for w in lemmas if len(stem(w)) >= 3})
+    LEXICON.write_text("\n".join(stems) + "\n", encoding="utf-8")
+    return len(stems)
+
+
+if __name__ == "__main__" and "--build-lexicon" in sys.argv:
+    print(f"stems={build_lexicon()}")

@@ -1,20 +1,30 @@
-"""The archive in a home folder: the store, its search index and the models, opened once.
+"""The archive in a home folder: the store, its vector index generations and the models, opened once.
 
 Everything above the index layer (CLI, HTTP, MCP) talks to an `Archive`; nothing there knows
-how ranking or storage works.
+how ranking or storage works. Writers (ingest, reindex) hold the home's ingest lock; readers never
+wait for it: `searcher()` picks up a new index generation between requests, loading it beside
+the one in use and switching in one assignment.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
-from index.ingest import IngestReport, ingest_paths
-from index.search import Filters, Searcher, SearchResult
-from index.search_index import SearchIndex
+from index import generations
+from index.filters import Filters
+from index.ingest import IngestReport, Overrides, ingest_paths
+from index.locks import ingest_lock
+from index.search import Searcher, SearchResult
 from index.store import Store
+from nlp.errors import ReferatError
+
+
+class ArchiveMissingError(ReferatError):
+    status_code = 404
 
 
 def resolve_home(home: str | Path | None = None) -> Path:
@@ -23,14 +33,21 @@ def resolve_home(home: str | Path | None = None) -> Path:
 
 
 class Archive:
-    def __init__(self, home: str | Path | None = None, *, embed_model: str | None = None) -> None:
+    def __init__(self, home: str | Path | None = None, *, embed_model: str | None = None, create: bool = True) -> None:
         self.home = resolve_home(home)
-        self.home.mkdir(parents=True, exist_ok=True)
+        if not create and not (self.home / "referat.sqlite").exists():
+            raise ArchiveMissingError(
+                f"arkivet findes ikke: {self.home} (ingen referat.sqlite); "
+                "kør 'referat ingest' først eller angiv --home"
+            )
         self.store = Store(self.home / "referat.sqlite")
         self.embed_model = embed_model
-        self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
         self._searcher: Searcher | None = None
-        self._searcher_generation: int | None = None
+
+    @property
+    def index_root(self) -> Path:
+        return self.home / "index"
 
     @cached_property
     def embedder(self):
@@ -43,23 +60,98 @@ class Archive:
 
         return Enricher(embedder=self.embedder)
 
-    def ingest(self, paths, progress=None, enrich: bool = True, index_progress=None) -> IngestReport:
-        report = ingest_paths(self.store, paths, self.enricher() if enrich else None, progress)
-        self.searcher(index_progress)  # documents are searchable when ingest returns
+    # -- writing ----------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths,
+        progress: Callable | None = None,
+        enrich: bool = True,
+        index_progress=None,
+        *,
+        municipality: str | None = None,
+        committee: str | None = None,
+    ) -> IngestReport:
+        """Read files into the store and bring the index up to date: searchable when this returns."""
+        import time
+
+        with ingest_lock(self.home):
+            self._check_model()
+            report = ingest_paths(
+                self.store,
+                paths,
+                self.enricher() if enrich else None,
+                progress,
+                embedder=self.embedder,
+                overrides=Overrides(municipality, committee),
+            )
+            started = time.perf_counter()
+            self.refresh_index(progress=index_progress)
+            report.timings["index"] = time.perf_counter() - started
         return report
 
-    def searcher(self, progress=None) -> Searcher:
-        """The searcher over the current store; rebuilt once when the store has changed."""
-        with self._lock:
-            generation = self.store.generation()
-            if self._searcher is None or self._searcher_generation != generation:
+    def _check_model(self) -> None:
+        """The passages' vectors must all come from one model: the store remembers which."""
+        from index.store import StoreError
+
+        wanted = self.embedder.name
+        with self.store.transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'embed_model'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('embed_model', ?)", (wanted,))
+            elif row[0] != wanted:
+                raise StoreError(
+                    f"arkivets vektorer er lavet med modellen '{row[0]}', ikke '{wanted}'; "
+                    "kør 'referat reindex --embed' for at beregne dem med den nye model"
+                )
+
+    def refresh_index(self, *, rebuild: bool = False, progress=None) -> generations.Manifest:
+        """Write a new index generation if the store has changed since the current one."""
+        return generations.update(
+            self.store,
+            self.index_root,
+            model=self.embedder.name,
+            dim=self.embedder.dim,
+            rebuild=rebuild,
+            progress=progress,
+        )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        """A searcher over the current generation; a newer generation is loaded once, then used."""
+        current = generations.current_name(self.index_root)
+        searcher = self._searcher
+        if searcher is not None and searcher.generation == current:
+            return searcher
+        if not self._load_lock.acquire(blocking=searcher is None):
+            return searcher  # another request is loading the new generation; keep answering with this one
+        try:
+            if self._searcher is None or self._searcher.generation != current:
                 from index.vectors import set_threads
 
                 set_threads()
-                index = SearchIndex.open(self.store, self.embedder, self.home / "index", progress=progress)
-                self._searcher = Searcher(index, self.embedder)
-                self._searcher_generation = generation
+                loaded = generations.load(self.index_root, current) if current else None
+                view = loaded[1] if loaded else None
+                self._searcher = Searcher(self.store, self.embedder, view, current)
             return self._searcher
+        finally:
+            self._load_lock.release()
+
+    def stats(self) -> dict:
+        """What the archive holds and which index generation answers: for /health and the CLI."""
+        searcher = self.searcher()
+        db = self.store.db
+        view = searcher.view
+        return {
+            "meetings": db.execute("SELECT COUNT(*) FROM meetings").fetchone()[0],
+            "documents": db.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
+            "punkter": db.execute("SELECT COUNT(*) FROM punkter").fetchone()[0],
+            "passages": view.size if view else 0,
+            "model": self.store.meta("embed_model"),
+            "generation": searcher.generation,
+            "index": view.kind if view else None,
+        }
 
     def search(self, query: str, *, limit: int = 10, offset: int = 0, filters: Filters | None = None) -> SearchResult:
         return self.searcher().search(query, limit=limit, offset=offset, filters=filters)

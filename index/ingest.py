@@ -1,23 +1,29 @@
-"""Ingest: files -> meetings (nlp readers) -> enrichment (nlp pipeline) -> store, one file at a time.
+"""Ingest: files -> meetings (nlp readers) -> enrichment and passage vectors (nlp) -> store.
 
-Each file is read, enriched and written in one transaction; a file that fails is reported with
-its reason and the others still go in. Unchanged files (same path and content hash) are skipped,
-so a second ingest of the same folder changes nothing.
+Each file is read, enriched and written in one transaction (`index.writer`); a file that fails is
+reported with its reason and the others still go in. Unchanged files (same path and content hash)
+are skipped, so a second ingest of the same folder changes nothing. The vector index is brought
+up to date once at the end (`Archive.ingest`), not per file.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.links import compute_links
 from index.store import Store, sha256_bytes
+from index.writer import save_document
+from nlp.enrichment import Enrichment, enrich_version
 from nlp.errors import NotAReferatError, ReferatError
+from nlp.model import Meeting
 from nlp.readers import CANDIDATE_SUFFIXES, read_bytes
 
 log = logging.getLogger(__name__)
+
+_UNKNOWN_COMMITTEES = {"", "ukendt udvalg"}
 
 
 @dataclass
@@ -26,11 +32,31 @@ class IngestReport:
     unchanged: int = 0
     meetings: int = 0
     punkter: int = 0
+    kept_unsearched: int = 0  # documents stored but superseded (a dagsorden after its referat)
     failures: list[tuple[str, str]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "enrich": 0.0, "store": 0.0, "index": 0.0})
 
     @property
     def ok(self) -> bool:
         return not self.failures
+
+
+@dataclass
+class Overrides:
+    """What the user says about files that do not say it themselves."""
+
+    municipality: str | None = None
+    committee: str | None = None
+
+    def apply(self, meeting: Meeting, source: str) -> None:
+        if self.municipality:
+            meeting.municipality = self.municipality
+        if self.committee:
+            meeting.committee = self.committee
+        if not meeting.municipality.strip():
+            raise NotAReferatError(f"{source}: kommunen står ikke i filen; angiv den med --municipality")
+        if meeting.committee.strip().lower() in _UNKNOWN_COMMITTEES:
+            raise NotAReferatError(f"{source}: udvalget står ikke i filen; angiv det med --committee")
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -48,46 +74,76 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[st
     return files, missing
 
 
+def prepare(meeting: Meeting, enricher, embedder) -> dict[int, Enrichment]:
+    """Enrichment and passage vectors of a meeting: the full NLP pipeline, or passages alone."""
+    if enricher is not None:
+        return enricher.enrich_meeting(meeting)
+    from nlp.pipeline import embed_passages
+
+    result: dict[int, Enrichment] = {}
+    embed_passages(meeting, result, embedder)
+    return result
+
+
+def write_document(
+    store: Store, path_key: str, sha256: str, meeting: Meeting, enrichments: dict[int, Enrichment], *, enriched: bool
+):
+    """The one writer: what a local ingest and a Ray worker's results both go through."""
+    return save_document(
+        store, meeting, enrichments, path=path_key, sha256=sha256, enrich_version=enrich_version() if enriched else None
+    )
+
+
 def ingest_paths(
     store: Store,
     paths: Iterable[str | Path],
     enricher=None,
-    progress: Callable[[Path], None] | None = None,
+    progress: Callable[[Path, int], None] | None = None,
+    *,
+    embedder=None,
+    overrides: Overrides | None = None,
 ) -> IngestReport:
     files, missing = expand_paths(paths)
     report = IngestReport(failures=list(missing))
-    changed = False
+    overrides = overrides or Overrides()
     for path in files:
         report.files += 1
+        before = report.punkter
         try:
-            did = ingest_file(store, path, enricher, report)
-            changed = changed or did
+            ingest_file(store, path, enricher, embedder, overrides, report)
         except ReferatError as exc:
             report.failures.append((str(path), str(exc).removeprefix(f"{path}: ")))
         except Exception as exc:  # noqa: BLE001 - one broken file must not stop the rest
             log.exception("unexpected failure on %s", path)
             report.failures.append((str(path), f"uventet fejl: {exc.__class__.__name__}: {exc}"))
         if progress:
-            progress(path)
-    if changed:
-        store.replace_links(compute_links(store))
+            progress(path, report.punkter - before)
     return report
 
 
-def ingest_file(store: Store, path: Path, enricher, report: IngestReport) -> bool:
+def ingest_file(store: Store, path: Path, enricher, embedder, overrides: Overrides, report: IngestReport) -> bool:
     """True if the store changed."""
+    started = time.perf_counter()
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise NotAReferatError(f"{path}: kan ikke læses ({exc.strerror or exc})") from None
     key = str(path.resolve())
     digest = sha256_bytes(data)
-    if store.file_hash(key) == digest:
+    if store.document_hash(key) == digest:
         report.unchanged += 1
         return False
     meeting = read_bytes(data, source=str(path))
-    enrichments = enricher.enrich_meeting(meeting) if enricher is not None else {}
-    store.save_meeting(meeting, enrichments, path=key, sha256=digest)
+    overrides.apply(meeting, str(path))
+    read_done = time.perf_counter()
+    enrichments = prepare(meeting, enricher, embedder)
+    enriched = time.perf_counter()
+    saved = write_document(store, key, digest, meeting, enrichments, enriched=enricher is not None)
+    report.timings["read"] += read_done - started
+    report.timings["enrich"] += enriched - read_done
+    report.timings["store"] += time.perf_counter() - enriched
     report.meetings += 1
     report.punkter += len(meeting.punkter)
+    if not saved.document_active:
+        report.kept_unsearched += 1
     return True

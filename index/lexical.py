@@ -1,91 +1,95 @@
-"""The lexical index: bm25s over Danish index terms (`index.analysis`), with typo-tolerant queries."""
+"""The lexical index: BM25 over each punkt's Danish index terms, in SQLite's FTS5.
+
+The terms (`index.analysis`: stems, folded æøå, compound parts) are written with the punkt, in
+the same transaction, so the lexical index is always exactly the store. A query's words become
+terms the same way; a word the archive does not know is replaced by its nearest known terms
+(typos), looked up among the vocabulary's terms that share its first letters, not by scanning it.
+"""
 
 from __future__ import annotations
 
-import json
-import logging
 import re
-from collections import Counter
-from pathlib import Path
+import sqlite3
 
-import bm25s
-import numpy as np
+from index.analysis import STOPWORDS, compound_parts, fold, stem, words
 
-from index.analysis import STOPWORDS, Analyzer, build_vocabulary, fold, stem, words
-
-log = logging.getLogger(__name__)
+#: Lexical candidates per query (ranked by BM25 inside SQLite, filters applied first).
+MAX_CANDIDATES = 1000
 
 
-# Lower length normalisation than the textbook 0.75: a long punkt is long because it treats its
-# subject at length, not because it rambles (tuned on the development queries).
-K1, B = 1.2, 0.5
+def _known(db: sqlite3.Connection, term: str) -> int:
+    row = db.execute("SELECT doc FROM punkt_vocab WHERE term = ?", (term,)).fetchone()
+    return int(row[0]) if row else 0
 
 
-class LexicalIndex:
-    """BM25 over a list of documents; `scores(query)` gives one score per document."""
+def document_frequency(db: sqlite3.Connection, term: str) -> int:
+    return _known(db, term)
 
-    def __init__(self, retriever: bm25s.BM25, analyzer: Analyzer, n_docs: int) -> None:
-        self.retriever = retriever
-        self.analyzer = analyzer
-        self.n_docs = n_docs
-        self._known = {t for t in retriever.vocab_dict} if hasattr(retriever, "vocab_dict") else set()
-        self._choices = sorted(self._known)
 
-    @classmethod
-    def build(cls, texts: list[str], analyzer: Analyzer | None = None) -> LexicalIndex:
-        analyzer = analyzer or Analyzer(build_vocabulary(texts))
-        # An empty archive still gets a (one placeholder document) index, so that search just finds nothing.
-        corpus = [analyzer.terms(t) or ["∅"] for t in texts] or [["∅"]]
-        retriever = bm25s.BM25(k1=K1, b=B)
-        retriever.index(corpus, show_progress=False)
-        return cls(retriever, analyzer, len(texts))
+def _near(db: sqlite3.Connection, term: str) -> list[str]:
+    """Known terms within a small edit distance of an unknown one, best first."""
+    from rapidfuzz import fuzz, process
 
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.retriever.save(str(folder))
-        (folder / "vocabulary.json").write_text(json.dumps(self.analyzer.vocabulary, ensure_ascii=False))
-        (folder / "n_docs.json").write_text(json.dumps(self.n_docs))
+    prefix = term[:2]
+    rows = db.execute(
+        "SELECT term FROM punkt_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
+        (prefix, prefix + "\uffff", len(term) - 2, len(term) + 2),
+    ).fetchall()
+    choices = [r[0] for r in rows]
+    if term[:1]:  # a typo in the second letter: same first letter, any second
+        rows = db.execute(
+            "SELECT term FROM punkt_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ? LIMIT 20000",
+            (term[:1], term[:1] + "\uffff", len(term) - 1, len(term) + 1),
+        ).fetchall()
+        choices += [r[0] for r in rows]
+    cutoff = 80 if len(term) >= 7 else 85
+    found = process.extract(term, list(dict.fromkeys(choices)), scorer=fuzz.ratio, limit=3, score_cutoff=cutoff)
+    return [m[0] for m in found]
 
-    @classmethod
-    def load(cls, folder: Path) -> LexicalIndex:
-        retriever = bm25s.BM25.load(str(folder))
-        vocab = Counter(json.loads((folder / "vocabulary.json").read_text()))
-        return cls(retriever, Analyzer(vocab), json.loads((folder / "n_docs.json").read_text()))
 
-    def query_terms(self, query: str) -> tuple[list[str], dict[str, list[str]]]:
-        """Index terms of a query; unknown words are replaced by the nearest known terms (typos)."""
-        from rapidfuzz import fuzz, process
-
-        terms: list[str] = []
-        corrections: dict[str, list[str]] = {}
-        for w in words(query):
-            if w in STOPWORDS or len(w) < 2:
-                continue
-            t = stem(w)
-            if t in self._known or not self._choices or len(t) < 4:
-                terms.append(t)
-                terms.extend(p for p in self.analyzer.compound_parts(w) if p in self._known)
-                continue
-            cutoff = 80 if len(t) >= 7 else 85
-            near = process.extract(t, self._choices, scorer=fuzz.ratio, limit=3, score_cutoff=cutoff)
-            fixed = [m[0] for m in near if abs(len(m[0]) - len(t)) <= 2]
-            parts = [p for p in self.analyzer.compound_parts(w) if p in self._known]
-            if fixed:
-                corrections[w] = fixed
-                terms.extend(fixed[:2])
+def query_terms(db: sqlite3.Connection, query: str) -> tuple[list[str], dict[str, list[str]]]:
+    """Index terms of a query, and the corrections made for words the archive does not know."""
+    terms: list[str] = []
+    corrections: dict[str, list[str]] = {}
+    for w in words(query):
+        if w in STOPWORDS or len(w) < 2:
+            continue
+        t = stem(w)
+        parts = [p for p in compound_parts(w) if _known(db, p)]
+        if _known(db, t) or len(t) < 4:
+            terms.append(t)
             terms.extend(parts)
-            if not fixed and not parts:
-                terms.append(t)
-        return terms, corrections
+            continue
+        fixed = _near(db, t)
+        if fixed:
+            corrections[w] = fixed
+            terms.extend(fixed[:2])
+        terms.extend(parts)
+        if not fixed and not parts:
+            terms.append(t)
+    return list(dict.fromkeys(terms)), corrections
 
-    def document_frequency(self, term: str) -> int:
-        return int((self.scores([term]) > 0).sum()) if term in self._known else 0
 
-    def scores(self, terms: list[str]) -> np.ndarray:
-        known = [t for t in terms if t in self._known]
-        if not known or not self.n_docs:
-            return np.zeros(self.n_docs, dtype=np.float32)
-        return np.asarray(self.retriever.get_scores(known), dtype=np.float32)
+def scores(
+    db: sqlite3.Connection, terms: list[str], where: str = "", params: list | None = None, limit: int = MAX_CANDIDATES
+) -> dict[int, float]:
+    """BM25 score per punkt id for the punkter that contain any of the terms (and pass the filter)."""
+    usable = [t for t in terms if re.fullmatch(r"[a-z0-9]+", t)]
+    if not usable:
+        return {}
+    match = " OR ".join(f'"{t}"' for t in usable)
+    if where:
+        sql = (
+            "SELECT f.rowid, -bm25(punkt_terms) AS s FROM punkt_terms f JOIN punkter p ON p.id = f.rowid "
+            f"WHERE punkt_terms MATCH ? AND {where} ORDER BY s DESC LIMIT ?"
+        )
+        rows = db.execute(sql, [match, *(params or []), limit])
+    else:
+        rows = db.execute(
+            "SELECT rowid, -bm25(punkt_terms) AS s FROM punkt_terms WHERE punkt_terms MATCH ? ORDER BY s DESC LIMIT ?",
+            (match, limit),
+        )
+    return {int(r[0]): float(r[1]) for r in rows}
 
 
 def term_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:

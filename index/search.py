@@ -1,108 +1,56 @@
 """Hybrid search: Danish BM25 and e5 embeddings fused per punkt, with filters, facets and snippets.
 
 Ranking, in short:
-1. the query's index terms (stemmed, folded, decompounded, typo-corrected) score every punkt with
-   BM25 over its whole text, and every passage with BM25 over the passage;
-2. the query embedding finds the nearest passages in FAISS; a punkt's dense score is its best
-   passage's cosine;
-3. both are normalised to [0, 1] (BM25 by the best score of the query, cosine by a fixed scale,
+1. the filter compiles once into SQL (lexical) and a bitmap of allowed passages (dense);
+2. the query's index terms (stemmed, folded, decompounded, typo-corrected) score the allowed
+   punkter with BM25 inside SQLite's FTS5;
+3. the query embedding finds the nearest allowed passages in the vector index;
+4. for the candidate punkter of both, every passage's cosine is computed from the stored vectors,
+   and a punkt's dense score is its best passage's cosine with its second best as support (one
+   strong passage alone is often a passing mention; two agreeing passages mean the punkt is
+   about it);
+5. both are normalised to [0, 1] (BM25 by the best score of the query, cosine by a fixed scale,
    since cosines are comparable across queries) and combined with weights;
-4. each hit shows its best passage, the one where lexical and dense evidence agree most, with the
+6. each hit shows its best passage, where lexical and dense evidence agree most, with the
    query's words marked.
-
-A query whose best dense cosine and lexical coverage are both weak is flagged low_confidence.
+Every step works on candidates or SQL-indexed rows; nothing loops over the collection in Python.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from index import lexical
+from index.analysis import base_terms, words
+from index.filters import Filters
 from index.lexical import term_matches
-from index.search_index import PunktInfo, SearchIndex
+from index.store import Store
+from index.vectors import VectorView
 from nlp.errors import BadQueryError, NotFoundError
+from nlp.settings import settings
 
-MAX_QUERY_CHARS = 500
-MAX_LIMIT = 100
-DENSE_K = 400
+MAX_QUERY_CHARS = settings.max_query_chars
+MAX_LIMIT = settings.max_limit
 # e5-small cosines are compressed: unrelated text ~0.75-0.78, on topic ~0.86+. A fixed scale keeps
 # the dense evidence comparable across queries (tuned on the development queries, bench/search.py).
 COS_FLOOR, COS_CEIL = 0.78, 0.86
 W_LEX, W_DENSE = 0.3, 0.7
+SECOND_PASSAGE = 0.3  # weight of a punkt's second-best passage in its dense score
+CANDIDATES = 150  # punkter from each side whose passages are all scored exactly
 LOW_CONFIDENCE_KNOWN = 0.5  # share of a Danish query's words the archive contains at all
 LOW_CONFIDENCE_ENGLISH_COS = 0.80
-_ENGLISH = {
-    "the",
-    "a",
-    "an",
-    "of",
-    "to",
-    "in",
-    "for",
-    "and",
-    "how",
-    "what",
-    "which",
-    "who",
-    "did",
-    "does",
-    "is",
-    "are",
-    "into",
-    "with",
-    "on",
-    "about",
-    "when",
-    "where",
-    "much",
-    "many",
-    "people",
-    "was",
-    "were",
-}
+_ENGLISH = frozenset(
+    "the a an of to in for and how what which who did does is are into with on about when where much many "
+    "people was were".split()
+)
 
-
-@dataclass
-class Filters:
-    municipality: str | None = None
-    committee: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    case_type: str | None = None
-    theme: str | None = None
-    kle: str | None = None
-    entity: str | None = None
-    has_decision: bool | None = None
-
-    def active(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
-
-    def accepts(self, p: PunktInfo) -> bool:
-        if self.municipality and p.municipality.lower() != self.municipality.lower():
-            return False
-        if self.committee and p.committee.lower() != self.committee.lower():
-            return False
-        if self.date_from and p.meeting_date < self.date_from:
-            return False
-        if self.date_to and p.meeting_date > self.date_to:
-            return False
-        if self.case_type and (p.case_type or "").lower() != self.case_type.lower():
-            return False
-        if self.theme and self.theme not in p.themes:
-            return False
-        if self.kle and not (p.kle or "").startswith(self.kle):
-            return False
-        if self.entity:
-            wanted = self.entity.lower()
-            if not any(e.lower() == wanted or e.split(":", 1)[-1].lower() == wanted for e in p.entities):
-                return False
-        if self.has_decision is not None and bool(p.decision) != self.has_decision:
-            return False
-        return True
+__all__ = ["Filters", "SearchResult", "Searcher", "highlight", "validate_query", "validate_paging"]
 
 
 @dataclass
@@ -141,51 +89,66 @@ def validate_paging(limit: int, offset: int) -> None:
         raise BadQueryError("offset skal være mellem 0 og 10000")
 
 
+def _in(ids) -> str:
+    return ",".join(str(int(i)) for i in ids)
+
+
 class Searcher:
-    def __init__(self, index: SearchIndex, embedder) -> None:
-        self.index = index
+    """Search over one store and one generation of its vector index."""
+
+    def __init__(self, store: Store, embedder, view: VectorView | None, generation: str | None = None) -> None:
+        self.store = store
         self.embedder = embedder
+        self.view = view
+        self.generation = generation
 
     # -- scoring ----------------------------------------------------------------------------
 
-    def _scores(self, query: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], dict]:
-        ix = self.index
-        terms, corrections = ix.punkt_lexical.query_terms(query)
-        lex = ix.punkt_lexical.scores(terms)
-        lex_norm = lex / lex.max() if lex.size and lex.max() > 0 else np.zeros_like(lex)
-        qvec = self.embedder.queries([query])[0]
-        cos, vids = ix.vectors.search(qvec, DENSE_K)
-        ids = ix.passage_of_vector(vids)
-        passage_cos = np.full(len(ix.passages), np.nan, dtype=np.float32)
-        passage_cos[ids] = cos
-        # A punkt's dense score: the mean of its two best passages (one strong passage alone is
-        # often a passing mention; two agreeing passages mean the punkt is about it).
-        best: dict[int, list[float]] = {}
-        for c, row in zip(cos, ix.passage_punkt[ids], strict=True):
-            got = best.setdefault(int(row), [])
-            if len(got) < 2:
-                got.append(float(c))
-        dense = np.zeros(len(ix.punkter), dtype=np.float32)
-        for row, values in best.items():
-            dense[row] = sum(values) / len(values)
-        dense_norm = np.clip((dense - COS_FLOOR) / (COS_CEIL - COS_FLOOR), 0, 1)
-        return lex_norm, dense_norm, dense, passage_cos, terms, corrections
+    def _dense(self, db: sqlite3.Connection, qvec: np.ndarray, punkt_mask) -> dict[int, float]:
+        """Best cosine per punkt among the nearest allowed passages."""
+        if self.view is None:
+            return {}
+        allowed = self.view.allowed(punkt_mask)
+        cos, pids = self.view.search(qvec, settings.dense_k, allowed)
+        out: dict[int, float] = {}
+        for c, punkt in zip(cos.tolist(), self.view.passage_punkt[pids].tolist(), strict=True):
+            if punkt >= 0 and punkt not in out:
+                out[punkt] = c
+        return out
 
-    def _low_confidence(self, query: str, best_cos: float) -> bool:
+    @staticmethod
+    def _passage_cosines(db: sqlite3.Connection, punkter: list[int], qvec: np.ndarray) -> dict[int, list]:
+        """Every passage of the given punkter with its cosine to the query: punkt -> [(cos, id, section, text)]."""
+        out: dict[int, list] = {p: [] for p in punkter}
+        if not punkter:
+            return out
+        rows = db.execute(
+            "SELECT id, punkt, section, text, vector FROM passages "
+            f"WHERE punkt IN ({_in(punkter)}) ORDER BY punkt, ordinal"
+        ).fetchall()
+        with_vec = [r for r in rows if r["vector"] is not None]
+        cos = {}
+        if with_vec:
+            matrix = np.frombuffer(b"".join(r["vector"] for r in with_vec), dtype=np.float32).reshape(len(with_vec), -1)
+            if matrix.shape[1] == qvec.shape[-1]:
+                cos = dict(zip((r["id"] for r in with_vec), (matrix @ qvec.reshape(-1)).tolist(), strict=True))
+        for r in rows:
+            out[r["punkt"]].append((cos.get(r["id"], 0.0), r["id"], r["section"], r["text"]))
+        return out
+
+    def _low_confidence(self, db: sqlite3.Connection, query: str, best_cos: float) -> bool:
         """Flag a query the archive probably cannot answer.
 
         In Danish: most of its words never occur in the archive. In English (no lexical
         evidence to judge by): even the best passage is far from it.
         """
-        from index.analysis import Analyzer, words
-
         tokens = words(query)
         if tokens and sum(t in _ENGLISH for t in tokens) >= max(1, len(tokens) // 4) and not re.search("[æøå]", query):
             return best_cos < LOW_CONFIDENCE_ENGLISH_COS
-        distinct = list(dict.fromkeys(Analyzer.base_terms(query)))  # as typed, before typo correction
+        distinct = list(dict.fromkeys(base_terms(query)))  # as typed, before typo correction
         if not distinct:
             return best_cos < LOW_CONFIDENCE_ENGLISH_COS
-        known = sum(1 for t in distinct if self.index.punkt_lexical.document_frequency(t) > 0)
+        known = sum(1 for t in distinct if lexical.document_frequency(db, t) > 0)
         return known / len(distinct) < LOW_CONFIDENCE_KNOWN
 
     # -- public -----------------------------------------------------------------------------
@@ -193,105 +156,147 @@ class Searcher:
     def search(self, query: str, *, limit: int = 10, offset: int = 0, filters: Filters | None = None) -> SearchResult:
         query = validate_query(query)
         validate_paging(limit, offset)
-        filters = filters or Filters()
-        ix = self.index
-        if not ix.punkter:
-            return SearchResult(query, [], 0, True)
-        lex_norm, dense_norm, dense, passage_cos, terms, corrections = self._scores(query)
-        combined = W_LEX * lex_norm + W_DENSE * dense_norm
-        allowed = np.array([filters.accepts(p) for p in ix.punkter], dtype=bool)
-        candidates = np.where(allowed & ((lex_norm > 0) | (dense_norm > 0)))[0]
-        order = candidates[np.argsort(-combined[candidates], kind="stable")]
-        # Results are those with some real evidence; a long tail of near-zero scores is noise.
-        top = combined[order[0]] if len(order) else 0.0
-        order = order[combined[order] >= max(0.05, 0.15 * top)]
-        best_cos = float(dense[candidates].max()) if len(candidates) else 0.0
-        low_confidence = not len(order) or self._low_confidence(query, best_cos)
-        term_set = set(terms)
-        page = order[offset : offset + limit]
-        passage_lex = ix.passage_lexical.scores(terms) if terms else np.zeros(len(ix.passages), dtype=np.float32)
-        hits = [self._hit(int(i), float(combined[i]), passage_cos, passage_lex, term_set) for i in page]
-        facets = self._facets(order)
-        return SearchResult(query, hits, int(len(order)), low_confidence, facets, corrections)
+        filters = (filters or Filters()).validate()
+        qvec = self.embedder.queries([query])[0]
+        with self.store.snapshot() as db:
+            return self._search(db, query, qvec, limit, offset, filters)
 
-    def _hit(self, row: int, score: float, passage_cos: np.ndarray, passage_lex: np.ndarray, terms: set[str]) -> dict:
-        p = self.index.punkter[row]
-        snippet, section = ("", "") if p.closed else self._snippet(row, passage_cos, passage_lex, terms)
+    def _search(self, db, query: str, qvec: np.ndarray, limit: int, offset: int, filters: Filters) -> SearchResult:
+        where, params = filters.sql()
+        terms, corrections = lexical.query_terms(db, query)
+        lex = lexical.scores(db, terms, where, params)
+        dense_first = self._dense(db, qvec, filters.punkt_mask(db))
+        top_lex = sorted(lex, key=lex.get, reverse=True)[:CANDIDATES]
+        top_dense = sorted(dense_first, key=dense_first.get, reverse=True)[:CANDIDATES]
+        candidates = list(dict.fromkeys([*top_dense, *top_lex]))
+        if not candidates:
+            return SearchResult(query, [], 0, True, self._facets(db, []), corrections)
+        passages = self._passage_cosines(db, candidates, qvec)
+        lex_max = max(lex.values()) if lex else 0.0
+        scored: list[tuple[float, int]] = []
+        dense_of: dict[int, float] = {}
+        for pid in candidates:
+            cosines = sorted((p[0] for p in passages[pid]), reverse=True) or [dense_first.get(pid, 0.0)]
+            best = cosines[0]
+            second = cosines[1] if len(cosines) > 1 else best
+            dense = (1 - SECOND_PASSAGE) * best + SECOND_PASSAGE * second
+            dense_of[pid] = best
+            dense_norm = min(max((dense - COS_FLOOR) / (COS_CEIL - COS_FLOOR), 0.0), 1.0)
+            lex_norm = lex.get(pid, 0.0) / lex_max if lex_max > 0 else 0.0
+            if lex_norm > 0 or dense_norm > 0:
+                scored.append((W_LEX * lex_norm + W_DENSE * dense_norm, pid))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        # Results are those with some real evidence; a long tail of near-zero scores is noise.
+        top = scored[0][0] if scored else 0.0
+        kept = [(s, pid) for s, pid in scored if s >= max(0.05, 0.15 * top)]
+        best_cos = max(dense_of.values()) if dense_of else 0.0
+        low_confidence = not kept or self._low_confidence(db, query, best_cos)
+        term_set = set(terms)
+        page = kept[offset : offset + limit]
+        info = self._info(db, [pid for _, pid in page])
+        hits = [self._hit(info[pid], score, passages.get(pid, []), term_set) for score, pid in page if pid in info]
+        facets = self._facets(db, [pid for _, pid in kept[:200]])
+        return SearchResult(query, hits, len(kept), low_confidence, facets, corrections)
+
+    @staticmethod
+    def _info(db, ids: list[int]) -> dict[int, sqlite3.Row]:
+        if not ids:
+            return {}
+        rows = db.execute(
+            "SELECT p.id, p.slug, p.municipality, p.committee, p.date, p.number, p.title, p.case_type, p.closed, "
+            "p.decision, p.journal_number, p.kle, m.slug AS meeting_slug, "
+            "(SELECT group_concat(key, ' ') FROM themes t WHERE t.punkt = p.id) AS theme_keys "
+            f"FROM punkter p JOIN meetings m ON m.id = p.meeting WHERE p.id IN ({_in(ids)})"
+        ).fetchall()
+        return {r["id"]: r for r in rows}
+
+    def _hit(self, p: sqlite3.Row, score: float, passages: list, terms: set[str]) -> dict:
+        snippet, section = ("", "") if p["closed"] else self._snippet(passages, terms)
         return {
-            "id": p.id,
-            "municipality": p.municipality,
-            "committee": p.committee,
-            "meeting_id": p.meeting_id,
-            "meeting_date": p.meeting_date,
-            "number": p.number,
-            "title": p.title,
-            "case_type": p.case_type,
-            "closed": p.closed,
-            "decision": p.decision,
-            "journal_number": p.journal_number,
-            "kle": p.kle,
-            "themes": p.themes,
+            "id": p["slug"],
+            "municipality": p["municipality"],
+            "committee": p["committee"],
+            "meeting_id": p["meeting_slug"],
+            "meeting_date": p["date"],
+            "number": p["number"],
+            "title": p["title"],
+            "case_type": p["case_type"],
+            "closed": bool(p["closed"]),
+            "decision": None if p["closed"] else p["decision"],
+            "journal_number": p["journal_number"],
+            "kle": p["kle"],
+            "themes": (p["theme_keys"] or "").split(),
             "score": round(score, 4),
             "snippet": snippet,
             "snippet_section": section,
         }
 
-    def _snippet(self, row: int, passage_cos: np.ndarray, passage_lex: np.ndarray, terms: set[str]) -> tuple[str, str]:
-        ix = self.index
-        rows = [j for j in ix.passages_of.get(row, []) if ix.passages[j].section != "Titel"]
-        if not rows:
+    @staticmethod
+    def _snippet(passages: list, terms: set[str]) -> tuple[str, str]:
+        """The passage where the query's words and meaning meet, with the words marked."""
+        body = [p for p in passages if p[2] != "Titel"]
+        if not body:
             return "", ""
-        local_lex = passage_lex[rows]
-        lex_n = local_lex / local_lex.max() if local_lex.max() > 0 else local_lex
-        cos = np.nan_to_num(passage_cos[rows], nan=0.0)
+        lex = np.array([len(term_matches(p[3], terms)) if terms else 0 for p in body], dtype=np.float32)
+        lex_n = lex / lex.max() if lex.max() > 0 else lex
+        cos = np.array([p[0] for p in body], dtype=np.float32)
         dense_n = np.clip((cos - COS_FLOOR) / (COS_CEIL - COS_FLOOR), 0, 1)
-        best = rows[int(np.argmax(0.5 * lex_n + 0.5 * dense_n + 1e-6 * -np.arange(len(rows))))]
-        passage = ix.passages[best]
-        return highlight(passage.text, terms), passage.section
+        best = body[int(np.argmax(0.5 * lex_n + 0.5 * dense_n - 1e-6 * np.arange(len(body))))]
+        return highlight(best[3], terms), best[2]
 
-    def _facets(self, order: np.ndarray, top_n: int = 200) -> dict:
+    @staticmethod
+    def _facets(db, ids: list[int]) -> dict:
         counts: dict[str, Counter] = {
             k: Counter()
             for k in ("themes", "committees", "years", "case_types", "people", "organisations", "municipalities")
         }
-        for i in order[:top_n]:
-            p = self.index.punkter[int(i)]
-            counts["themes"].update(p.themes)
-            counts["committees"][p.committee] += 1
-            counts["municipalities"][p.municipality] += 1
-            counts["years"][p.meeting_date[:4]] += 1
-            counts["case_types"][p.case_type or "ingen"] += 1
-            for e in set(p.entities):
-                label, _, name = e.partition(":")
-                if label == "PER":
-                    counts["people"][name] += 1
-                elif label == "ORG":
-                    counts["organisations"][name] += 1
-        return {k: [{"value": v, "count": c} for v, c in counter.most_common(15)] for k, counter in counts.items()}
+        if ids:
+            marks = _in(ids)
+            for r in db.execute(f"SELECT committee, municipality, date, case_type FROM punkter WHERE id IN ({marks})"):
+                counts["committees"][r["committee"]] += 1
+                counts["municipalities"][r["municipality"]] += 1
+                counts["years"][r["date"][:4]] += 1
+                counts["case_types"][r["case_type"] or "ingen"] += 1
+            for r in db.execute(f"SELECT key, COUNT(*) AS n FROM themes WHERE punkt IN ({marks}) GROUP BY key"):
+                counts["themes"][r["key"]] = r["n"]
+            for r in db.execute(
+                "SELECT label, canonical, COUNT(DISTINCT punkt) AS n FROM entities "
+                f"WHERE shown AND label IN ('PER', 'ORG') AND punkt IN ({marks}) GROUP BY label, canonical"
+            ):
+                counts["people" if r["label"] == "PER" else "organisations"][r["canonical"]] = r["n"]
+        facets = {k: [{"value": v, "count": c} for v, c in counter.most_common(15)] for k, counter in counts.items()}
+        facets["years"] = sorted(facets["years"], key=lambda f: f["value"], reverse=True)
+        return facets
 
-    def similar(self, punkt_id: str, limit: int = 5) -> list[dict]:
-        ix = self.index
-        row = ix.punkt_row.get(punkt_id)
-        if row is None:
-            raise NotFoundError(f"intet punkt med id '{punkt_id}'")
-        if ix.punkter[row].closed:
-            return []
-        mine = set(ix.passages_of.get(row, []))
-        vector_rows = [v for v, j in enumerate(ix.vector_passage) if int(j) in mine]
-        if not vector_rows:
-            return []
-        centroid = np.mean([ix.vectors.reconstruct(v) for v in vector_rows[:20]], axis=0)
-        centroid /= np.linalg.norm(centroid) + 1e-9
-        cos, vids = ix.vectors.search(centroid, DENSE_K)
-        ids = ix.passage_of_vector(vids)
-        best: dict[int, float] = {}
-        for c, j in zip(cos, ids, strict=True):
-            other = int(ix.passage_punkt[j])
-            if other != row and not ix.punkter[other].closed:
-                best[other] = max(best.get(other, -1.0), float(c))
-        ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
-        nothing = np.full(len(ix.passages), np.nan, dtype=np.float32)
-        return [self._hit(i, s, nothing, np.zeros(len(ix.passages), dtype=np.float32), set()) for i, s in ranked]
+    def similar(self, slug: str, limit: int = 5) -> list[dict]:
+        """Punkter whose passages lie nearest this punkt's (the centroid of its passage vectors)."""
+        with self.store.snapshot() as db:
+            row = db.execute("SELECT id, closed FROM punkter WHERE slug = ?", (slug,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"intet punkt med id '{slug}'")
+            if row["closed"] or self.view is None:
+                return []
+            vectors = [
+                np.frombuffer(r[0], dtype=np.float32)
+                for r in db.execute(
+                    "SELECT vector FROM passages WHERE punkt = ? AND vector IS NOT NULL ORDER BY ordinal LIMIT 20",
+                    (row["id"],),
+                )
+            ]
+            if not vectors:
+                return []
+            centroid = np.mean(vectors, axis=0)
+            centroid /= np.linalg.norm(centroid) + 1e-9
+            if len(centroid) != self.view.dim:
+                return []
+            mask = np.ones(int(db.execute("SELECT MAX(id) FROM punkter").fetchone()[0]) + 1, dtype=bool)
+            mask[row["id"]] = False
+            closed = [r[0] for r in db.execute("SELECT id FROM punkter WHERE closed")]
+            mask[np.asarray(closed, dtype=np.int64)] = False
+            best = self._dense(db, centroid, mask)
+            ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
+            info = self._info(db, [pid for pid, _ in ranked])
+            return [self._hit(info[pid], score, [], set()) for pid, score in ranked if pid in info]
 
 
 def highlight(text: str, terms: set[str], max_chars: int = 420) -> str:

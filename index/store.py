@@ -1,8 +1,14 @@
-"""The SQLite store: the source of truth for meetings, punkter, sections and their tags.
+"""The SQLite store: the source of truth for documents, meetings, punkter, passages and tags.
 
-Plain tables a journalist can open in Datasette or sqlite3 and take home. Every write of a file
-happens in one transaction, so a crash mid-ingest leaves the previous state. The search indexes
-are derived from these tables and can always be rebuilt.
+Plain tables a journalist can open in Datasette or sqlite3 and take home. Rows are keyed by
+integers (`id INTEGER PRIMARY KEY`); the readable ids users cite (`odense/…/2025-11-25/15`) are
+the `slug` columns. Everything search needs lives here too: the passages with their vectors, the
+filter columns of every punkt, and an FTS5 table of each punkt's Danish index terms. The vector
+index is a view derived from the passages (`index.generations`); `index_log` records which
+passages came and went, so that view can be brought up to date without a rebuild.
+
+Writing is `index.writer`'s job (one transaction per document); this module owns the schema, the
+connection and the reads that the API, web page, MCP and CLI show.
 """
 
 from __future__ import annotations
@@ -13,123 +19,192 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from nlp.enrichment import Enrichment
-from nlp.errors import NotFoundError
-from nlp.model import Meeting, Punkt
+from nlp.errors import NotFoundError, ReferatError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, meeting_id TEXT, ingested_at TEXT DEFAULT CURRENT_TIMESTAMP
-);
 CREATE TABLE IF NOT EXISTS meetings (
-    id TEXT PRIMARY KEY, municipality TEXT NOT NULL, committee TEXT NOT NULL, date TEXT NOT NULL,
-    time TEXT, place TEXT, period TEXT, source_path TEXT, source_sha256 TEXT, source_format TEXT,
-    absent TEXT NOT NULL DEFAULT '[]'
+    id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE,
+    municipality TEXT NOT NULL, committee TEXT NOT NULL, date TEXT NOT NULL, time TEXT,
+    place TEXT, period TEXT, source_id TEXT, absent TEXT NOT NULL DEFAULT '[]'
 );
+CREATE INDEX IF NOT EXISTS meetings_when ON meetings(municipality, committee, date);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL,
+    meeting INTEGER NOT NULL REFERENCES meetings(id), kind TEXT NOT NULL, source_format TEXT,
+    punkter INTEGER NOT NULL, seq INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 0,
+    enrich_version TEXT, ingested_at TEXT DEFAULT CURRENT_TIMESTAMP,
+    content BLOB NOT NULL  -- the parsed meeting (zlib JSON); closed punkter hold their title only
+);
+CREATE INDEX IF NOT EXISTS documents_meeting ON documents(meeting);
 CREATE TABLE IF NOT EXISTS participants (
-    meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+    meeting INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
     name TEXT NOT NULL, absent INTEGER NOT NULL, role TEXT
 );
+CREATE INDEX IF NOT EXISTS participants_meeting ON participants(meeting);
 CREATE TABLE IF NOT EXISTS punkter (
-    id TEXT PRIMARY KEY, meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+    id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE,
+    meeting INTEGER NOT NULL REFERENCES meetings(id), document INTEGER NOT NULL REFERENCES documents(id),
     ordinal INTEGER NOT NULL, number INTEGER NOT NULL, title TEXT NOT NULL, case_type TEXT,
-    journal_number TEXT, kle_number TEXT, journal_facet TEXT, journal_serial TEXT, journal_year TEXT,
-    closed INTEGER NOT NULL, decision TEXT, absent TEXT NOT NULL DEFAULT '[]', absence_notes TEXT NOT NULL DEFAULT '[]',
-    kle TEXT NOT NULL DEFAULT '{}'
+    journal_number TEXT, journal_facet TEXT, journal_serial TEXT, journal_year TEXT,
+    closed INTEGER NOT NULL, decision TEXT, absent TEXT NOT NULL DEFAULT '[]',
+    absence_notes TEXT NOT NULL DEFAULT '[]', kle TEXT, kle_detail TEXT NOT NULL DEFAULT '{}',
+    municipality TEXT NOT NULL, committee TEXT NOT NULL, date TEXT NOT NULL, has_decision INTEGER NOT NULL,
+    enrich_version TEXT
 );
-CREATE INDEX IF NOT EXISTS punkter_meeting ON punkter(meeting_id);
-CREATE INDEX IF NOT EXISTS punkter_journal ON punkter(journal_number);
+CREATE INDEX IF NOT EXISTS punkter_meeting ON punkter(meeting);
+CREATE INDEX IF NOT EXISTS punkter_document ON punkter(document);
+CREATE INDEX IF NOT EXISTS punkter_filter ON punkter(municipality, committee, date);
+CREATE INDEX IF NOT EXISTS punkter_date ON punkter(date);
+CREATE INDEX IF NOT EXISTS punkter_journal ON punkter(municipality, journal_number);
+CREATE INDEX IF NOT EXISTS punkter_kle ON punkter(kle);
 CREATE TABLE IF NOT EXISTS sections (
-    punkt_id TEXT NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
+    punkt INTEGER NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL, name TEXT NOT NULL, heading TEXT, text TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS sections_punkt ON sections(punkt_id);
+CREATE INDEX IF NOT EXISTS sections_punkt ON sections(punkt);
 CREATE TABLE IF NOT EXISTS tables (
-    punkt_id TEXT NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
+    punkt INTEGER NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
     section_ordinal INTEGER NOT NULL, ordinal INTEGER NOT NULL, rows TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS tables_punkt ON tables(punkt);
 CREATE TABLE IF NOT EXISTS attachments (
-    punkt_id TEXT NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
+    punkt INTEGER NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL, title TEXT NOT NULL, url TEXT
 );
+CREATE INDEX IF NOT EXISTS attachments_punkt ON attachments(punkt);
 CREATE TABLE IF NOT EXISTS entities (
-    punkt_id TEXT NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
-    text TEXT NOT NULL, label TEXT NOT NULL, canonical TEXT NOT NULL, start INTEGER, "end" INTEGER, section TEXT
+    punkt INTEGER NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
+    text TEXT NOT NULL, label TEXT NOT NULL, canonical TEXT NOT NULL, start INTEGER, "end" INTEGER,
+    section TEXT, confidence REAL NOT NULL DEFAULT 1.0, evidence TEXT NOT NULL DEFAULT '', shown INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS entities_canonical ON entities(label, canonical);
+CREATE INDEX IF NOT EXISTS entities_punkt ON entities(punkt);
+CREATE INDEX IF NOT EXISTS entities_canonical ON entities(canonical COLLATE NOCASE, label);
 CREATE TABLE IF NOT EXISTS amounts (
-    punkt_id TEXT NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
-    text TEXT NOT NULL, value REAL, unit TEXT, kind TEXT, what TEXT, start INTEGER, "end" INTEGER, section TEXT
+    punkt INTEGER NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
+    text TEXT NOT NULL, value REAL, unit TEXT, kind TEXT, what TEXT, start INTEGER, "end" INTEGER, section TEXT,
+    confidence REAL NOT NULL DEFAULT 1.0, evidence TEXT NOT NULL DEFAULT '', context TEXT, shown INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS amounts_punkt ON amounts(punkt);
 CREATE TABLE IF NOT EXISTS laws (
-    punkt_id TEXT NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
+    punkt INTEGER NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
     text TEXT NOT NULL, law TEXT, paragraph TEXT, stk TEXT, start INTEGER, "end" INTEGER, section TEXT
 );
+CREATE INDEX IF NOT EXISTS laws_punkt ON laws(punkt);
 CREATE TABLE IF NOT EXISTS themes (
-    punkt_id TEXT NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
+    punkt INTEGER NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
     key TEXT NOT NULL, label TEXT NOT NULL, score REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS themes_key ON themes(key);
+CREATE INDEX IF NOT EXISTS themes_punkt ON themes(punkt);
+CREATE INDEX IF NOT EXISTS themes_key ON themes(key, punkt);
+CREATE TABLE IF NOT EXISTS refs (  -- dates of earlier meetings a punkt's text refers to
+    punkt INTEGER NOT NULL REFERENCES punkter(id) ON DELETE CASCADE, date TEXT NOT NULL, evidence TEXT
+);
+CREATE INDEX IF NOT EXISTS refs_punkt ON refs(punkt);
+CREATE INDEX IF NOT EXISTS refs_date ON refs(date);
 CREATE TABLE IF NOT EXISTS links (
-    punkt_id TEXT NOT NULL, target_id TEXT NOT NULL, kind TEXT NOT NULL, evidence TEXT
+    punkt INTEGER NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
+    target INTEGER NOT NULL REFERENCES punkter(id) ON DELETE CASCADE, kind TEXT NOT NULL, evidence TEXT
 );
-CREATE INDEX IF NOT EXISTS links_punkt ON links(punkt_id);
-CREATE TABLE IF NOT EXISTS embeddings (
-    model TEXT NOT NULL, text_sha TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_sha)
+CREATE INDEX IF NOT EXISTS links_punkt ON links(punkt);
+CREATE INDEX IF NOT EXISTS links_target ON links(target);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the vector index keys its vectors by it
+    punkt INTEGER NOT NULL REFERENCES punkter(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, section TEXT NOT NULL, text TEXT NOT NULL, vector BLOB
 );
+CREATE INDEX IF NOT EXISTS passages_punkt ON passages(punkt);
+CREATE TABLE IF NOT EXISTS index_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, passage INTEGER NOT NULL, op TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS passages_added AFTER INSERT ON passages
+    BEGIN INSERT INTO index_log(passage, op) VALUES (new.id, 'add'); END;
+CREATE TRIGGER IF NOT EXISTS passages_removed AFTER DELETE ON passages
+    BEGIN INSERT INTO index_log(passage, op) VALUES (old.id, 'del'); END;
+CREATE VIRTUAL TABLE IF NOT EXISTS punkt_terms USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE IF NOT EXISTS punkt_vocab USING fts5vocab(punkt_terms, 'row');
+CREATE TRIGGER IF NOT EXISTS punkter_removed AFTER DELETE ON punkter
+    BEGIN DELETE FROM punkt_terms WHERE rowid = old.id; END;
 """
-
-_TAG_TABLES = {
-    "entities": ("text", "label", "canonical", "start", "end", "section"),
-    "amounts": ("text", "value", "unit", "kind", "what", "start", "end", "section"),
-    "laws": ("text", "law", "paragraph", "stk", "start", "end", "section"),
-    "themes": ("key", "label", "score"),
-}
 
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class Store:
-    """One SQLite file. Thread-safe for the API's readers: one connection per thread."""
+class StoreError(ReferatError):
+    """The archive's SQLite file cannot be opened or written."""
 
-    def __init__(self, path: str | Path) -> None:
+
+class Store:
+    """One SQLite file in WAL mode: many readers (one connection per thread), one writer at a time."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
         self._local = threading.local()
-        with self.transaction() as db:
-            db.executescript(SCHEMA)
+        if readonly:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = self.db
+            if self._has_meta(db):
+                found = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                if found and int(found[0]) != SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{self.path}: arkivet har skemaversion {found[0]}, denne Referat bruger {SCHEMA_VERSION}; "
+                        "indlæs filerne på ny i en ny hjemmemappe"
+                    )
+            db.executescript(SCHEMA)  # idempotent: IF NOT EXISTS everywhere
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{self.path}: arkivet kan ikke åbnes til skrivning ({exc})") from None
+
+    @staticmethod
+    def _has_meta(db: sqlite3.Connection) -> bool:
+        return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is not None
 
     @property
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            if self.readonly:
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+            else:
+                conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA journal_mode = WAL")
             self._local.conn = conn
         return conn
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all or nothing."""
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
         except BaseException:
-            db.rollback()
+            db.execute("ROLLBACK")
             raise
-        db.commit()
+        db.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees the same state of the store."""
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            db.execute("COMMIT")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -137,181 +212,98 @@ class Store:
             conn.close()
             self._local.conn = None
 
-    # -- writing ---------------------------------------------------------------------------
+    # -- small facts ------------------------------------------------------------------------
 
-    def file_hash(self, path: str) -> str | None:
-        row = self.db.execute("SELECT sha256 FROM files WHERE path = ?", (path,)).fetchone()
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else None
+
+    def document_hash(self, path: str) -> str | None:
+        row = self.db.execute("SELECT sha256 FROM documents WHERE path = ?", (path,)).fetchone()
         return row["sha256"] if row else None
 
-    def generation(self) -> int:
-        """A counter bumped by every write, so that derived indexes know when they are stale."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        return int(row["value"]) if row else 0
+    def log_position(self) -> int:
+        """How far the passage log has come: the state a vector index generation is built from."""
+        row = self.db.execute("SELECT MAX(seq) FROM index_log").fetchone()
+        return int(row[0] or 0)
 
-    def save_meeting(self, meeting: Meeting, enrichments: dict[int, Enrichment], *, path: str, sha256: str) -> None:
-        """Replace whatever this file or this meeting held before, in one transaction."""
-        with self.transaction() as db:
-            old = db.execute("SELECT meeting_id FROM files WHERE path = ?", (path,)).fetchone()
-            if old and old["meeting_id"] and old["meeting_id"] != meeting.id:
-                self._delete_meeting(db, old["meeting_id"])
-            self._delete_meeting(db, meeting.id)
-            db.execute(
-                "INSERT INTO meetings VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    meeting.id,
-                    meeting.municipality,
-                    meeting.committee,
-                    meeting.date,
-                    meeting.time,
-                    meeting.place,
-                    meeting.period,
-                    path,
-                    sha256,
-                    meeting.source_format,
-                    json.dumps(meeting.absent),
-                ),
-            )
-            db.executemany(
-                "INSERT INTO participants VALUES (?,?,?,?)",
-                [(meeting.id, p.name, int(p.absent), p.role) for p in meeting.participants],
-            )
-            for ordinal, punkt in enumerate(meeting.punkter):
-                self._insert_punkt(db, meeting, punkt, ordinal, enrichments.get(punkt.number))
-            db.execute(
-                "INSERT OR REPLACE INTO files(path, sha256, meeting_id) VALUES (?,?,?)", (path, sha256, meeting.id)
-            )
-            self._bump(db)
+    def resolve_punkt(self, slug: str) -> int:
+        row = self.db.execute("SELECT id FROM punkter WHERE slug = ?", (slug,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"intet punkt med id '{slug}'")
+        return int(row["id"])
 
-    def _insert_punkt(
-        self, db: sqlite3.Connection, meeting: Meeting, punkt: Punkt, ordinal: int, tags: Enrichment | None
-    ) -> None:
-        pid = meeting.punkt_id(punkt)
-        journal = punkt.journal
-        closed = punkt.closed
-        db.execute(
-            "INSERT INTO punkter VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                pid,
-                meeting.id,
-                ordinal,
-                punkt.number,
-                punkt.title,
-                punkt.case_type,
-                journal.raw if journal else None,
-                journal.kle if journal else None,
-                journal.facet if journal else None,
-                journal.serial if journal else None,
-                journal.year if journal else None,
-                int(closed),
-                None if closed else punkt.decision,
-                json.dumps([] if closed else punkt.absent),
-                json.dumps([] if closed else punkt.absence_notes),
-                json.dumps(tags.kle if tags and not closed else {}),
-            ),
-        )
-        if closed:  # a closed punkt is stored with its title only
-            return
-        for s_ord, section in enumerate(punkt.sections):
-            db.execute(
-                "INSERT INTO sections VALUES (?,?,?,?,?)", (pid, s_ord, section.name, section.heading, section.text)
-            )
-            db.executemany(
-                "INSERT INTO tables VALUES (?,?,?,?)",
-                [(pid, s_ord, t_ord, json.dumps(t.rows, ensure_ascii=False)) for t_ord, t in enumerate(section.tables)],
-            )
-        db.executemany(
-            "INSERT INTO attachments VALUES (?,?,?,?)",
-            [(pid, i, a.title, a.url) for i, a in enumerate(punkt.attachments)],
-        )
-        if tags is None:
-            return
-        for table, columns in _TAG_TABLES.items():
-            rows = [item if isinstance(item, dict) else asdict(item) for item in getattr(tags, table)]
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            db.executemany(
-                f"INSERT INTO {table} (punkt_id, {quoted}) VALUES (?, {', '.join('?' * len(columns))})",
-                [(pid, *(row.get(c) for c in columns)) for row in rows],
-            )
-
-    def _delete_meeting(self, db: sqlite3.Connection, meeting_id: str) -> None:
-        db.execute("DELETE FROM links WHERE punkt_id IN (SELECT id FROM punkter WHERE meeting_id = ?)", (meeting_id,))
-        db.execute("DELETE FROM meetings WHERE id = ?", (meeting_id,))
-        db.execute("UPDATE files SET meeting_id = NULL WHERE meeting_id = ?", (meeting_id,))
-
-    def _bump(self, db: sqlite3.Connection) -> None:
-        db.execute(
-            "INSERT INTO meta VALUES ('generation', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-        )
-
-    def replace_links(self, links: list[tuple[str, str, str, str]]) -> None:
-        """Links are derived across meetings, so they are recomputed as a whole."""
-        with self.transaction() as db:
-            db.execute("DELETE FROM links")
-            db.executemany("INSERT INTO links VALUES (?,?,?,?)", links)
-
-    # -- embeddings cache ------------------------------------------------------------------
-
-    def cached_vectors(self, model: str, shas: list[str]) -> dict[str, bytes]:
-        found: dict[str, bytes] = {}
-        for i in range(0, len(shas), 500):
-            chunk = shas[i : i + 500]
-            rows = self.db.execute(
-                "SELECT text_sha, vector FROM embeddings WHERE model = ? "
-                f"AND text_sha IN ({','.join('?' * len(chunk))})",
-                (model, *chunk),
-            )
-            found.update((r["text_sha"], r["vector"]) for r in rows)
-        return found
-
-    def cache_vectors(self, model: str, items: list[tuple[str, bytes]]) -> None:
-        with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?,?,?)", [(model, s, v) for s, v in items])
+    def resolve_meeting(self, slug: str) -> sqlite3.Row:
+        row = self.db.execute("SELECT * FROM meetings WHERE slug = ?", (slug,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"intet møde med id '{slug}'")
+        return row
 
     # -- reading ---------------------------------------------------------------------------
 
     def meetings(self) -> list[dict[str, Any]]:
+        """Meetings that hold searchable punkter, newest first, with their documents."""
         rows = self.db.execute(
-            "SELECT m.*, (SELECT COUNT(*) FROM punkter p WHERE p.meeting_id = m.id) AS punkter "
-            "FROM meetings m ORDER BY m.date DESC, m.municipality, m.committee"
+            "SELECT m.*, (SELECT COUNT(*) FROM punkter p WHERE p.meeting = m.id) AS punkter FROM meetings m "
+            "WHERE EXISTS (SELECT 1 FROM documents d WHERE d.meeting = m.id) "
+            "ORDER BY m.date DESC, m.time DESC, m.municipality, m.committee"
         ).fetchall()
-        return [self._meeting_summary(r) for r in rows]
+        docs = self._documents_by_meeting()
+        return [
+            {
+                "id": r["slug"],
+                "municipality": r["municipality"],
+                "committee": r["committee"],
+                "date": r["date"],
+                "time": r["time"],
+                "punkter": r["punkter"],
+                "documents": docs.get(r["id"], []),
+            }
+            for r in rows
+        ]
 
-    @staticmethod
-    def _meeting_summary(row: sqlite3.Row) -> dict[str, Any]:
-        return {
-            "id": row["id"],
-            "municipality": row["municipality"],
-            "committee": row["committee"],
-            "date": row["date"],
-            "punkter": row["punkter"],
-        }
+    def _documents_by_meeting(self, meeting: int | None = None) -> dict[int, list[dict[str, Any]]]:
+        sql = "SELECT id, meeting, path, sha256, kind, source_format, punkter, active, ingested_at FROM documents"
+        rows = self.db.execute(
+            sql + (" WHERE meeting = ?" if meeting else "") + " ORDER BY seq", ((meeting,) if meeting else ())
+        )
+        out: dict[int, list[dict[str, Any]]] = {}
+        for r in rows:
+            out.setdefault(r["meeting"], []).append(
+                {
+                    "path": r["path"],
+                    "sha256": r["sha256"],
+                    "kind": r["kind"],
+                    "format": r["source_format"],
+                    "punkter": r["punkter"],
+                    "searched": bool(r["active"]),
+                    "ingested_at": r["ingested_at"],
+                }
+            )
+        return out
 
-    def meeting(self, meeting_id: str) -> dict[str, Any]:
-        row = self.db.execute("SELECT * FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
-        if row is None:
-            raise NotFoundError(f"intet møde med id '{meeting_id}'")
+    def meeting(self, slug: str) -> dict[str, Any]:
+        row = self.resolve_meeting(slug)
         punkter = self.db.execute(
-            "SELECT id, number, title, case_type, closed, decision FROM punkter WHERE meeting_id = ? ORDER BY ordinal",
-            (meeting_id,),
+            "SELECT slug, number, title, case_type, closed, decision FROM punkter WHERE meeting = ? ORDER BY ordinal",
+            (row["id"],),
         ).fetchall()
-        participants = self.db.execute(
-            "SELECT name, absent FROM participants WHERE meeting_id = ?", (meeting_id,)
-        ).fetchall()
+        participants = self.db.execute("SELECT name, absent FROM participants WHERE meeting = ?", (row["id"],))
         return {
-            "id": row["id"],
+            "id": row["slug"],
             "municipality": row["municipality"],
             "committee": row["committee"],
             "date": row["date"],
             "time": row["time"],
             "place": row["place"],
             "period": row["period"],
-            "source_format": row["source_format"],
+            "source_id": row["source_id"],
             "absent": json.loads(row["absent"]),
             "participants": [{"name": p["name"], "absent": bool(p["absent"])} for p in participants],
+            "documents": self._documents_by_meeting(row["id"]).get(row["id"], []),
             "punkter": [
                 {
-                    "id": p["id"],
+                    "id": p["slug"],
                     "number": p["number"],
                     "title": p["title"],
                     "case_type": p["case_type"],
@@ -322,96 +314,72 @@ class Store:
             ],
         }
 
-    def punkt_ids(self) -> list[str]:
-        return [r["id"] for r in self.db.execute("SELECT id FROM punkter ORDER BY meeting_id, ordinal")]
-
-    def punkt(self, punkt_id: str) -> dict[str, Any]:
+    def punkt(self, slug: str) -> dict[str, Any]:
         """A punkt in the shape of DESIGN.md's `referat show --json`."""
         db = self.db
         row = db.execute(
-            "SELECT p.*, m.municipality, m.committee, m.date FROM punkter p JOIN meetings m ON m.id = p.meeting_id "
-            "WHERE p.id = ?",
-            (punkt_id,),
+            "SELECT p.*, m.slug AS meeting_slug, m.time FROM punkter p JOIN meetings m ON m.id = p.meeting "
+            "WHERE p.slug = ?",
+            (slug,),
         ).fetchone()
         if row is None:
-            raise NotFoundError(f"intet punkt med id '{punkt_id}'")
+            raise NotFoundError(f"intet punkt med id '{slug}'")
+        pid = row["id"]
         closed = bool(row["closed"])
 
         def rows(sql: str) -> list[dict[str, Any]]:
-            return [dict(r) for r in db.execute(sql, (punkt_id,))] if not closed else []
+            return [dict(r) for r in db.execute(sql, (pid,))] if not closed else []
 
-        sections = rows("SELECT name, heading, text, ordinal FROM sections WHERE punkt_id = ? ORDER BY ordinal")
-        tables = rows("SELECT section_ordinal, rows FROM tables WHERE punkt_id = ? ORDER BY section_ordinal, ordinal")
+        sections = rows("SELECT name, heading, text, ordinal FROM sections WHERE punkt = ? ORDER BY ordinal")
+        tables = rows("SELECT section_ordinal, rows FROM tables WHERE punkt = ? ORDER BY section_ordinal, ordinal")
         for section in sections:
             section["tables"] = [json.loads(t["rows"]) for t in tables if t["section_ordinal"] == section["ordinal"]]
             del section["ordinal"]
-        links = [
-            dict(r)
-            for r in db.execute(
-                "SELECT l.target_id, l.kind, l.evidence, p.title, p.number, m.date, m.committee, m.municipality "
-                "FROM links l JOIN punkter p ON p.id = l.target_id JOIN meetings m ON m.id = p.meeting_id "
-                "WHERE l.punkt_id = ? ORDER BY m.date",
-                (punkt_id,),
-            )
-        ]
+        links = rows(
+            "SELECT t.slug AS target_id, l.kind, l.evidence, t.title, t.number, t.date, t.committee, t.municipality "
+            "FROM links l JOIN punkter t ON t.id = l.target WHERE l.punkt = ? ORDER BY t.date, t.id"
+        )
+        entity_cols = 'text, label, canonical, start, "end", section, confidence, evidence'
+        amount_cols = 'text, value, unit, kind, what, start, "end", section, confidence, evidence, context'
         return {
-            "id": row["id"],
+            "id": row["slug"],
             "number": row["number"],
             "title": row["title"],
             "case_type": row["case_type"],
             "journal_number": row["journal_number"],
             "closed": closed,
             "meeting": {
-                "id": row["meeting_id"],
+                "id": row["meeting_slug"],
                 "municipality": row["municipality"],
                 "committee": row["committee"],
                 "date": row["date"],
+                "time": row["time"],
             },
             "sections": sections,
             "decision": None if closed else row["decision"],
             "absent": json.loads(row["absent"]),
             "absence_notes": json.loads(row["absence_notes"]),
-            "attachments": rows("SELECT title, url FROM attachments WHERE punkt_id = ? ORDER BY ordinal"),
-            "entities": rows(
-                'SELECT text, label, canonical, start, "end", section FROM entities '
-                "WHERE punkt_id = ? ORDER BY section, start"
+            "attachments": rows("SELECT title, url FROM attachments WHERE punkt = ? ORDER BY ordinal"),
+            "entities": rows(f"SELECT {entity_cols} FROM entities WHERE punkt = ? AND shown ORDER BY section, start"),
+            "entity_candidates": rows(
+                f"SELECT {entity_cols} FROM entities WHERE punkt = ? AND NOT shown ORDER BY section, start"
             ),
-            "amounts": rows(
-                'SELECT text, value, unit, kind, what, start, "end", section FROM amounts '
-                "WHERE punkt_id = ? ORDER BY section, start"
+            "amounts": rows(f"SELECT {amount_cols} FROM amounts WHERE punkt = ? AND shown ORDER BY section, start"),
+            "amount_candidates": rows(
+                f"SELECT {amount_cols} FROM amounts WHERE punkt = ? AND NOT shown ORDER BY section, start"
             ),
-            "laws": rows('SELECT text, law, paragraph, stk, start, "end", section FROM laws WHERE punkt_id = ?'),
-            "themes": rows("SELECT key, label, score FROM themes WHERE punkt_id = ? ORDER BY score DESC"),
-            "kle": json.loads(row["kle"]) if not closed else {},
-            "links": links if not closed else [],
+            "laws": rows('SELECT text, law, paragraph, stk, start, "end", section FROM laws WHERE punkt = ?'),
+            "themes": rows("SELECT key, label, score FROM themes WHERE punkt = ? ORDER BY score DESC"),
+            "kle": json.loads(row["kle_detail"]) if not closed else {},
+            "links": links,
+            "enrich_version": row["enrich_version"],
         }
-
-    def all_punkter_for_index(self) -> Iterator[sqlite3.Row]:
-        """Every punkt with its meeting fields, for building the search indexes."""
-        yield from self.db.execute(
-            "SELECT p.id, p.number, p.title, p.case_type, p.closed, p.decision, p.journal_number, p.kle_number, p.kle, "
-            "m.id AS meeting_id, m.municipality, m.committee, m.date "
-            "FROM punkter p JOIN meetings m ON m.id = p.meeting_id ORDER BY m.date, m.id, p.ordinal"
-        )
-
-    def sections_of(self, punkt_id: str) -> list[sqlite3.Row]:
-        return self.db.execute(
-            "SELECT ordinal, name, heading, text FROM sections WHERE punkt_id = ? ORDER BY ordinal", (punkt_id,)
-        ).fetchall()
-
-    def tag_index(self) -> dict[str, dict[str, list]]:
-        """Per punkt: its theme keys and entity canonicals, for filters and facets."""
-        out: dict[str, dict[str, list]] = {}
-        for r in self.db.execute("SELECT punkt_id, key FROM themes"):
-            out.setdefault(r["punkt_id"], {}).setdefault("themes", []).append(r["key"])
-        for r in self.db.execute("SELECT DISTINCT punkt_id, label, canonical FROM entities"):
-            out.setdefault(r["punkt_id"], {}).setdefault("entities", []).append(f"{r['label']}:{r['canonical']}")
-        return out
 
     def entity_counts(self, label: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         sql = (
-            "SELECT label, canonical, COUNT(DISTINCT punkt_id) AS punkter, COUNT(*) AS mentions FROM entities "
-            + ("WHERE label = ? " if label else "")
+            "SELECT label, canonical, COUNT(DISTINCT punkt) AS punkter, COUNT(*) AS mentions FROM entities "
+            "WHERE shown "
+            + ("AND label = ? " if label else "")
             + "GROUP BY label, canonical ORDER BY punkter DESC, mentions DESC, canonical LIMIT ?"
         )
         params: tuple = (label, limit) if label else (limit,)
@@ -425,6 +393,7 @@ class Store:
         return {
             "meetings": db.execute("SELECT COUNT(*) FROM meetings").fetchone()[0],
             "punkter": db.execute("SELECT COUNT(*) FROM punkter").fetchone()[0],
+            "documents": db.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
             "committees": [
                 dict(r)
                 for r in db.execute(

@@ -1,74 +1,150 @@
-"""The vector index: FAISS over passage embeddings, exact for small collections, HNSW above.
+"""The vector index: passage vectors in FAISS under their store ids, searched through a filter.
 
-Exact inner product is both fast and perfect up to tens of thousands of passages; beyond
-`HNSW_THRESHOLD` a graph index keeps search under the latency budget at some recall cost
-(`bench/scale.py` measures both).
+A generation of the index is a base segment (built once, immutable: exact below
+`settings.ann_threshold` vectors, an inverted-file index above), a small delta segment of the
+vectors added since, and the base ids deleted since (tombstones) — Lucene's segments in miniature.
+Every search takes an `Allowed` set of passage ids (the filter, compiled once per query, with the
+tombstones removed) as a FAISS `IDSelectorBitmap`, so filters act before ranking: a selective
+filter is searched exactly over its subset, a broad one approximately with the filter inside the
+search, never by filtering a global top-k afterwards.
 """
 
 from __future__ import annotations
 
-import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-HNSW_THRESHOLD = 100_000
-HNSW_M = 32
-HNSW_EF_SEARCH = 96
+from nlp.settings import settings
 
 
 def set_threads(n: int | None = None) -> None:
-    """One FAISS thread per request suits a server answering many small queries."""
-    faiss.omp_set_num_threads(int(n or os.environ.get("REFERAT_FAISS_THREADS", 1)))
+    """Threads for FAISS: one per query when serving (`settings.serve_threads`)."""
+    faiss.omp_set_num_threads(int(n or settings.serve_threads))
 
 
-class VectorIndex:
-    def __init__(self, index: faiss.Index) -> None:
-        self.index = index
+def build_segment(ids: np.ndarray, vectors: np.ndarray) -> faiss.Index:
+    """An index over `vectors` keyed by `ids`: exact when small, IVF when large."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dim = vectors.shape[1]
+    n = len(vectors)
+    if n >= settings.ann_threshold:
+        nlist = int(min(16 * np.sqrt(n), 8192))
+        quantizer = faiss.IndexFlatIP(dim)
+        inner = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(0)
+        sample = vectors[rng.choice(n, size=min(n, nlist * 40), replace=False)]
+        inner.train(sample)
+        inner.nprobe = ivf_nprobe(nlist)
+    else:
+        inner = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIDMap2(inner)
+    if n:
+        index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+    return index
 
-    @property
-    def kind(self) -> str:
-        return "hnsw" if isinstance(self.index, faiss.IndexHNSWFlat) else "flat"
+
+def ivf_nprobe(nlist: int) -> int:
+    """Lists probed per query: enough for recall@10 >= 0.95 of exact (bench/scale.py)."""
+    return max(8, min(nlist, int(nlist * settings.ivf_probe_share)))
+
+
+def kind_of(index: faiss.Index) -> str:
+    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap2) else index
+    return "ivf" if isinstance(inner, faiss.IndexIVF) else "flat"
+
+
+@dataclass
+class Allowed:
+    """Passage ids a query may see, as a bitmap over ids (`None`: every live passage)."""
+
+    bitmap: np.ndarray | None  # packed little-endian bits over passage ids
+    count: int
+
+    def selector(self) -> faiss.IDSelector | None:
+        if self.bitmap is None:
+            return None
+        return faiss.IDSelectorBitmap(len(self.bitmap) * 8, faiss.swig_ptr(self.bitmap))
+
+
+class VectorView:
+    """One generation, loaded: search it with a query vector and an `Allowed` set."""
+
+    def __init__(
+        self,
+        base: faiss.Index,
+        delta_ids: np.ndarray,
+        delta_vectors: np.ndarray,
+        passage_punkt: np.ndarray,
+        tombstones: np.ndarray,
+    ) -> None:
+        self.base = base
+        self.dim = base.d
+        self.delta_ids = delta_ids.astype(np.int64)
+        self.delta = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+        if len(delta_ids):
+            self.delta.add_with_ids(np.ascontiguousarray(delta_vectors, dtype=np.float32), self.delta_ids)
+        #: passage id -> punkt id for every live passage of this generation, -1 elsewhere.
+        self.passage_punkt = passage_punkt
+        self.tombstones = tombstones
+        self.live = passage_punkt >= 0
+        self.live_count = int(self.live.sum())
+        self._all = Allowed(np.packbits(self.live, bitorder="little"), self.live_count) if len(tombstones) else None
 
     @property
     def size(self) -> int:
-        return int(self.index.ntotal)
+        return self.live_count
 
-    @classmethod
-    def build(cls, vectors: np.ndarray, *, hnsw_threshold: int = HNSW_THRESHOLD) -> VectorIndex:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        dim = vectors.shape[1]
-        if len(vectors) >= hnsw_threshold:
-            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = 80
-            index.hnsw.efSearch = HNSW_EF_SEARCH
-        else:
-            index = faiss.IndexFlatIP(dim)
-        if len(vectors):
-            index.add(vectors)
-        return cls(index)
+    @property
+    def kind(self) -> str:
+        return kind_of(self.base)
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, ids) of the k nearest passages; ids of -1 are padding."""
-        if self.size == 0:
+    def allowed(self, punkt_mask: np.ndarray | None) -> Allowed:
+        """The live passages of the allowed punkter (`punkt_mask[punkt id]`), or all live passages."""
+        if punkt_mask is None:
+            return self._all or Allowed(None, self.live_count)
+        pp = self.passage_punkt
+        ok = self.live & punkt_mask[np.clip(pp, 0, len(punkt_mask) - 1)]
+        return Allowed(np.packbits(ok, bitorder="little"), int(ok.sum()))
+
+    def search(self, query: np.ndarray, k: int, allowed: Allowed) -> tuple[np.ndarray, np.ndarray]:
+        """(cosines, passage ids) of the k nearest allowed passages, best first."""
+        if allowed.count == 0 or self.live_count == 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(k, self.size))
-        keep = ids[0] >= 0
-        return scores[0][keep], ids[0][keep]
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        k = min(k, allowed.count)
+        sel = allowed.selector()
+        found: list[tuple[np.ndarray, np.ndarray]] = []
+        for index in (self.base, self.delta):
+            if index.ntotal == 0:
+                continue
+            found.append(self._search_one(index, q, k, sel, allowed.count))
+        scores = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.float32)
+        ids = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.int64)
+        keep = ids >= 0
+        scores, ids = scores[keep], ids[keep]
+        order = np.argsort(-scores, kind="stable")[:k]
+        return scores[order], ids[order]
 
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        faiss.write_index(self.index, str(tmp))
-        tmp.replace(path)
+    def _search_one(self, index: faiss.Index, q: np.ndarray, k: int, sel, allowed_count: int):
+        inner = faiss.downcast_index(index.index)
+        if isinstance(inner, faiss.IndexIVF):
+            # A selective filter: probe every list, i.e. exact search over the allowed subset.
+            exact = allowed_count <= settings.exact_subset_limit
+            params = faiss.SearchParametersIVF(sel=sel, nprobe=inner.nlist if exact else inner.nprobe)
+        else:
+            params = faiss.SearchParameters(sel=sel) if sel is not None else None
+        scores, ids = index.search(q, min(k, index.ntotal), params=params)
+        return scores[0], ids[0]
 
-    @classmethod
-    def load(cls, path: Path) -> VectorIndex:
-        index = faiss.read_index(str(path))
-        if isinstance(index, faiss.IndexHNSWFlat):
-            index.hnsw.efSearch = HNSW_EF_SEARCH
-        return cls(index)
 
-    def reconstruct(self, i: int) -> np.ndarray:
-        return self.index.reconstruct(int(i))
+def write_index(index: faiss.Index, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    faiss.write_index(index, str(tmp))
+    tmp.replace(path)
+
+
+def read_index(path: Path) -> faiss.Index:
+    return faiss.read_index(str(path))

@@ -4,6 +4,7 @@ their vectors. Links come later, in the index, since they span meetings."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from nlp.model import Amount, Entity, LawRef
@@ -20,3 +21,29 @@ class Enrichment:
     passages: list[Passage] = field(default_factory=list)
     #: float32 array (len(passages), dim), L2-normalised; None until the encoder has run.
     vectors: Any = None
+
+
+#: Bump when the enrichment code changes what it produces; resources and models are hashed in.
+ENRICH_CODE_VERSION = "2"
+
+
+@lru_cache(maxsize=1)
+def enrich_version() -> str:
+    """A short fingerprint of what enrichment depends on: code version, resources, NER model.
+
+    Stored per punkt; `referat reindex --enrich` re-enriches punkter whose fingerprint differs.
+    """
+    import hashlib
+    from pathlib import Path
+
+    from nlp.e5 import models_dir
+
+    digest = hashlib.sha1(ENRICH_CODE_VERSION.encode())
+    roots = [Path(__file__).resolve().parent / "resources", models_dir() / "ner-da"]
+    for root in roots:
+        for path in sorted(root.rglob("*")) if root.exists() else []:
+            if path.is_file():
+                digest.update(path.name.encode())
+                digest.update(str(path.stat().st_size).encode())
+                digest.update(hashlib.sha1(path.read_bytes()).digest())
+    return f"{ENRICH_CODE_VERSION}-{digest.hexdigest()[:10]}"

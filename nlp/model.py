@@ -175,3 +175,20 @@ def slugify(text: str) -> str:
     text = text.translate(_DANISH)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "ukendt"
+
+
+def meeting_from_dict(data: dict) -> Meeting:
+    """The inverse of `Meeting.to_dict`: how the store reads back a document it kept."""
+    data = dict(data)
+    punkter = []
+    for p in data.pop("punkter", []):
+        p = dict(p)
+        p["sections"] = [
+            Section(**{**s, "tables": [Table(**t) for t in s.get("tables", [])]}) for s in p.get("sections", [])
+        ]
+        p["attachments"] = [Attachment(**a) for a in p.get("attachments", [])]
+        p["journal"] = JournalNumber(**p["journal"]) if p.get("journal") else None
+        punkter.append(Punkt(**p))
+    data["participants"] = [Participant(**p) for p in data.get("participants", [])]
+    known = {f for f in Meeting.__dataclass_fields__}
+    return Meeting(**{k: v for k, v in data.items() if k in known}, punkter=punkter)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
-from index.search_index import SearchIndex
-from index.store import Store
 from nlp.e5 import default_model_path
 from nlp.embedder import get_embedder
-from nlp.errors import IndexMismatchError
 
 SENTENCES = [
     "Beskæftigelses- og Socialudvalget godkender dagsordenen.",
@@ -44,18 +39,3 @@ def test_embedder_uses_prefixes_and_normalises():
     assert float(q[0] @ p[0]) < 0.999  # the prefixes make them differ
     related, unrelated = embedder.passages(["Unge på førtidspension", "Vejarbejde på motorvejen"])
     assert float(q[0] @ related) > float(q[0] @ unrelated)
-
-
-def test_index_refuses_to_mix_models(tmp_path):
-    store = Store(tmp_path / "referat.sqlite")
-    embedder = get_embedder()
-    folder = tmp_path / "index"
-    SearchIndex.build(store, embedder, folder)
-    stamp = json.loads((folder / "stamp.json").read_text())
-    assert stamp["model"] == embedder.name
-    stamp["model"] = "some-other-model"
-    (folder / "stamp.json").write_text(json.dumps(stamp))
-    with pytest.raises(IndexMismatchError, match="some-other-model"):
-        SearchIndex.open(store, embedder, folder, rebuild=False)
-    rebuilt = SearchIndex.open(store, embedder, folder)
-    assert rebuilt.stamp["model"] == embedder.name

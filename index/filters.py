@@ -1,0 +1,108 @@
+"""Search filters, compiled once per query into SQL over the punkter's indexed filter columns.
+
+The same compiled filter serves the lexical search (a join inside the FTS5 query) and the dense
+search (a bitmap of allowed passage ids, `index.vectors.Allowed`), so both rank only what the
+filter allows: filters before ranking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from nlp.errors import BadQueryError
+
+CASE_TYPE = re.compile(r"^(?:[A-Ea-e]-sag|[Ll]ukket)$")
+KLE = re.compile(r"^\d{2}(?:\.\d{2}){0,2}$")
+
+
+def _date(value: str, name: str) -> str:
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise BadQueryError(f"{name} skal være en gyldig dato på formen ÅÅÅÅ-MM-DD, ikke '{value[:40]}'") from None
+
+
+@dataclass
+class Filters:
+    municipality: str | None = None
+    committee: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    case_type: str | None = None
+    theme: str | None = None
+    kle: str | None = None
+    entity: str | None = None
+    has_decision: bool | None = None
+
+    def active(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+    def validate(self) -> Filters:
+        """Refuse values that cannot match anything because they are malformed (a 422, not an empty list)."""
+        if self.date_from:
+            self.date_from = _date(self.date_from, "date_from (--from)")
+        if self.date_to:
+            self.date_to = _date(self.date_to, "date_to (--to)")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise BadQueryError(f"date_from ({self.date_from}) ligger efter date_to ({self.date_to})")
+        if self.case_type and not CASE_TYPE.match(self.case_type):
+            raise BadQueryError(f"sagstype skal være A-sag … E-sag eller Lukket, ikke '{self.case_type[:40]}'")
+        if self.kle and not KLE.match(self.kle):
+            raise BadQueryError(f"KLE skal være et KLE-nummer eller -præfiks som 27.15, ikke '{self.kle[:40]}'")
+        for name in ("municipality", "committee", "theme", "entity"):
+            value = getattr(self, name)
+            if value is not None and len(value) > 200:
+                raise BadQueryError(f"{name} er for lang (højst 200 tegn)")
+        return self
+
+    def sql(self) -> tuple[str, list]:
+        """A WHERE clause over `punkter p` and its parameters; ("", []) when nothing is filtered."""
+        clauses: list[str] = []
+        params: list = []
+        if self.municipality:
+            clauses.append("p.municipality = ? COLLATE NOCASE")
+            params.append(self.municipality)
+        if self.committee:
+            clauses.append("p.committee = ? COLLATE NOCASE")
+            params.append(self.committee)
+        if self.date_from:
+            clauses.append("p.date >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            clauses.append("p.date <= ?")
+            params.append(self.date_to)
+        if self.case_type:
+            clauses.append("p.case_type = ? COLLATE NOCASE")
+            params.append(self.case_type)
+        if self.theme:
+            clauses.append("EXISTS (SELECT 1 FROM themes t WHERE t.punkt = p.id AND t.key = ?)")
+            params.append(self.theme)
+        if self.kle:
+            clauses.append("(p.kle = ? OR p.kle LIKE ?)")
+            params += [self.kle, self.kle + ".%"]
+        if self.entity:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM entities e WHERE e.punkt = p.id AND e.shown AND "
+                "(e.canonical = ? COLLATE NOCASE OR e.label || ':' || e.canonical = ? COLLATE NOCASE))"
+            )
+            params += [self.entity, self.entity]
+        if self.has_decision is not None:
+            clauses.append("p.has_decision = ?")
+            params.append(int(self.has_decision))
+        return " AND ".join(clauses), params
+
+    def punkt_mask(self, db: sqlite3.Connection) -> np.ndarray | None:
+        """Allowed punkt ids as a boolean array indexed by punkt id; None when nothing is filtered."""
+        where, params = self.sql()
+        if not where:
+            return None
+        top = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM punkter").fetchone()[0])
+        mask = np.zeros(top + 1, dtype=bool)
+        ids = [r[0] for r in db.execute(f"SELECT p.id FROM punkter p WHERE {where}", params)]
+        mask[np.asarray(ids, dtype=np.int64)] = True
+        return mask

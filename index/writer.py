@@ -1,0 +1,393 @@
+"""Writing documents into the store: which meeting a document belongs to, which of a meeting's
+documents is searched, and the derived rows (punkter, passages, tags, index terms, links).
+
+The rules, so that nothing is lost and nothing silently replaced:
+- a document is kept per source path with its content hash and its parsed content;
+- a meeting is municipality + committee + date, told apart by the source's meeting id or the start
+  time when a committee meets twice a day; its readable id is `<kommune>/<udvalg>/<dato>` and, when
+  that is taken by another meeting, gets the start time (`…/2025-09-08-1730`) or a counter;
+- what is searched for a meeting: its newest referat if it has one (whatever the order of ingest),
+  else its newest dagsorden together with its tillæg; other documents stay stored, unsearched.
+Everything a document changes happens in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import links
+from index.analysis import terms as index_terms
+from index.store import Store
+from nlp.enrichment import Enrichment
+from nlp.links import find_meeting_references
+from nlp.model import Meeting, Punkt, meeting_from_dict
+
+log = logging.getLogger(__name__)
+
+#: Which document kinds can be searched together, best first. A referat stands alone.
+_KIND_RANK = {"referat": 2, "dagsorden": 1, "tillaeg": 0}
+
+
+@dataclass
+class Saved:
+    meeting_id: str
+    document_active: bool  # False: kept, but another document of the meeting is what is searched
+    punkter: int
+
+
+Enricher = Callable[[Meeting], dict[int, Enrichment]]
+
+
+def pack(meeting: Meeting) -> bytes:
+    return zlib.compress(json.dumps(meeting.to_dict(), ensure_ascii=False).encode("utf-8"), 6)
+
+
+def unpack(blob: bytes) -> Meeting:
+    return meeting_from_dict(json.loads(zlib.decompress(blob).decode("utf-8")))
+
+
+def _find_meeting(db: sqlite3.Connection, meeting: Meeting) -> sqlite3.Row | None:
+    rows = db.execute(
+        "SELECT * FROM meetings WHERE municipality = ? AND committee = ? AND date = ? ORDER BY id",
+        (meeting.municipality, meeting.committee, meeting.date),
+    ).fetchall()
+    for r in rows:
+        if meeting.source_id and r["source_id"] == meeting.source_id:
+            return r
+    for r in rows:
+        if meeting.time and r["time"] == meeting.time:
+            return r
+    if len(rows) == 1:
+        only = rows[0]
+        times_differ = meeting.time and only["time"] and meeting.time != only["time"]
+        ids_differ = meeting.source_id and only["source_id"] and meeting.source_id != only["source_id"]
+        if not times_differ and not ids_differ:
+            return only
+    return None
+
+
+def _new_slug(db: sqlite3.Connection, meeting: Meeting) -> str:
+    base = meeting.base_id
+    candidates = [base]
+    if meeting.time:
+        candidates.append(f"{base}-{meeting.time.replace(':', '')}")
+    candidates += [f"{base}-{n}" for n in range(2, 1000)]
+    for slug in candidates:
+        if db.execute("SELECT 1 FROM meetings WHERE slug = ?", (slug,)).fetchone() is None:
+            return slug
+    raise RuntimeError(f"no free id for {base}")  # pragma: no cover - a thousand meetings a day
+
+
+def _upsert_meeting(db: sqlite3.Connection, meeting: Meeting) -> tuple[int, str]:
+    row = _find_meeting(db, meeting)
+    if row is None:
+        slug = _new_slug(db, meeting)
+        cur = db.execute(
+            "INSERT INTO meetings (slug, municipality, committee, date, time, place, period, source_id, absent) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                slug,
+                meeting.municipality,
+                meeting.committee,
+                meeting.date,
+                meeting.time,
+                meeting.place,
+                meeting.period,
+                meeting.source_id,
+                json.dumps(meeting.absent, ensure_ascii=False),
+            ),
+        )
+        return int(cur.lastrowid), slug
+    # Fill what an earlier document did not say (a time, a source id); never rename.
+    db.execute(
+        "UPDATE meetings SET time = COALESCE(time, ?), source_id = COALESCE(source_id, ?), "
+        "place = COALESCE(place, ?), period = COALESCE(period, ?) WHERE id = ?",
+        (meeting.time, meeting.source_id, meeting.place, meeting.period, row["id"]),
+    )
+    return int(row["id"]), row["slug"]
+
+
+def _active_documents(db: sqlite3.Connection, meeting_id: int) -> list[int]:
+    """The documents whose punkter are searched: see the module docstring."""
+    docs = db.execute("SELECT id, kind, seq FROM documents WHERE meeting = ? ORDER BY seq", (meeting_id,)).fetchall()
+    referater = [d for d in docs if d["kind"] == "referat"]
+    if referater:
+        return [referater[-1]["id"]]
+    dagsordener = [d for d in docs if d["kind"] == "dagsorden"]
+    chosen = [dagsordener[-1]["id"]] if dagsordener else []
+    return chosen + [d["id"] for d in docs if d["kind"] == "tillaeg"]
+
+
+def save_document(
+    store: Store,
+    meeting: Meeting,
+    enrichments: dict[int, Enrichment],
+    *,
+    path: str,
+    sha256: str,
+    enrich_version: str | None,
+    enrich: Enricher | None = None,
+    keep_order: bool = False,
+) -> Saved:
+    """Keep a document and re-derive what its meeting shows, in one transaction.
+
+    `enrich` re-enriches another stored document that becomes searched again (rare: a document
+    moved to another meeting); without it, such a document's punkter are stored unenriched and
+    marked stale for `referat reindex --enrich`.
+    """
+    with store.transaction() as db:
+        old = db.execute("SELECT id, meeting FROM documents WHERE path = ?", (path,)).fetchone()
+        meeting_id, slug = _upsert_meeting(db, meeting)
+        seq = int(db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents").fetchone()[0])
+        if keep_order and old:  # re-enrichment: the document is no newer than it was
+            seq = int(db.execute("SELECT seq FROM documents WHERE id = ?", (old["id"],)).fetchone()[0])
+        values = (sha256, meeting_id, meeting.kind, meeting.source_format, len(meeting.punkter), seq, pack(meeting))
+        if old:
+            doc_id = int(old["id"])
+            db.execute(
+                "UPDATE documents SET sha256 = ?, meeting = ?, kind = ?, source_format = ?, punkter = ?, seq = ?, "
+                "content = ?, active = 0, enrich_version = NULL, ingested_at = CURRENT_TIMESTAMP WHERE id = ?",
+                (*values, doc_id),
+            )
+            _drop_punkter(db, doc_id)
+        else:
+            cur = db.execute(
+                "INSERT INTO documents (sha256, meeting, kind, source_format, punkter, seq, content, path) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (*values, path),
+            )
+            doc_id = int(cur.lastrowid)
+        touched = _rederive(db, meeting_id, slug, {doc_id: (meeting, enrichments, enrich_version)}, enrich)
+        if old and int(old["meeting"]) != meeting_id:  # the file now says another meeting: re-derive the old one
+            old_slug = db.execute("SELECT slug FROM meetings WHERE id = ?", (old["meeting"],)).fetchone()["slug"]
+            touched |= _rederive(db, int(old["meeting"]), old_slug, {}, enrich)
+        links.recompute(db, links.affected(db, sorted(touched)))
+        db.execute(
+            "INSERT INTO meta VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+        active = bool(db.execute("SELECT active FROM documents WHERE id = ?", (doc_id,)).fetchone()["active"])
+    return Saved(slug, active, len(meeting.punkter))
+
+
+def _drop_punkter(db: sqlite3.Connection, doc_id: int) -> set[int]:
+    gone = {r[0] for r in db.execute("SELECT id FROM punkter WHERE document = ?", (doc_id,))}
+    if gone:
+        db.execute("DELETE FROM punkter WHERE document = ?", (doc_id,))  # cascades to passages, tags, links
+    return gone
+
+
+def _rederive(
+    db: sqlite3.Connection,
+    meeting_id: int,
+    slug: str,
+    fresh: dict[int, tuple[Meeting, dict[int, Enrichment], str | None]],
+    enrich: Enricher | None,
+) -> set[int]:
+    """Make the meeting's searched punkter those of its active documents. Returns new punkt ids."""
+    wanted = _active_documents(db, meeting_id)
+    current = {r[0] for r in db.execute("SELECT DISTINCT document FROM punkter WHERE meeting = ?", (meeting_id,))}
+    for doc_id in current - set(wanted):
+        _drop_punkter(db, doc_id)
+    db.execute("UPDATE documents SET active = 0 WHERE meeting = ?", (meeting_id,))
+    db.executemany("UPDATE documents SET active = 1 WHERE id = ?", [(d,) for d in wanted])
+    added: set[int] = set()
+    for ordinal_base, doc_id in enumerate(wanted):
+        if doc_id in current and doc_id not in fresh:
+            continue
+        if doc_id in fresh:
+            meeting, enrichments, version = fresh[doc_id]
+        else:
+            row = db.execute("SELECT content FROM documents WHERE id = ?", (doc_id,)).fetchone()
+            meeting = unpack(row["content"])
+            enrichments = enrich(meeting) if enrich else {}
+            version = None
+            if not enrich:
+                log.warning("%s: dokument %d gemt uden NLP; kør 'referat reindex --enrich'", slug, doc_id)
+        if _KIND_RANK.get(meeting.kind, 0) >= 1:  # the main document says who took part
+            db.execute("DELETE FROM participants WHERE meeting = ?", (meeting_id,))
+            db.executemany(
+                "INSERT INTO participants VALUES (?,?,?,?)",
+                [(meeting_id, p.name, int(p.absent), p.role) for p in meeting.participants],
+            )
+            db.execute(
+                "UPDATE meetings SET absent = ? WHERE id = ?",
+                (json.dumps(meeting.absent, ensure_ascii=False), meeting_id),
+            )
+        for ordinal, punkt in enumerate(meeting.punkter):
+            punkt_slug = f"{slug}/{punkt.number}"
+            clash = db.execute("SELECT id FROM punkter WHERE slug = ?", (punkt_slug,)).fetchone()
+            if clash:  # a tillæg renumbered into a punkt of the main document: the later document wins
+                log.warning("%s: punkt %s findes i to dokumenter; det senest indlæste vises", slug, punkt.number)
+                db.execute("DELETE FROM punkter WHERE id = ?", (clash[0],))
+            tags = enrichments.get(punkt.number)
+            added.add(
+                _insert_punkt(
+                    db, meeting_id, doc_id, punkt_slug, meeting, punkt, ordinal_base * 10_000 + ordinal, tags, version
+                )
+            )
+        db.execute("UPDATE documents SET enrich_version = ? WHERE id = ?", (version if enrichments else None, doc_id))
+    return added
+
+
+def _shown(tag, kind: str) -> bool:
+    """Whether a tag clears its precision threshold (`nlp.entities.is_shown`/`nlp.amounts.is_shown`)."""
+    module = __import__(f"nlp.{kind}", fromlist=["is_shown"])
+    judge = getattr(module, "is_shown", None)
+    if judge is None:
+        return getattr(tag, "kind", None) not in ("year", "period")
+    return bool(judge(tag))
+
+
+def _insert_punkt(
+    db: sqlite3.Connection,
+    meeting_id: int,
+    doc_id: int,
+    slug: str,
+    meeting: Meeting,
+    punkt: Punkt,
+    ordinal: int,
+    tags: Enrichment | None,
+    version: str | None,
+) -> int:
+    journal = punkt.journal
+    closed = punkt.closed
+    kle = (tags.kle if tags and not closed else {}) or {}
+    decision = None if closed else punkt.decision
+    cur = db.execute(
+        "INSERT INTO punkter (slug, meeting, document, ordinal, number, title, case_type, journal_number, "
+        "journal_facet, journal_serial, journal_year, closed, decision, absent, absence_notes, kle, kle_detail, "
+        "municipality, committee, date, has_decision, enrich_version) VALUES "
+        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            slug,
+            meeting_id,
+            doc_id,
+            ordinal,
+            punkt.number,
+            punkt.title,
+            punkt.case_type,
+            journal.raw if journal else None,
+            journal.facet if journal else None,
+            journal.serial if journal else None,
+            journal.year if journal else None,
+            int(closed),
+            decision,
+            json.dumps([] if closed else punkt.absent, ensure_ascii=False),
+            json.dumps([] if closed else punkt.absence_notes, ensure_ascii=False),
+            kle.get("number") or (journal.kle if journal else None),
+            json.dumps(kle, ensure_ascii=False),
+            meeting.municipality,
+            meeting.committee,
+            meeting.date,
+            int(bool(decision)),
+            version if tags else None,
+        ),
+    )
+    pid = int(cur.lastrowid)
+    passages = list(tags.passages) if tags and tags.passages else []
+    if closed:  # a closed punkt is its title and nothing else, wherever it is stored
+        passages = [p for p in passages if p.section == "Titel"]
+    if not passages:
+        from nlp.passages import punkt_passages
+
+        passages = punkt_passages(punkt)[:1] if closed else punkt_passages(punkt)
+    vectors = tags.vectors if tags is not None and tags.vectors is not None and not closed else None
+    if closed and tags is not None and tags.vectors is not None:
+        vectors = tags.vectors[:1]
+    db.executemany(
+        "INSERT INTO passages (punkt, ordinal, section, text, vector) VALUES (?,?,?,?,?)",
+        [
+            (
+                pid,
+                i,
+                p.section,
+                p.text,
+                None if vectors is None or i >= len(vectors) else np.asarray(vectors[i], dtype=np.float32).tobytes(),
+            )
+            for i, p in enumerate(passages)
+        ],
+    )
+    body = [p.text for p in passages if p.section != "Titel"]
+    db.execute(
+        "INSERT INTO punkt_terms (rowid, terms) VALUES (?, ?)",
+        (pid, " ".join(index_terms("\n".join([punkt.title, punkt.title, *body])))),
+    )
+    if closed:
+        return pid
+    for s_ord, section in enumerate(punkt.sections):
+        db.execute("INSERT INTO sections VALUES (?,?,?,?,?)", (pid, s_ord, section.name, section.heading, section.text))
+        db.executemany(
+            "INSERT INTO tables VALUES (?,?,?,?)",
+            [(pid, s_ord, t_ord, json.dumps(t.rows, ensure_ascii=False)) for t_ord, t in enumerate(section.tables)],
+        )
+    db.executemany(
+        "INSERT INTO attachments VALUES (?,?,?,?)", [(pid, i, a.title, a.url) for i, a in enumerate(punkt.attachments)]
+    )
+    refs = find_meeting_references(punkt.text, meeting.date)
+    db.executemany("INSERT INTO refs VALUES (?,?,?)", [(pid, r.date, r.evidence) for r in refs])
+    if tags is None:
+        return pid
+    db.executemany(
+        'INSERT INTO entities (punkt, text, label, canonical, start, "end", section, confidence, evidence, shown) '
+        "VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                pid,
+                e.text,
+                e.label,
+                e.canonical,
+                e.start,
+                e.end,
+                e.section,
+                float(getattr(e, "confidence", 1.0)),
+                str(getattr(e, "evidence", "")),
+                int(_shown(e, "entities")),
+            )
+            for e in tags.entities
+        ],
+    )
+    db.executemany(
+        'INSERT INTO amounts (punkt, text, value, unit, kind, what, start, "end", section, confidence, evidence, '
+        "context, shown) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                pid,
+                a.text,
+                a.value,
+                a.unit,
+                a.kind,
+                a.what,
+                a.start,
+                a.end,
+                a.section,
+                float(getattr(a, "confidence", 1.0)),
+                str(getattr(a, "evidence", "")),
+                getattr(a, "context", None),
+                int(_shown(a, "amounts")),
+            )
+            for a in tags.amounts
+        ],
+    )
+    db.executemany(
+        'INSERT INTO laws (punkt, text, law, paragraph, stk, start, "end", section) VALUES (?,?,?,?,?,?,?,?)',
+        [(pid, x.text, x.law, x.paragraph, x.stk, x.start, x.end, x.section) for x in tags.laws],
+    )
+    db.executemany(
+        "INSERT INTO themes (punkt, key, label, score) VALUES (?,?,?,?)",
+        [(pid, t["key"], t["label"], t["score"]) for t in tags.themes],
+    )
+    return pid
+
+
+def stored_document(store: Store, path: str) -> Meeting:
+    """The parsed content of a stored document (for re-enrichment without the source file)."""
+    row = store.db.execute("SELECT content FROM documents WHERE path = ?", (path,)).fetchone()
+    return unpack(row["content"])
