@@ -106,24 +106,36 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
         if compatible and not rebuild and cur.log == position:
             return cur
         started = time.time()
-        base_ids: np.ndarray
+        passage_punkt: np.ndarray | None = None
         if compatible and not rebuild:
             old = root / cur.name
             base_ids = np.load(root / "segments" / (cur.base + ".ids.npy"))
-            delta_ids = set(np.load(old / "delta_ids.npy").tolist())
+            d_ids = np.load(old / "delta_ids.npy")
+            d_vectors = np.load(old / "delta_vectors.npy")
             tomb = set(np.load(old / "tombstones.npy").tolist())
+            passage_punkt = np.load(old / "passage_punkt.npy")
             last: dict[int, str] = {}
             for pid, op in db.execute("SELECT passage, op FROM index_log WHERE seq > ? ORDER BY seq", (cur.log,)):
                 last[pid] = op
-            removed = {p for p, op in last.items() if op == "del"}
-            added = [p for p, op in last.items() if op == "add"]
-            delta_ids -= removed
-            in_base = np.isin(np.fromiter(removed, dtype=np.int64, count=len(removed)), base_ids)
-            tomb |= {p for p, b in zip(removed, in_base, strict=True) if b}
-            new_ids, _ = _vectors(db, added)
-            delta_ids |= set(new_ids.tolist())
-            grown = len(delta_ids) + len(tomb)
-            rebuild = grown > max(1000, settings.merge_ratio * len(base_ids))
+            removed = np.array(sorted(p for p, op in last.items() if op == "del"), dtype=np.int64)
+            added = sorted(p for p, op in last.items() if op == "add")
+            tomb |= set(removed[np.isin(removed, base_ids)].tolist())
+            keep = ~np.isin(d_ids, removed)
+            new_ids, new_vectors = _vectors(db, added)
+            d_ids = np.concatenate([d_ids[keep], new_ids])
+            d_vectors = np.concatenate([d_vectors[keep], new_vectors]) if len(new_ids) else d_vectors[keep]
+            # The passage -> punkt map: carried over, changed only where passages came and went.
+            top = int(max(len(passage_punkt) - 1, *(new_ids.tolist() or [0])))
+            if top >= len(passage_punkt):
+                passage_punkt = np.concatenate([passage_punkt, np.full(top + 1 - len(passage_punkt), -1, np.int32)])
+            passage_punkt[removed[removed < len(passage_punkt)]] = -1
+            for pid, punkt in (
+                db.execute(f"SELECT id, punkt FROM passages WHERE id IN ({','.join(str(int(i)) for i in new_ids)})")
+                if len(new_ids)
+                else []
+            ):
+                passage_punkt[pid] = punkt
+            rebuild = len(d_ids) + len(tomb) > max(1000, settings.merge_ratio * len(base_ids))
         if not compatible or rebuild:
             base_ids, vectors = _vectors(db)
             if vectors.size and vectors.shape[1] != dim:
@@ -134,22 +146,22 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
             if progress:
                 progress(0, len(base_ids))
             base = build_segment(base_ids, vectors if vectors.size else np.zeros((0, dim), dtype=np.float32))
+            del vectors
             base_name = f"base-{position:09d}.faiss"
             write_index(base, root / "segments" / base_name)
             np.save(root / "segments" / (base_name + ".ids.npy"), base_ids)
             base_log, kind = position, kind_of(base)
-            delta_ids, tomb = set(), set()
-            del vectors
+            d_ids, d_vectors, tomb = np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32), set()
+            rows = db.execute("SELECT id, punkt FROM passages WHERE vector IS NOT NULL").fetchall()
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            passage_punkt = np.full(int(ids.max()) + 1 if len(ids) else 1, -1, dtype=np.int32)
+            passage_punkt[ids] = np.fromiter((r[1] for r in rows), dtype=np.int32, count=len(rows))
+            del rows
+            if progress:
+                progress(len(base_ids), len(base_ids))
         else:
             base_name, base_log, kind = cur.base, cur.base_log, cur.kind
-        delta_sorted = sorted(delta_ids)
-        d_ids, d_vectors = _vectors(db, delta_sorted)
-        punkt_rows = db.execute("SELECT id, punkt FROM passages WHERE vector IS NOT NULL").fetchall()
-    max_id = max([0, *(r[0] for r in punkt_rows[-1:])]) if punkt_rows else 0
-    ids = np.fromiter((r[0] for r in punkt_rows), dtype=np.int64, count=len(punkt_rows))
-    max_id = int(ids.max()) if len(ids) else 0
-    passage_punkt = np.full(max_id + 1, -1, dtype=np.int32)
-    passage_punkt[ids] = np.fromiter((r[1] for r in punkt_rows), dtype=np.int32, count=len(punkt_rows))
+    live = int((passage_punkt >= 0).sum())
     name = f"gen-{position:09d}"
     manifest = Manifest(
         name=name,
@@ -159,7 +171,7 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
         base=base_name,
         base_log=base_log,
         kind=kind,
-        passages=len(ids),
+        passages=live,
         settings=_index_settings(),
         built_at=time.time(),
     )
@@ -167,7 +179,7 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     np.save(tmp / "delta_ids.npy", d_ids)
-    np.save(tmp / "delta_vectors.npy", d_vectors if d_vectors.size else np.zeros((0, dim), dtype=np.float32))
+    np.save(tmp / "delta_vectors.npy", d_vectors.reshape(len(d_ids), dim))
     np.save(tmp / "tombstones.npy", np.array(sorted(tomb), dtype=np.int64))
     np.save(tmp / "passage_punkt.npy", passage_punkt)
     (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1))
@@ -178,7 +190,7 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
     pointer.write_text(name)
     os.replace(pointer, root / "CURRENT")  # the one atomic step
     _collect_garbage(root, keep={name, cur.name if cur else name})
-    log.info("index generation %s (%s, %d passages) in %.1fs", name, kind, len(ids), time.time() - started)
+    log.info("index generation %s (%s, %d passages) in %.1fs", name, kind, live, time.time() - started)
     return manifest
 
 
