@@ -62,10 +62,11 @@ def build_store(home: Path, punkter: int, per_punkt: int, model: str) -> None:
     per_meeting = 15
     db.execute("BEGIN")
     db.execute("INSERT OR REPLACE INTO meta VALUES ('embed_model', ?)", (model,))
-    for m in range(punkter // per_meeting):
+    meetings = punkter // per_meeting
+    for m in range(meetings):
         municipality = f"Kommune{m % 5}"
         committee = f"Udvalg {m % 40}"
-        day = 1 + (m // 40) % 3650
+        day = (m * 3650) // max(meetings, 1)  # ten years, evenly
         date = time.strftime("%Y-%m-%d", time.gmtime(1_420_070_400 + day * 86_400))
         slug = f"k{m % 5}/u{m % 40}/{date}-{m}"
         db.execute(

@@ -42,7 +42,7 @@ MAX_LIMIT = settings.max_limit
 COS_FLOOR, COS_CEIL = 0.78, 0.86
 W_LEX, W_DENSE = 0.3, 0.7
 SECOND_PASSAGE = 0.3  # weight of a punkt's second-best passage in its dense score
-CANDIDATES = 150  # punkter from each side whose passages are all scored exactly
+CANDIDATES = 100  # punkter from each side whose passages are all scored exactly
 LOW_CONFIDENCE_KNOWN = 0.5  # share of a Danish query's words the archive contains at all
 LOW_CONFIDENCE_ENGLISH_COS = 0.80
 _ENGLISH = frozenset(
@@ -116,25 +116,30 @@ class Searcher:
                 out[punkt] = c
         return out
 
-    @staticmethod
-    def _passage_cosines(db: sqlite3.Connection, punkter: list[int], qvec: np.ndarray) -> dict[int, list]:
-        """Every passage of the given punkter with its cosine to the query: punkt -> [(cos, id, section, text)]."""
+    def _passage_cosines(self, db: sqlite3.Connection, punkter: list[int], qvec: np.ndarray) -> dict[int, list]:
+        """Cosines of every passage of the given punkter: punkt -> [(cos, passage id)], best first.
+
+        One exact search of the vector index restricted to those punkter's passages (a bitmap
+        selector): no vectors leave FAISS, nothing is read back from SQLite.
+        """
         out: dict[int, list] = {p: [] for p in punkter}
-        if not punkter:
+        if not punkter or self.view is None:
             return out
-        rows = db.execute(
-            "SELECT id, punkt, section, text, vector FROM passages "
-            f"WHERE punkt IN ({_in(punkter)}) ORDER BY punkt, ordinal"
-        ).fetchall()
-        with_vec = [r for r in rows if r["vector"] is not None]
-        cos = {}
-        if with_vec:
-            matrix = np.frombuffer(b"".join(r["vector"] for r in with_vec), dtype=np.float32).reshape(len(with_vec), -1)
-            if matrix.shape[1] == qvec.shape[-1]:
-                cos = dict(zip((r["id"] for r in with_vec), (matrix @ qvec.reshape(-1)).tolist(), strict=True))
-        for r in rows:
-            out[r["punkt"]].append((cos.get(r["id"], 0.0), r["id"], r["section"], r["text"]))
+        mask = np.zeros(max(punkter) + 1, dtype=bool)
+        mask[np.asarray(punkter, dtype=np.int64)] = True
+        allowed = self.view.allowed(mask)
+        cos, pids = self.view.search(qvec, allowed.count, allowed, exact=True)
+        for c, pid, punkt in zip(cos.tolist(), pids.tolist(), self.view.passage_punkt[pids].tolist(), strict=True):
+            out[punkt].append((c, pid))
         return out
+
+    @staticmethod
+    def _passage_texts(db: sqlite3.Connection, punkter: list[int]) -> dict[int, tuple[str, str]]:
+        """passage id -> (section, text) for the punkter shown on a page."""
+        if not punkter:
+            return {}
+        rows = db.execute(f"SELECT id, section, text FROM passages WHERE punkt IN ({_in(punkter)}) ORDER BY id")
+        return {r["id"]: (r["section"], r["text"]) for r in rows}
 
     def _low_confidence(self, db: sqlite3.Connection, query: str, best_cos: float) -> bool:
         """Flag a query the archive probably cannot answer.
@@ -176,7 +181,7 @@ class Searcher:
         scored: list[tuple[float, int]] = []
         dense_of: dict[int, float] = {}
         for pid in candidates:
-            cosines = sorted((p[0] for p in passages[pid]), reverse=True) or [dense_first.get(pid, 0.0)]
+            cosines = [c for c, _ in passages[pid]] or [dense_first.get(pid, 0.0)]
             best = cosines[0]
             second = cosines[1] if len(cosines) > 1 else best
             dense = (1 - SECOND_PASSAGE) * best + SECOND_PASSAGE * second
@@ -193,8 +198,14 @@ class Searcher:
         low_confidence = not kept or self._low_confidence(db, query, best_cos)
         term_set = set(terms)
         page = kept[offset : offset + limit]
-        info = self._info(db, [pid for _, pid in page])
-        hits = [self._hit(info[pid], score, passages.get(pid, []), term_set) for score, pid in page if pid in info]
+        shown = [pid for _, pid in page]
+        info = self._info(db, shown)
+        texts = self._passage_texts(db, shown)
+        hits = []
+        for score, pid in page:
+            if pid in info:
+                scored_passages = [(c, *texts[i]) for c, i in passages.get(pid, []) if i in texts]
+                hits.append(self._hit(info[pid], score, scored_passages, term_set))
         facets = self._facets(db, [pid for _, pid in kept[:200]])
         return SearchResult(query, hits, len(kept), low_confidence, facets, corrections)
 
@@ -234,15 +245,15 @@ class Searcher:
     @staticmethod
     def _snippet(passages: list, terms: set[str]) -> tuple[str, str]:
         """The passage where the query's words and meaning meet, with the words marked."""
-        body = [p for p in passages if p[2] != "Titel"]
+        body = [p for p in passages if p[1] != "Titel"]  # (cos, section, text)
         if not body:
             return "", ""
-        lex = np.array([len(term_matches(p[3], terms)) if terms else 0 for p in body], dtype=np.float32)
+        lex = np.array([len(term_matches(p[2], terms)) if terms else 0 for p in body], dtype=np.float32)
         lex_n = lex / lex.max() if lex.max() > 0 else lex
         cos = np.array([p[0] for p in body], dtype=np.float32)
         dense_n = np.clip((cos - COS_FLOOR) / (COS_CEIL - COS_FLOOR), 0, 1)
         best = body[int(np.argmax(0.5 * lex_n + 0.5 * dense_n - 1e-6 * np.arange(len(body))))]
-        return highlight(best[3], terms), best[2]
+        return highlight(best[2], terms), best[1]
 
     @staticmethod
     def _facets(db, ids: list[int]) -> dict:

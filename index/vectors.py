@@ -109,8 +109,10 @@ class VectorView:
         ok = self.live & punkt_mask[np.clip(pp, 0, len(punkt_mask) - 1)]
         return Allowed(np.packbits(ok, bitorder="little"), int(ok.sum()))
 
-    def search(self, query: np.ndarray, k: int, allowed: Allowed) -> tuple[np.ndarray, np.ndarray]:
-        """(cosines, passage ids) of the k nearest allowed passages, best first."""
+    def search(
+        self, query: np.ndarray, k: int, allowed: Allowed, *, exact: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(cosines, passage ids) of the k nearest allowed passages, best first; `exact` never approximates."""
         if allowed.count == 0 or self.live_count == 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
@@ -120,7 +122,7 @@ class VectorView:
         for index in (self.base, self.delta):
             if index.ntotal == 0:
                 continue
-            found.append(self._search_one(index, q, k, sel, allowed.count))
+            found.append(self._search_one(index, q, k, sel, allowed.count, exact))
         scores = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.float32)
         ids = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.int64)
         keep = ids >= 0
@@ -128,11 +130,11 @@ class VectorView:
         order = np.argsort(-scores, kind="stable")[:k]
         return scores[order], ids[order]
 
-    def _search_one(self, index: faiss.Index, q: np.ndarray, k: int, sel, allowed_count: int):
+    def _search_one(self, index: faiss.Index, q: np.ndarray, k: int, sel, allowed_count: int, exact: bool):
         inner = faiss.downcast_index(index.index)
         if isinstance(inner, faiss.IndexIVF):
             # A selective filter: probe every list, i.e. exact search over the allowed subset.
-            exact = allowed_count <= settings.exact_subset_limit
+            exact = exact or allowed_count <= settings.exact_subset_limit
             params = faiss.SearchParametersIVF(sel=sel, nprobe=inner.nlist if exact else inner.nprobe)
         else:
             params = faiss.SearchParameters(sel=sel) if sel is not None else None
