@@ -95,7 +95,8 @@ def main() -> None:
 
     archive = Archive(Path(args.home) / "sample")
     archive.ingest([SAMPLE])
-    print(f"punkter={len(archive.searcher().index.punkter)} passages={len(archive.searcher().index.passages)}")
+    stats = archive.stats()
+    print(f"punkter={stats['punkter']} passages={stats['passages']} index={stats['index']}")
     report(evaluate(archive, queries, args.repeats), "", args.verbose)
     if args.distractors:
         big = Archive(Path(args.home) / "distractors")
@@ -103,10 +104,8 @@ def main() -> None:
         big.ingest([SAMPLE], enrich=True)
         big.ingest([Path(args.distractors)], enrich=args.enrich_distractors)
         print(f"distractors_ingest_and_index_s={time.time() - t0:.1f}")
-        print(
-            f"distractors_punkter={len(big.searcher().index.punkter)} "
-            f"distractors_passages={len(big.searcher().index.passages)}"
-        )
+        stats = big.stats()
+        print(f"distractors_punkter={stats['punkter']} distractors_passages={stats['passages']}")
         report(evaluate(big, queries, args.repeats), "distractors_", args.verbose)
 
 

@@ -106,7 +106,8 @@ class VectorView:
         if punkt_mask is None:
             return self._all or Allowed(None, self.live_count)
         pp = self.passage_punkt
-        ok = self.live & punkt_mask[np.clip(pp, 0, len(punkt_mask) - 1)]
+        inside = pp < len(punkt_mask)  # punkter newer than the mask are not allowed
+        ok = self.live & inside & punkt_mask[np.where(inside & self.live, pp, 0)]
         return Allowed(np.packbits(ok, bitorder="little"), int(ok.sum()))
 
     def search(
