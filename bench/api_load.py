@@ -1,11 +1,14 @@
 """HTTP load on loopback: N concurrent clients against `referat serve` for a fixed time.
 
-    python bench/api_load.py [--home DIR] [--clients 20] [--seconds 20]
+    python bench/api_load.py [--home DIR] [--clients 20] [--seconds 20] [--ingest-during FOLDER]
 
 Starts the app on 127.0.0.1 (a free port) over the given home (default: the sample, ingested if
 needed), then runs the clients with a mix of searches, punkt pages and meeting lists. Prints
 `rps=`, `p50_ms=`, `p95_ms=`, `p99_ms=`, `errors=`. Traffic never leaves the machine.
 `--unique` makes every search a new query (no query-vector cache hits): the worst case.
+`--ingest-during FOLDER` runs `referat ingest FOLDER` into the same home in another process while
+the clients run (the server picks up the new index generation between requests); it prints
+`ingest_s=` and the ingest's exit status, and the load figures cover the whole run.
 """
 
 from __future__ import annotations
@@ -107,14 +110,29 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--unique", action="store_true", help="every search a query never seen before")
+    ap.add_argument("--ingest-during", default=None, help="a folder to ingest into the home while the load runs")
     ap.add_argument("--url", default=None, help="a running `referat serve` on loopback, e.g. with --workers 2")
     args = ap.parse_args()
     if args.url and not args.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
         raise SystemExit("load is only ever sent to loopback addresses")
     base, server = (args.url.rstrip("/"), None) if args.url else start_server(args.home)
+    ingest = None
+    if args.ingest_during:
+        import subprocess
+
+        ingest = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "ingest", args.ingest_during, "--home", args.home, "--no-enrich"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     started = time.perf_counter()
     latencies, errors = asyncio.run(run(base, args.clients, args.seconds, args.unique))
     elapsed = time.perf_counter() - started
+    if ingest is not None:
+        status = ingest.wait()
+        print(f"ingest_s={time.perf_counter() - started:.1f}")
+        print(f"ingest_exit={status}")
     if server is not None:
         server.should_exit = True
     lat = sorted(latencies)
