@@ -29,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from nlp.settings import settings
+
 # -- language -----------------------------------------------------------------------------------
 
 _DA_WORDS = frozenset(
@@ -140,6 +142,16 @@ class _DateHit:
     subject: bool = False  # a subject year: kept in the content text
 
 
+def _subject_window(year: int) -> tuple[str, str, str]:
+    """Meetings that treat a case named after `year`: from some months before it to its end."""
+    back = max(0, min(settings.subject_year_lookback_months, 24))
+    start_year, start_month = (year, 1) if back == 0 else divmod((year - 1) * 12 + 12 - back, 12)
+    if back:
+        start_month += 1
+    label = f"fra {year}" if start_year == year else f"fra {start_year}-{year}"
+    return date(start_year, start_month, 1).isoformat(), date(year, 12, 31).isoformat(), label
+
+
 def _valid_year(y: int, today: date) -> bool:
     return 1990 <= y <= today.year + 10
 
@@ -201,8 +213,8 @@ def _date_hits(q: str, today: date) -> list[_DateHit]:
                 frm, to = _span(y1, 1, y2, 12)
                 add(m, frm, to, f"fra {y1}-{y2}")
             else:  # "budget 2024-27", "politik 2023-2026": the name of a plan or budget period
-                frm, to = _span(y1 - 1, 7, y1, 12)
-                add(m, frm, to, f"fra {y1 - 1}-{y1}", subject=True)
+                frm, to, label = _subject_window(y1)
+                add(m, frm, to, label, subject=True)
     # open ranges
     for m in re.finditer(rf"\b(siden|since|efter|after|fra og med|fra|from)\s+{_YEAR}\b", q, flags):
         word, y = m[1].lower(), int(m[2])
@@ -238,8 +250,8 @@ def _date_hits(q: str, today: date) -> list[_DateHit]:
         if m[1]:
             add(m, *_span(y, 1, y, 12), f"fra {y}")
         elif before and re.search(r"\w$", before) and not re.search(rf"\b{_IN}$", before, flags):
-            frm, to = _span(y - 1, 7, y, 12)
-            add(m, frm, to, f"fra {y - 1}-{y}", subject=True)
+            frm, to, label = _subject_window(y)
+            add(m, frm, to, label, subject=True)
         else:
             add(m, *_span(y, 1, y, 12), f"fra {y}")
 
