@@ -242,7 +242,7 @@ def _date_hits(q: str, today: date) -> list[_DateHit]:
         y, mo = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
         add(m, *_span(y, mo, y, mo), f"fra {_MONTH_NAMES_DA[mo]} {y}")
     # single years: "i 2024"/"in 2023" is a period; "budget 2024" a subject year; a lone year a period
-    for m in re.finditer(rf"(?:\b({_IN})\s+)?\b{_YEAR}\b(?!\s*[-–]\s*\d)(?!\s+[A-ZÆØÅ][a-zæøå])", q, flags):
+    for m in re.finditer(rf"(?:\b({_IN})\s+)?\b{_YEAR}\b(?!\s*[-–]\s*\d)(?-i:(?!\s+[A-ZÆØÅ][a-zæøå]))", q, flags):
         y = int(m[2])
         if not _valid_year(y, today):
             continue
@@ -443,22 +443,22 @@ def understand(
     date_from = date_to = None
     subject = False
     if dates:
-        # Several date expressions: the widest hull of them (rare; "fra 2022 og i 2024").
-        froms = [h.date_from for h in dates]
-        tos = [h.date_to for h in dates]
-        date_from = None if any(f is None for f in froms) else min(f for f in froms if f)
-        date_to = None if any(t is None for t in tos) else max(t for t in tos if t)
-        subject = all(h.subject for h in dates)
         for h in dates:
             if not h.subject:
                 spans.append((h.start, h.end))
+        # A period ("i 2025") says when; a subject year beside it ("regnskab 2024") only names the case.
+        used = [h for h in dates if not h.subject] or dates
+        subject = used[0].subject
+        # Several periods: the widest hull of them (rare; "fra 2022 og i 2024").
+        froms = [h.date_from for h in used]
+        tos = [h.date_to for h in used]
+        date_from = None if any(f is None for f in froms) else min(f for f in froms if f)
+        date_to = None if any(t is None for t in tos) else max(t for t in tos if t)
         if subject:
-            named = _join_names([q[h.start : h.end].strip() for h in dates])
-            notes.append(f"Viser resultater {dates[0].label} først (sager om {named} behandles ofte året før)")
-        elif len(dates) == 1:
-            notes.append(f"Viser resultater {dates[0].label} først")
+            named = _join_names([q[h.start : h.end].strip() for h in used])
+            notes.append(f"Viser resultater {used[0].label} først (sager om {named} behandles ofte året før)")
         else:
-            notes.append(f"Viser resultater {' og '.join(h.label for h in dates)} først")
+            notes.append(f"Viser resultater {' og '.join(h.label for h in used)} først")
 
     found_committees: dict[str, float] = {}
     for h in sorted(_committee_hits(q, committees), key=lambda h: (h.start - h.end, h.start)):
@@ -509,7 +509,7 @@ def understand(
 
 
 _DANGLING = re.compile(
-    r"(?:\b(?:i|fra|in|from|by|af|for|at|the|den|det|til|of|om|about|on|did|does|do|has|have|had|har)\s*)+$",
+    r"(?:\b(?:i|fra|in|from|by|af|for|at|the|den|det|til|of|om|about|on|did|does|do|has|have|had|har|og|and)\s*)+$",
     re.IGNORECASE,
 )
 _LEADING = re.compile(r"^\s*(?:(?:om|about|on|the|af|of)\b\s*)+", re.IGNORECASE)

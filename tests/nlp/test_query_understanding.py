@@ -170,6 +170,21 @@ def test_numbers_that_are_not_years_give_no_period(query: str) -> None:
     assert intent.content == query
 
 
+def test_a_period_and_a_subject_year_in_one_query() -> None:
+    """ "låne i 2025 på baggrund af regnskab 2024": 2025 is when, 2024 names the accounts."""
+    intent = u("Hvor meget må kommunen låne i 2025 på baggrund af regnskab 2024?")
+    assert intent.content == "Hvor meget må kommunen låne på baggrund af regnskab 2024?"
+    assert (intent.date_from, intent.date_to) == ("2025-01-01", "2025-12-31")
+    assert not intent.subject_year
+    assert intent.explanation == "Viser resultater fra 2025 først"
+
+
+def test_two_periods_give_their_hull() -> None:
+    intent = u("flygtninge i 2022 og i 2024")
+    assert (intent.date_from, intent.date_to) == ("2022-01-01", "2024-12-31")
+    assert intent.content == "flygtninge"
+
+
 def test_an_impossible_date_is_not_read() -> None:
     intent = u("møde 2024-02-30")
     assert intent.date_from != "2024-02-30"
