@@ -93,11 +93,20 @@ class Doc:
     passages: list[str] = field(default_factory=list)
 
 
-def doc_id(path: Path, meeting_date: str, number: int) -> str:
-    """The gold's ids: `000#15` for the Odense sample, `<file name>#<Punktnummer>` otherwise."""
-    if path.suffix == ".txt" and meeting_date in ODENSE_PREFIX:
-        return f"{ODENSE_PREFIX[meeting_date]}#{number}"
+def doc_id(path: Path, number: int) -> str:
+    """`<file name>#<punkt number>`, the id of `queries-greve-dev.json` (sample files included)."""
     return f"{path.name}#{number}"
+
+
+def sample_gold(queries: list[dict]) -> list[dict]:
+    """`queries-dev.json` names Odense punkter `000#15` (file prefix); turn those into file-name ids."""
+    files = {p.name[-14:-4]: p.name for p in (SAMPLE / "odense").glob("*.txt")}  # date -> file name
+    by_prefix = {prefix: files[day] for day, prefix in ODENSE_PREFIX.items()}
+    out = []
+    for q in queries:
+        rel = {f"{by_prefix[k.split('#')[0]]}#{k.split('#')[1]}": v for k, v in q["relevance"].items()}
+        out.append({**q, "relevance": rel})
+    return out
 
 
 def load_docs(folders: list[Path], dense_passages: int = DENSE_PASSAGES) -> list[Doc]:
@@ -112,7 +121,7 @@ def load_docs(folders: list[Path], dense_passages: int = DENSE_PASSAGES) -> list
                 passages = punkt_passages(punkt)
                 ranked = sorted(range(len(passages)), key=lambda i: (SECTION_PRIORITY.get(passages[i].section, 50), i))
                 passages = [passages[i].embed_text for i in sorted(ranked[:dense_passages])]
-                docs.append(Doc(doc_id(path, meeting.date, punkt.number), punkt.title, text, passages))
+                docs.append(Doc(doc_id(path, punkt.number), punkt.title, text, passages))
     return docs
 
 
@@ -269,7 +278,7 @@ def evaluate(
                 runs["rrfx"] = rrf(runs["bm25x"], runs["dense"])
         for name, ranks in runs.items():
             s = score_query([ids[i] for i in ranks], q["relevance"])
-            s["qid"], s["top"] = q["qid"], [ids[i][-12:] for i in ranks[:3]]
+            s["qid"], s["top"] = q["qid"], [ids[i][-14:] for i in ranks[:3]]
             per[name][q["type"]].append(s)
     for name, by_type in per.items():
         rows = [s for r in by_type.values() for s in r]
@@ -303,7 +312,7 @@ def main() -> None:
     if args.expand:
         from nlp.synonyms import expand
     dense = None if args.no_dense else Dense(args.model, args.cache)
-    sample_queries = json.loads(GOLD_SAMPLE.read_text(encoding="utf-8"))["queries"]
+    sample_queries = sample_gold(json.loads(GOLD_SAMPLE.read_text(encoding="utf-8"))["queries"])
 
     runs = [("", [SAMPLE], DENSE_PASSAGES, [("", sample_queries)])]
     if not args.no_distractors:
