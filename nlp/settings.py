@@ -52,6 +52,16 @@ class Settings:
     #: Passages fetched from FAISS per query (before aggregation per punkt).
     dense_k: int = 600
 
+    # -- query understanding and expansion (nlp/query_understanding.py, nlp/synonyms.py) ---------
+    #: A year that names a case ("budget 2024", "byggesagsgebyrer 2025") prefers meetings from this
+    #: many months before that year on: in Greve such cases are decided from mid-year before.
+    subject_year_lookback_months: int = 6
+    #: Weight of a thesaurus synonym beside a typed word in lexical scoring: 0.3 helped paraphrases
+    #: without hurting typo queries on the dev queries, 0.5 hurt them (bench/search_peers.py --expand).
+    synonym_weight: float = 0.3
+    #: Expansion is off by default: it changed 2 of 61 dev queries (+0.004 to +0.019 nDCG@10).
+    query_expansion: bool = False
+
     @classmethod
     def from_env(cls) -> Settings:
         """Defaults, overridden by `REFERAT_<NAME>` environment variables."""
