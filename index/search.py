@@ -41,6 +41,12 @@ MAX_LIMIT = settings.max_limit
 # the dense evidence comparable across queries (tuned on the development queries, bench/search.py).
 COS_FLOOR, COS_CEIL = 0.78, 0.86
 W_LEX, W_DENSE = 0.3, 0.7
+#: English words in Danish text are mostly noise; names and loanwords still match, weakly.
+W_LEX_ENGLISH = 0.1
+#: Soft preferences read from the query (a period, a committee or municipality, a decision): a
+#: small multiplicative boost, never a filter (measured +0.005 nDCG@10 on the dev queries).
+PREFERENCE_BOOST = 1.1
+DECISION_BOOST = 1.05
 SECOND_PASSAGE = 0.3  # weight of a punkt's second-best passage in its dense score
 CANDIDATES = 100  # punkter from each side whose passages are all scored exactly
 LOW_CONFIDENCE_KNOWN = 0.5  # share of a Danish query's words the archive contains at all
@@ -61,12 +67,16 @@ class SearchResult:
     low_confidence: bool
     facets: dict = field(default_factory=dict)
     corrections: dict = field(default_factory=dict)
+    language: str = "da"
+    understood: str = ""  # what the query was read to prefer, in Danish ("Viser resultater fra 2024 først")
 
     def to_dict(self) -> dict:
         return {
             "query": self.query,
             "total": self.total,
             "low_confidence": self.low_confidence,
+            "language": self.language,
+            "understood": self.understood,
             "corrections": self.corrections,
             "hits": self.hits,
             "facets": self.facets,
@@ -166,7 +176,42 @@ class Searcher:
         with self.store.snapshot() as db:
             return self._search(db, query, qvec, limit, offset, filters)
 
+    def _names(self, db) -> tuple[list[str], list[str]]:
+        """Committee and municipality names of the archive, for reading them out of queries."""
+        if getattr(self, "_names_cache", None) is None:
+            committees = [r[0] for r in db.execute("SELECT DISTINCT committee FROM meetings")]
+            municipalities = [r[0] for r in db.execute("SELECT DISTINCT municipality FROM meetings")]
+            self._names_cache = (committees, municipalities)
+        return self._names_cache
+
+    def _preferences(self, db, intent, candidates: list[int]) -> dict[int, float]:
+        """Boost per candidate from what the query says besides its subject (1.0: none)."""
+        if not intent.has_preferences or not candidates:
+            return {}
+        lo = f"{int(intent.date_from[:4]) - 1}{intent.date_from[4:]}" if intent.date_from else None
+        hi = f"{int(intent.date_to[:4]) + 1}{intent.date_to[4:]}" if intent.date_to else None
+        committees = {c.lower() for c in intent.committees}
+        municipalities = {m.lower() for m in intent.municipalities}
+        boosts: dict[int, float] = {}
+        for r in db.execute(
+            f"SELECT id, date, committee, municipality, has_decision FROM punkter WHERE id IN ({_in(candidates)})"
+        ):
+            boost = 1.0
+            if (lo or hi) and (not lo or r["date"] >= lo) and (not hi or r["date"] <= hi):
+                boost *= PREFERENCE_BOOST
+            if r["committee"].lower() in committees or r["municipality"].lower() in municipalities:
+                boost *= PREFERENCE_BOOST
+            if intent.wants_decision and r["has_decision"]:
+                boost *= DECISION_BOOST
+            boosts[r["id"]] = boost
+        return boosts
+
     def _search(self, db, query: str, qvec: np.ndarray, limit: int, offset: int, filters: Filters) -> SearchResult:
+        from nlp.query_understanding import understand
+
+        committees, municipalities = self._names(db)
+        intent = understand(query, committees, municipalities)
+        w_lex = W_LEX_ENGLISH if intent.language == "en" else W_LEX
         where, params = filters.sql()
         terms, corrections = lexical.query_terms(db, query)
         lex = lexical.scores(db, terms, where, params)
@@ -177,6 +222,7 @@ class Searcher:
         if not candidates:
             return SearchResult(query, [], 0, True, self._facets(db, []), corrections)
         passages = self._passage_cosines(db, candidates, qvec)
+        boosts = self._preferences(db, intent, candidates)
         lex_max = max(lex.values()) if lex else 0.0
         scored: list[tuple[float, int]] = []
         dense_of: dict[int, float] = {}
@@ -189,7 +235,7 @@ class Searcher:
             dense_norm = min(max((dense - COS_FLOOR) / (COS_CEIL - COS_FLOOR), 0.0), 1.0)
             lex_norm = lex.get(pid, 0.0) / lex_max if lex_max > 0 else 0.0
             if lex_norm > 0 or dense_norm > 0:
-                scored.append((W_LEX * lex_norm + W_DENSE * dense_norm, pid))
+                scored.append(((w_lex * lex_norm + W_DENSE * dense_norm) * boosts.get(pid, 1.0), pid))
         scored.sort(key=lambda s: (-s[0], s[1]))
         # Results are those with some real evidence; a long tail of near-zero scores is noise.
         top = scored[0][0] if scored else 0.0
@@ -207,7 +253,9 @@ class Searcher:
                 scored_passages = [(c, *texts[i]) for c, i in passages.get(pid, []) if i in texts]
                 hits.append(self._hit(info[pid], score, scored_passages, term_set))
         facets = self._facets(db, [pid for _, pid in kept[:200]])
-        return SearchResult(query, hits, len(kept), low_confidence, facets, corrections)
+        return SearchResult(
+            query, hits, len(kept), low_confidence, facets, corrections, intent.language, intent.explanation
+        )
 
     @staticmethod
     def _info(db, ids: list[int]) -> dict[int, sqlite3.Row]:
