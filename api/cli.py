@@ -204,6 +204,57 @@ def search(
             out.print(f"   {snippet}", highlight=False)
 
 
+@app.command()
+def harvest(
+    url: Annotated[str, typer.Argument(help="FirstAgenda-sitet, fx https://dagsordener.greve.dk")],
+    home: HomeOption = None,
+    since: Annotated[str | None, typer.Option("--since", help="Kun møder fra denne dato (ÅÅÅÅ-MM-DD)")] = None,
+    committee: Annotated[
+        list[str] | None, typer.Option("--committee", help="Kun dette udvalg (kan gentages)")
+    ] = None,
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", help="Mappenavn under raw/ (ellers af adressen)")
+    ] = None,
+    delay: Annotated[
+        float | None, typer.Option("--delay", min=0, help="Sekunder mellem forespørgsler (standard 1)")
+    ] = None,
+    no_enrich: Annotated[bool, typer.Option("--no-enrich", help="Spring NLP over (hurtigere)")] = False,
+) -> None:
+    """Hent en kommunes møder fra dens FirstAgenda-site: kun nye eller ændrede møder; kan genoptages."""
+    from index.harvest import harvest as run_harvest
+
+    archive = _archive(home)
+
+    def step(ref, outcome: str) -> None:
+        err.print(f"{ref.date} {ref.committee}: {outcome}", highlight=False, markup=False)
+
+    try:
+        report = run_harvest(
+            archive,
+            url,
+            since=since,
+            committees=committee or [],
+            municipality=municipality,
+            delay=delay,
+            enrich=not no_enrich,
+            progress=step,
+        )
+    except ReferatError as exc:
+        _fail(str(exc))
+    for ident, reason in report.failures:
+        err.print(f"fejl {ident}: {reason}", highlight=False, markup=False)
+    out.print(
+        f"møder={report.offered} hentet={report.downloaded} uændrede={report.unchanged} "
+        f"indlæst_møder={report.ingested_meetings} indlæst_punkter={report.ingested_punkter} "
+        f"fejl={len(report.failures)}",
+        highlight=False,
+    )
+    if report.interrupted:
+        _fail(f"afbrudt: {report.interrupted}; det hentede er gemt, kør kommandoen igen for at fortsætte")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 @app.command("index")
 def index_cmd(home: HomeOption = None) -> None:
     """Genopbyg søgeindekset, hvis butikken eller modellen har ændret sig."""
