@@ -2,7 +2,37 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from index.search import Filters
+from nlp.errors import BadQueryError
+
+CASE_TYPES = {"a-sag", "b-sag", "c-sag", "d-sag", "e-sag", "lukket"}
+
+
+def check_filters(filters: Filters) -> Filters:
+    """The same one-line errors for a bad filter in the API (422), MCP (isError) and CLI (exit 1)."""
+    for name in ("date_from", "date_to"):
+        value = getattr(filters, name)
+        if value in (None, ""):
+            continue
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError
+            date.fromisoformat(value)
+        except ValueError:
+            raise BadQueryError(f"{name}: '{value}' er ikke en dato; skriv ÅÅÅÅ-MM-DD, fx 2024-03-01") from None
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise BadQueryError(f"date_from ({filters.date_from}) ligger efter date_to ({filters.date_to})")
+    if filters.case_type and filters.case_type.lower() not in CASE_TYPES:
+        known = "A-sag, B-sag, C-sag, D-sag, E-sag eller Lukket"
+        raise BadQueryError(f"case_type: '{filters.case_type}' er ukendt; brug {known}")
+    if filters.kle and not re.fullmatch(r"\d{2}(\.\d{2}){0,2}", filters.kle):
+        raise BadQueryError(f"kle: '{filters.kle}' er ikke et KLE-nummer; skriv fx 27 eller 27.15")
+    return filters
 
 
 class _Open(BaseModel):
@@ -39,11 +69,26 @@ class FacetValue(BaseModel):
     count: int
 
 
+class Answer(_Open):
+    kind: str = Field(description="count, money eller date", examples=["count"])
+    text: str = Field(examples=["110 borgere"])
+    value: float | str = Field(description="Tallet (kr. for beløb) eller datoen ÅÅÅÅ-MM-DD")
+    unit: str = Field(examples=["borgere"])
+    sentence: str = Field(description="Sætningen svaret står i")
+    punkt_id: str
+    title: str | None = None
+    municipality: str | None = None
+    committee: str | None = None
+    meeting_date: str | None = None
+    number: int | None = None
+
+
 class SearchResponse(_Open):
     query: str
     total: int
     low_confidence: bool = Field(description="Sand når arkivet næppe indeholder svaret")
     corrections: dict[str, list[str]] = {}
+    answer: Answer | None = Field(None, description="Direkte svar med kilde, kun når ét svar klart vinder")
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]
 

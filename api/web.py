@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from api.schemas import check_filters
 from index.archive import Archive
 from index.search import MAX_QUERY_CHARS, Filters
 from nlp.errors import NotFoundError, ReferatError
@@ -105,11 +106,13 @@ def install_web(app: FastAPI, archive: Archive) -> None:
         }
         if q:
             try:
-                result = archive.search(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, filters=Filters(**filters))
+                checked = check_filters(Filters(**filters))
+                result = archive.search(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, filters=checked)
                 context["result"] = result
                 context["facets"] = _facet_links(q, filters, result.facets, theme_labels)
                 context["active"] = _active_filters(q, filters, theme_labels)
                 context["pages"] = _pages(q, filters, page, result.total)
+                context["feed_url"] = "/feed.atom?" + urlencode({"q": q, **filters})
             except ReferatError as exc:
                 context["error"] = str(exc)
                 return render(request, "search.html", 422, **context)
@@ -175,6 +178,8 @@ def _facet_links(q: str, filters: dict, facets: dict, theme_labels: dict) -> lis
         values = facets.get(key) or []
         if not values:
             continue
+        if key == "years":  # a time line reads in order, not by count
+            values = sorted(values, key=lambda v: str(v["value"]), reverse=True)
         items = []
         for v in values[:8]:
             value = v["value"]

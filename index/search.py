@@ -113,6 +113,7 @@ class SearchResult:
     low_confidence: bool
     facets: dict = field(default_factory=dict)
     corrections: dict = field(default_factory=dict)
+    answer: dict | None = None  # a direct answer with its source sentence (index/answers.py), or None
 
     def to_dict(self) -> dict:
         return {
@@ -120,6 +121,7 @@ class SearchResult:
             "total": self.total,
             "low_confidence": self.low_confidence,
             "corrections": self.corrections,
+            "answer": self.answer,
             "hits": self.hits,
             "facets": self.facets,
         }
