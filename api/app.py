@@ -49,7 +49,9 @@ def create_app(
         async with mcp_app.router.lifespan_context(mcp_app):
             yield
 
-    app = FastAPI(
+    from fastapi_offline import FastAPIOffline  # /docs and /redoc with their assets served here, not from a CDN
+
+    app = FastAPIOffline(
         title="Referat API",
         version="0.1.0",
         description=DESCRIPTION,

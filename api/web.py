@@ -14,9 +14,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup, escape
 
 from api.schemas import check_filters
+from api.section_html import render_section
+from api.urls import site_url
 from index.archive import Archive
 from index.search import MAX_QUERY_CHARS, Filters
 from nlp.errors import NotFoundError, ReferatError
@@ -56,24 +57,6 @@ def _danish_date(iso: str | None) -> str:
         return iso or ""
     y, m, d = iso.split("-")
     return f"{int(d)}. {months[int(m) - 1]} {y}"
-
-
-def mark_entities(text: str, entities: list[dict], amounts: list[dict]) -> Markup:
-    """Section text as HTML with entities and amounts wrapped in labelled <mark> elements."""
-    spans = [(e["start"], e["end"], "ent-" + e["label"].lower(), e["label"]) for e in entities]
-    spans += [(a["start"], a["end"], "amount", a["kind"]) for a in amounts]
-    spans.sort()
-    out, pos = [], 0
-    for start, end, css, title in spans:
-        if start is None or start < pos or end > len(text):
-            continue
-        out.append(escape(text[pos:start]))
-        out.append(
-            Markup(f'<mark class="{css}" title="{escape(title)}">') + escape(text[start:end]) + Markup("</mark>")
-        )
-        pos = end
-    out.append(escape(text[pos:]))
-    return Markup("").join(out)
 
 
 def install_web(app: FastAPI, archive: Archive) -> None:
@@ -126,10 +109,17 @@ def install_web(app: FastAPI, archive: Archive) -> None:
             return render(request, "notfound.html", 404, what="punktet", ident=punkt_id)
         similar = [] if punkt["closed"] else archive.searcher().similar(punkt_id, 5)
         sections = []
-        for section in punkt["sections"]:
-            ents = [e for e in punkt["entities"] if e["section"] == section["name"]]
-            amts = [a for a in punkt["amounts"] if a["section"] == section["name"]]
-            sections.append({**section, "html": mark_entities(section["text"], ents, amts)})
+        for k, section in enumerate(punkt["sections"]):
+            spans = [
+                (e["start"], e["end"], "ent-" + e["label"].lower(), e["label"])
+                for e in punkt["entities"]
+                if e["section"] == section["name"]
+            ]
+            spans += [
+                (a["start"], a["end"], "amount", a["kind"]) for a in punkt["amounts"] if a["section"] == section["name"]
+            ]
+            html = render_section(section["text"], section.get("tables") or [], spans, f"s{k}")
+            sections.append({**section, "html": html})
         people = sorted({e["canonical"] for e in punkt["entities"] if e["label"] == "PER"})
         orgs = sorted({e["canonical"] for e in punkt["entities"] if e["label"] == "ORG"})
         places = sorted({e["canonical"] for e in punkt["entities"] if e["label"] == "LOC"})
@@ -138,7 +128,7 @@ def install_web(app: FastAPI, archive: Archive) -> None:
         citation = (
             f"{punkt['meeting']['municipality']} Kommune, {punkt['meeting']['committee']}, "
             f"møde {_danish_date(punkt['meeting']['date'])}, punkt {punkt['number']}: {punkt['title']}. "
-            f"{request.base_url}punkt/{quote(punkt['id'], safe='/')}"
+            f"{site_url(request)}/punkt/{quote(punkt['id'], safe='/')}"
         )
         return render(
             request,

@@ -130,3 +130,17 @@ def test_loopback_host_and_public_url(client, monkeypatch):
     monkeypatch.setenv("REFERAT_PUBLIC_URL", "https://referat.example.dk/")
     feed = client.get("/feed.atom", params={"q": "hjemløse"}, headers={"host": "localhost:9123"}).text
     assert "https://referat.example.dk/punkt/" in feed and "localhost:9123" not in feed
+
+
+def test_docs_work_offline(client):
+    import re
+
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        urls = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html) + re.findall(
+            r"""(?:url|spec-url)\s*:\s*['"]([^'"]+)['"]""", html
+        )
+        assert urls, page
+        for url in urls:
+            assert not re.match(r"^(?:https?:)?//", url), f"{page} loads {url} from outside"
+            assert client.get(url).status_code == 200, url
