@@ -133,6 +133,7 @@ def install_web(app: FastAPI, archive: Archive) -> None:
         return render(
             request,
             "punkt.html",
+            source=_source(punkt["meeting"], punkt.get("attachments") or []),
             punkt=punkt,
             sections=sections,
             people=people,
@@ -150,7 +151,7 @@ def install_web(app: FastAPI, archive: Archive) -> None:
             meeting = archive.store.meeting(meeting_id)
         except NotFoundError:
             return render(request, "notfound.html", 404, what="mødet", ident=meeting_id)
-        return render(request, "meeting.html", meeting=meeting)
+        return render(request, "meeting.html", meeting=meeting, source=_source(meeting, []))
 
     @app.get("/arkiv", response_class=HTMLResponse, include_in_schema=False)
     def overview_page(request: Request) -> HTMLResponse:
@@ -233,3 +234,20 @@ def _timeline(punkt: dict) -> list[dict]:
     )
     items.sort(key=lambda x: x["date"])
     return items if len(items) > 1 else []
+
+
+def _source(meeting: dict, attachments: list[dict]) -> dict | None:
+    """The official document when the store knows its address; else the publishing site of the attachments.
+
+    FirstAgenda attachments carry links (https://dagsordener.greve.dk/Vis/Pdf/bilag/...), so their site is
+    known; a referat read from a text file has no address in the store.
+    """
+    if meeting.get("source_url"):
+        return {"url": meeting["source_url"], "label": "Det officielle referat"}
+    for a in attachments:
+        if match := re.match(r"^(https://[^/]+)/", a.get("url") or ""):
+            return {
+                "url": match.group(1) + "/",
+                "label": f"{meeting.get('municipality')} Kommunes dagsordener og referater",
+            }
+    return None
