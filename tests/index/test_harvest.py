@@ -129,3 +129,25 @@ def test_closed_markers():
     items = strip_closed(data)["Dagsordenpunkter"]
     assert [bool(i["Felter"]) for i in items] == [False, False, False, True]
     assert items[0]["Bilag"] == []
+
+
+def test_cli_harvest_and_its_errors(site, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from api.cli import app
+    from nlp.settings import settings
+
+    monkeypatch.setattr(settings, "harvest_backoff_s", 0.0)  # as REFERAT_HARVEST_BACKOFF_S=0 would
+
+    runner = CliRunner()
+    home = str(tmp_path / "home")
+    args = ["harvest", site.url, "--home", home, "--municipality", "greve", "--delay", "0", "--no-enrich"]
+    result = runner.invoke(app, [*args, "--committee", "Økonomiudvalget"])
+    assert result.exit_code == 0, result.output
+    assert "møder=3 hentet=3" in result.stdout and "fejl=0" in result.stdout
+    bad = runner.invoke(app, [*args, "--since", "1. maj"])
+    assert bad.exit_code == 1 and isinstance(bad.exception, SystemExit)
+    assert "ÅÅÅÅ-MM-DD" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    site.drop_after = 0
+    cut = runner.invoke(app, args)
+    assert cut.exit_code == 1 and "afbrudt" in cut.stderr and "kør kommandoen igen" in cut.stderr
