@@ -70,7 +70,10 @@ def test_bullets_become_a_list_and_marks_keep_their_place():
     items = page.findall(".//ul/li")
     assert [li.text_content() for li in items] == ["Job til 100 borgere", "Uddannelse", "Sundhed"]
     assert items[0].find("mark").text == "100 borgere"
-    assert [p.text_content() for p in page.findall("p")] == ["Indsatsen har tre spor:", "Derefter følger en evaluering."]
+    assert [p.text_content() for p in page.findall("p")] == [
+        "Indsatsen har tre spor:",
+        "Derefter følger en evaluering.",
+    ]
 
 
 def test_text_is_escaped():
