@@ -89,7 +89,7 @@ def test_watch_reports_only_new_punkter(archive, client):
         feed = client.get(f"/feed/{name}.atom")
         assert feed.status_code == 200
         doc = check_atom(feed.content)
-        assert len(doc.findall(f"{ATOM}entry")) == len(first)
+        assert len(doc.findall(f"{ATOM}entry")) == min(len(first), 50)  # a feed holds the 50 best
     finally:
         remove_watch(archive.store, name)
     assert client.get(f"/feed/{name}.atom").status_code == 404
