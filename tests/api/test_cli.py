@@ -14,14 +14,18 @@ from api.cli import app
 from tests.conftest import BAD_FILES, HIT_KEYS, gold_punkt_id
 
 runner = CliRunner()
-REFERAT = str(Path(sys.executable).parent / "referat")
+# `python -m api.cli` from the repository root runs the code under test; an installed `referat` script
+# may import another checkout's code.
+ROOT = Path(__file__).resolve().parents[2]
+REFERAT = [sys.executable, "-m", "api.cli"]
 
 
 def test_ingest_reports_each_bad_file_and_keeps_the_good(tmp_path, mixed_folder):
     folder = mixed_folder
     home = tmp_path / "home"
     proc = subprocess.run(
-        [REFERAT, "ingest", str(folder), "--home", str(home), "--no-enrich"],
+        [*REFERAT, "ingest", str(folder), "--home", str(home), "--no-enrich"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
@@ -33,7 +37,8 @@ def test_ingest_reports_each_bad_file_and_keeps_the_good(tmp_path, mixed_folder)
         assert len(lines) == 1, proc.stderr
     assert "møder=1" in proc.stdout and "punkter=4" in proc.stdout and f"fejl={len(BAD_FILES)}" in proc.stdout
     again = subprocess.run(
-        [REFERAT, "ingest", str(folder / "good.txt"), "--home", str(home), "--no-enrich"],
+        [*REFERAT, "ingest", str(folder / "good.txt"), "--home", str(home), "--no-enrich"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
@@ -41,7 +46,7 @@ def test_ingest_reports_each_bad_file_and_keeps_the_good(tmp_path, mixed_folder)
     assert again.returncode == 0 and "uændrede=1" in again.stdout and "møder=0" in again.stdout
     meetings = json.loads(
         subprocess.run(
-            [REFERAT, "meetings", "--json", "--home", str(home)], capture_output=True, text=True, timeout=120
+            [*REFERAT, "meetings", "--json", "--home", str(home)], capture_output=True, text=True, timeout=120, cwd=ROOT
         ).stdout
     )
     assert meetings == [
