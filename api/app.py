@@ -183,6 +183,7 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
         municipality: Text = None, committee: Text = None, date_from: DateParam = None, date_to: DateParam = None
     ) -> list:
         """Møderne i arkivet, nyeste først (som `referat meetings --json`)."""
+        schemas.check_filters(Filters(date_from=date_from, date_to=date_to))
         rows = archive.store.meetings()
         return [
             r

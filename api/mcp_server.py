@@ -164,6 +164,10 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
         limit: Annotated[int, Field(ge=1, le=200)] = 50,
     ) -> dict[str, Any]:
         """List meetings in the archive, newest first, each with its agenda items (id, number, title)."""
+        try:
+            check_filters(Filters(date_from=date_from, date_to=date_to))
+        except ReferatError as exc:
+            raise _failed(exc) from None
         meetings = []
         for row in archive.store.meetings():
             if municipality and row["municipality"].lower() != municipality.lower():

@@ -106,3 +106,30 @@ def test_search_bad_input(archive, args):
 def test_meetings_table(archive):
     result = runner.invoke(app, ["meetings", "--home", str(archive.home)])
     assert result.exit_code == 0 and "Beskæftigelses- og" in result.stdout
+
+
+def test_cli_prints_data_as_itself():
+    from rich.console import Console
+
+    from api.cli import snippet_text
+
+    text = snippet_text("Se [b]bilag[/b] og [/x] &quot;<mark>budget</mark>&quot; &amp; mere")
+    assert text.plain == 'Se [b]bilag[/b] og [/x] "budget" & mere'
+    assert [text.plain[s.start : s.end] for s in text.spans if s.style == "reverse"] == ["budget"]
+    console = Console(record=True, width=200)
+    console.print(text)
+    assert 'Se [b]bilag[/b] og [/x] "budget" & mere' in console.export_text()
+
+
+def test_cli_bad_filter_is_one_line(archive):
+    result = runner.invoke(app, ["search", "budget", "--from", "2024-02-30", "--home", str(archive.home)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "ÅÅÅÅ-MM-DD" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_search_shows_the_answer(archive):
+    result = runner.invoke(
+        app, ["search", "hvor mange borgere havde socialt frikort i september 2024", "--home", str(archive.home)]
+    )
+    assert result.exit_code == 0
+    assert "Svar: 110 borgere" in result.stdout and "&quot;" not in result.stdout and "<mark>" not in result.stdout
