@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import schemas
@@ -53,7 +53,9 @@ def create_app(
         async with mcp_app.router.lifespan_context(mcp_app):
             yield
 
-    app = FastAPI(
+    from fastapi_offline import FastAPIOffline  # /docs and /redoc with their assets served here, not from a CDN
+
+    app = FastAPIOffline(
         title="Referat API",
         version="0.1.0",
         description=DESCRIPTION,
@@ -70,6 +72,7 @@ def create_app(
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET"], allow_headers=["*"])
     _install_error_handlers(app)
     _install_api_routes(app, archive)
+    _install_feed_routes(app, archive)
     from api.web import install_web
 
     install_web(app, archive)
@@ -157,7 +160,10 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
     ) -> dict:
         """Hybrid søgning (leksikalsk + semantisk) med filtre, facetter og fremhævede uddrag."""
         filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
-        return archive.search(q, limit=limit, offset=offset, filters=filters).to_dict()
+        data = archive.search(q, limit=limit, offset=offset, filters=schemas.check_filters(filters)).to_dict()
+        if data["facets"].get("years"):  # newest year first, whatever the counts
+            data["facets"]["years"] = sorted(data["facets"]["years"], key=lambda v: str(v["value"]), reverse=True)
+        return data
 
     @app.get(
         "/api/punkter/{punkt_id:path}/similar",
@@ -179,6 +185,7 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
         municipality: Text = None, committee: Text = None, date_from: DateParam = None, date_to: DateParam = None
     ) -> list:
         """Møderne i arkivet, nyeste først (som `referat meetings --json`)."""
+        schemas.check_filters(Filters(date_from=date_from, date_to=date_to))
         rows = archive.store.meetings()
         return [
             r
@@ -215,3 +222,64 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
         return [
             {"key": t.key, "label": t.label, "gloss": t.gloss, "punkter": counts.get(t.key, 0)} for t in load_themes()
         ]
+
+
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+FEED_LIMIT = 50
+
+
+def _install_feed_routes(app: FastAPI, archive: Archive) -> None:
+    from urllib.parse import urlencode
+
+    from api.feeds import atom_feed
+    from api.urls import site_url
+    from index.watches import get_watch, search_watch
+
+    atom = {200: {"content": {"application/atom+xml": {}}, "description": "Atom 1.0 (RFC 4287)"}}
+
+    @app.get("/feed.atom", tags=["søgning"], response_class=Response, responses={**atom, **BAD_PARAMETER})
+    def search_feed(
+        request: Request,
+        q: Q,
+        municipality: Text = None,
+        committee: Text = None,
+        date_from: DateParam = None,
+        date_to: DateParam = None,
+        case_type: Annotated[str | None, Query(pattern=r"^([A-Ea-e]-sag|Lukket|lukket)$")] = None,
+        theme: Text = None,
+        kle: Annotated[str | None, Query(pattern=r"^\d{2}(\.\d{2}){0,2}$")] = None,
+        entity: Text = None,
+        has_decision: bool | None = None,
+    ) -> Response:
+        """Søgningen som Atom-feed: nye punkter dukker op i en feedlæser. Samme filtre som /api/search."""
+        filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
+        result = archive.search(q, limit=FEED_LIMIT, filters=schemas.check_filters(filters))
+        base = site_url(request)
+        query = urlencode({"q": q, **filters.active()})
+        body = atom_feed(
+            title=f"Referat: {q}",
+            feed_id=f"{base}/feed.atom?{query}",
+            self_url=f"{base}/feed.atom?{query}",
+            alternate_url=f"{base}/?{query}",
+            base_url=base,
+            hits=result.hits,
+        )
+        return Response(body, media_type=ATOM_TYPE)
+
+    @app.get("/feed/{name}.atom", tags=["søgning"], response_class=Response, responses={**atom, **NOT_FOUND})
+    def watch_feed(request: Request, name: str) -> Response:
+        """En gemt søgnings feed (`referat watch add NAVN "SØGNING"`)."""
+        from urllib.parse import quote
+
+        watch = get_watch(archive.store, name)
+        result = search_watch(archive, watch, FEED_LIMIT)
+        base = site_url(request)
+        body = atom_feed(
+            title=f"Referat: {watch.name} ({watch.query})",
+            feed_id=f"{base}/feed/{quote(watch.name)}.atom",
+            self_url=f"{base}/feed/{quote(watch.name)}.atom",
+            alternate_url=f"{base}/?{urlencode({'q': watch.query, **watch.filters})}",
+            base_url=base,
+            hits=result.hits,
+        )
+        return Response(body, media_type=ATOM_TYPE)

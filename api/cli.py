@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from nlp.errors import ReferatError
 
@@ -196,28 +198,36 @@ def show(
         _print_json(data)
         return
     meeting = data["meeting"]
-    out.print(f"[bold]{data['title']}[/bold]  ({meeting['committee']}, {meeting['date']}, punkt {data['number']})")
+    heading = Text(data["title"], style="bold")
+    heading += Text(f"  ({meeting['committee']}, {meeting['date']}, punkt {data['number']})")
+    out.print(heading, highlight=False)
     if data["closed"]:
         out.print("[yellow]Lukket punkt: indholdet er ikke offentligt.[/yellow]")
         return
     out.print(
         f"Journalnr.: {data['journal_number'] or '-'}   "
-        f"KLE: {data['kle'].get('number', '-')} {data['kle'].get('title', '')}"
+        f"KLE: {data['kle'].get('number', '-')} {data['kle'].get('title', '')}",
+        markup=False,
+        highlight=False,
     )
     if data["decision"]:
-        out.print(f"\n[bold]Beslutning[/bold]\n{data['decision']}")
+        out.print(Text("\nBeslutning", style="bold"))
+        out.print(data["decision"], markup=False, highlight=False)
     for section in data["sections"]:
         if section["name"] != "Beslutning":
-            out.print(f"\n[bold]{section['name']}[/bold]\n{section['text']}", highlight=False)
+            out.print(Text(f"\n{section['name']}", style="bold"))
+            out.print(section["text"], markup=False, highlight=False)
     if data["themes"]:
-        out.print("\nTemaer: " + ", ".join(f"{t['label']} ({t['score']:.2f})" for t in data["themes"]))
+        themes = ", ".join(f"{t['label']} ({t['score']:.2f})" for t in data["themes"])
+        out.print("\nTemaer: " + themes, markup=False, highlight=False)
     if data["entities"]:
         names = sorted({(e["label"], e["canonical"]) for e in data["entities"]})
-        out.print("Enheder: " + "; ".join(f"{n} [{label}]" for label, n in names), highlight=False)
+        out.print("Enheder: " + "; ".join(f"{n} [{label}]" for label, n in names), highlight=False, markup=False)
     if data["links"]:
         out.print("\nSagens forløb:")
         for link in data["links"]:
-            out.print(f"  {link['date']}  {link['target_id']}  {link['title']}  ({link['kind']})", highlight=False)
+            line = f"  {link['date']}  {link['target_id']}  {link['title']}  ({link['kind']})"
+            out.print(line, highlight=False, markup=False)
 
 
 @app.command()
@@ -240,26 +250,180 @@ def search(
     ] = None,
 ) -> None:
     """Søg i arkivet (hybrid: leksikalsk + semantisk)."""
+    from api.schemas import check_filters
     from index.search import Filters
 
     filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
     try:
-        result = _archive(home, create=False).search(query, limit=limit, offset=offset, filters=filters)
+        result = _archive(home, create=False).search(
+            query, limit=limit, offset=offset, filters=check_filters(filters)
+        )
     except ReferatError as exc:
         _fail(str(exc))
     if as_json:
         _print_json(result.to_dict())
         return
+    if result.answer:
+        a = result.answer
+        out.print(Text("Svar: ", style="bold green") + Text(a["text"], style="bold"))
+        out.print(Text(f"   »{a['sentence']}«"))
+        source = f"{a['title']}, {a['committee']}, {a['meeting_date']}, punkt {a['number']} · {a['punkt_id']}"
+        out.print(Text(f"   Kilde: {source}"), highlight=False)
     if result.low_confidence:
         out.print("[yellow]Intet relevant fundet med sikkerhed; de bedste bud:[/yellow]")
     for i, hit in enumerate(result.hits, start=offset + 1):
-        out.print(
-            f"{i}. [bold]{hit['title']}[/bold]  [dim]{hit['committee']} {hit['meeting_date']} · {hit['id']}[/dim]",
-            highlight=False,
+        line = Text(f"{i}. ") + Text(hit["title"], style="bold")
+        line += Text(f"  {hit['committee']} {hit['meeting_date']} · {hit['id']}", style="dim")
+        out.print(line, highlight=False)
+        if hit["snippet"]:
+            out.print(Text("   ") + snippet_text(hit["snippet"]), highlight=False)
+
+
+def snippet_text(snippet: str) -> Text:
+    """An HTML snippet as terminal text: entities unescaped, <mark> as reverse video, nothing read as markup."""
+    import html
+
+    text = Text()
+    for i, part in enumerate(re.split(r"</?mark>", snippet)):
+        text.append(html.unescape(part), style="reverse" if i % 2 else "")
+    return text
+
+
+@app.command()
+def harvest(
+    url: Annotated[str, typer.Argument(help="FirstAgenda-sitet, fx https://dagsordener.greve.dk")],
+    home: HomeOption = None,
+    since: Annotated[str | None, typer.Option("--since", help="Kun møder fra denne dato (ÅÅÅÅ-MM-DD)")] = None,
+    committee: Annotated[list[str] | None, typer.Option("--committee", help="Kun dette udvalg (kan gentages)")] = None,
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", help="Mappenavn under raw/ (ellers af adressen)")
+    ] = None,
+    delay: Annotated[
+        float | None, typer.Option("--delay", min=0, help="Sekunder mellem forespørgsler (standard 1)")
+    ] = None,
+    no_enrich: Annotated[bool, typer.Option("--no-enrich", help="Spring NLP over (hurtigere)")] = False,
+) -> None:
+    """Hent en kommunes møder fra dens FirstAgenda-site: kun nye eller ændrede møder; kan genoptages."""
+    from index.harvest import harvest as run_harvest
+
+    archive = _archive(home)
+
+    def step(ref, outcome: str) -> None:
+        err.print(f"{ref.date} {ref.committee}: {outcome}", highlight=False, markup=False)
+
+    try:
+        report = run_harvest(
+            archive,
+            url,
+            since=since,
+            committees=committee or [],
+            municipality=municipality,
+            delay=delay,
+            enrich=not no_enrich,
+            progress=step,
         )
-        snippet = hit["snippet"].replace("<mark>", "[reverse]").replace("</mark>", "[/reverse]")
-        if snippet:
-            out.print(f"   {snippet}", highlight=False)
+    except ReferatError as exc:
+        _fail(str(exc))
+    for ident, reason in report.failures:
+        err.print(f"fejl {ident}: {reason}", highlight=False, markup=False)
+    out.print(
+        f"møder={report.offered} hentet={report.downloaded} uændrede={report.unchanged} "
+        f"indlæst_møder={report.ingested_meetings} indlæst_punkter={report.ingested_punkter} "
+        f"fejl={len(report.failures)}",
+        highlight=False,
+    )
+    if report.interrupted:
+        _fail(f"afbrudt: {report.interrupted}; det hentede er gemt, kør kommandoen igen for at fortsætte")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+watch_app = typer.Typer(no_args_is_help=True, help="Gemte søgninger: få besked om nye punkter.")
+app.add_typer(watch_app, name="watch")
+
+
+@watch_app.command("add")
+def watch_add(
+    name: Annotated[str, typer.Argument(help="Et kort navn, fx hjemloese-odense")],
+    query: Annotated[str, typer.Argument(help="Søgningen")],
+    home: HomeOption = None,
+    municipality: Annotated[str | None, typer.Option(help="Kommune")] = None,
+    committee: Annotated[str | None, typer.Option(help="Udvalg")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="Fra dato (ÅÅÅÅ-MM-DD)")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Til dato (ÅÅÅÅ-MM-DD)")] = None,
+    case_type: Annotated[str | None, typer.Option("--case-type", help="A-sag … E-sag, Lukket")] = None,
+    theme: Annotated[str | None, typer.Option(help="Tema-nøgle")] = None,
+    kle: Annotated[str | None, typer.Option(help="KLE-nummer eller -præfiks")] = None,
+    entity: Annotated[str | None, typer.Option(help="Person, organisation eller sted")] = None,
+    has_decision: Annotated[bool | None, typer.Option("--has-decision/--no-decision")] = None,
+) -> None:
+    """Gem en søgning. `referat watch run` viser derefter kun nye punkter."""
+    from api.schemas import check_filters
+    from index.search import Filters
+    from index.watches import add_watch
+
+    filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
+    try:
+        watch = add_watch(_archive(home).store, name, query, check_filters(filters))
+    except ReferatError as exc:
+        _fail(str(exc))
+    shown = f"Gemt: {watch.name} = {watch.query!r} {watch.filters or ''}"
+    out.print(f"{shown}  (feed: /feed/{watch.name}.atom)", markup=False)
+
+
+@watch_app.command("list")
+def watch_list(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Vis de gemte søgninger."""
+    from index.watches import list_watches
+
+    watches = list_watches(_archive(home).store)
+    if as_json:
+        _print_json([w.to_dict() for w in watches])
+        return
+    if not watches:
+        out.print('Ingen gemte søgninger. Tilføj en med: referat watch add NAVN "SØGNING"', markup=False)
+    for w in watches:
+        filters = " ".join(f"{k}={v}" for k, v in w.filters.items())
+        out.print(f"{w.name}: {w.query!r} {filters}  (sidst kørt: {w.last_run or 'aldrig'})", markup=False)
+
+
+@watch_app.command("remove")
+def watch_remove(name: Annotated[str, typer.Argument(help="Navnet")], home: HomeOption = None) -> None:
+    """Slet en gemt søgning."""
+    from index.watches import remove_watch
+
+    try:
+        remove_watch(_archive(home).store, name)
+    except ReferatError as exc:
+        _fail(str(exc))
+    out.print(f"Slettet: {name}", markup=False)
+
+
+@watch_app.command("run")
+def watch_run(
+    names: Annotated[list[str] | None, typer.Argument(help="Kun disse (ellers alle)")] = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Kør de gemte søgninger og vis punkter, der er nye siden sidste kørsel."""
+    from api.feeds import plain
+    from index.watches import list_watches, run_watch
+
+    archive = _archive(home)
+    try:
+        wanted = names or [w.name for w in list_watches(archive.store)]
+        results = {name: run_watch(archive, name) for name in wanted}
+    except ReferatError as exc:
+        _fail(str(exc))
+    if as_json:
+        _print_json({name: hits for name, hits in results.items()})
+        return
+    for name, hits in results.items():
+        out.print(f"{name}: {len(hits)} nye punkter", style="bold", markup=False)
+        for hit in hits:
+            out.print(f"  {hit['meeting_date']}  {hit['title']}  ({hit['committee']}) · {hit['id']}", markup=False)
+            if hit["snippet"]:
+                out.print(f"    {plain(hit['snippet'])}", markup=False, highlight=False)
 
 
 @app.command()

@@ -7,12 +7,14 @@ at /mcp by `referat serve`, and over stdio by `referat mcp`.
 
 from __future__ import annotations
 
-import os
+import html
+import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from pydantic import Field
 
+from api.schemas import check_filters
 from index.archive import Archive
 from index.search import Filters
 from nlp.errors import ReferatError
@@ -28,11 +30,26 @@ INSTRUCTIONS = (
 
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 DateFrom = Annotated[str | None, Field(description="Earliest meeting date, YYYY-MM-DD", pattern=ISO_DATE)]
+CASE_TYPE = r"^([A-Ea-e]-sag|Lukket|lukket)$"
 DateTo = Annotated[str | None, Field(description="Latest meeting date, YYYY-MM-DD", pattern=ISO_DATE)]
 
 
 def _base_url() -> str:
-    return os.environ.get("REFERAT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    from api.urls import site_url
+
+    return site_url()
+
+
+def plain(snippet: str) -> str:
+    """A highlighted HTML snippet as plain text for a chatbot: no <mark>, no &quot;."""
+    return html.unescape(re.sub(r"</?mark>", "", snippet or ""))
+
+
+def _failed(exc: ReferatError):
+    """An MCP error result (isError) with the Danish message, the same words the API and CLI give."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    return ToolError(str(exc))
 
 
 def citation(hit: dict) -> dict:
@@ -75,17 +92,30 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
         theme: Annotated[
             str | None, Field(description="Theme key, e.g. 'foertidspension', 'hjemloeshed_bolig'")
         ] = None,
+        case_type: Annotated[
+            str | None,
+            Field(description="Case type: A-sag, B-sag, C-sag, D-sag, E-sag or Lukket", pattern=CASE_TYPE),
+        ] = None,
+        kle: Annotated[
+            str | None, Field(description="KLE number or prefix, e.g. '27.15'", pattern=r"^\d{2}(\.\d{2}){0,2}$")
+        ] = None,
+        entity: Annotated[
+            str | None, Field(description="Only punkter naming this person, organisation or place", max_length=200)
+        ] = None,
+        has_decision: Annotated[
+            bool | None, Field(description="Only punkter with (true) or without (false) a decision")
+        ] = None,
         limit: Annotated[int, Field(ge=1, le=20, description="How many hits")] = 5,
     ) -> dict[str, Any]:
         """Search the meeting minutes. Returns the best agenda items (punkter) with the passage that answers,
         the decision, an id for get_punkt and a citation with a URL. low_confidence=true means the archive
-        probably holds nothing relevant."""
+        probably holds nothing relevant. For how-many / how-much / when questions, `answer` may hold a direct
+        answer with the sentence it comes from and its punkt; it is null when no answer is certain."""
+        filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
         try:
-            result = archive.search(
-                query, limit=limit, filters=Filters(municipality, committee, date_from, date_to, theme=theme)
-            )
+            result = archive.search(query, limit=limit, filters=check_filters(filters))
         except ReferatError as exc:
-            return {"error": str(exc)}
+            raise _failed(exc) from None
         hits = []
         for hit in result.hits:
             hits.append(
@@ -93,12 +123,15 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
                     "id": hit["id"],
                     "title": hit["title"],
                     "decision": hit["decision"],
-                    "passage": hit["snippet"].replace("<mark>", "").replace("</mark>", ""),
+                    "passage": plain(hit["snippet"]),
                     "score": hit["score"],
                     "citation": citation(hit),
                 }
             )
-        return {"query": result.query, "low_confidence": result.low_confidence, "hits": hits}
+        answer = result.answer
+        if answer:
+            answer = {**answer, "citation": citation({**answer, "id": answer["punkt_id"]})}
+        return {"query": result.query, "low_confidence": result.low_confidence, "answer": answer, "hits": hits}
 
     @server.tool()
     def get_punkt(
@@ -118,7 +151,7 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
         try:
             punkt = archive.store.punkt(id)
         except ReferatError as exc:
-            return {"error": str(exc)}
+            raise _failed(exc) from None
         punkt["citation"] = citation({**punkt, "number": punkt["number"]})
         return punkt
 
@@ -131,6 +164,10 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
         limit: Annotated[int, Field(ge=1, le=200)] = 50,
     ) -> dict[str, Any]:
         """List meetings in the archive, newest first, each with its agenda items (id, number, title)."""
+        try:
+            check_filters(Filters(date_from=date_from, date_to=date_to))
+        except ReferatError as exc:
+            raise _failed(exc) from None
         meetings = []
         for row in archive.store.meetings():
             if municipality and row["municipality"].lower() != municipality.lower():

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from index.search import Filters
+from nlp.errors import BadQueryError
+
+CASE_TYPES = {"a-sag", "b-sag", "c-sag", "d-sag", "e-sag", "lukket"}
+
+
+def check_filters(filters: Filters) -> Filters:
+    """The same one-line errors for a bad filter in the API (422), MCP (isError) and CLI (exit 1)."""
+    return filters.validate()
 
 
 class _Open(BaseModel):
@@ -42,11 +55,26 @@ class FacetValue(BaseModel):
     count: int
 
 
+class Answer(_Open):
+    kind: str = Field(description="count, money eller date", examples=["count"])
+    text: str = Field(examples=["110 borgere"])
+    value: float | str = Field(description="Tallet (kr. for beløb) eller datoen ÅÅÅÅ-MM-DD")
+    unit: str = Field(examples=["borgere"])
+    sentence: str = Field(description="Sætningen svaret står i")
+    punkt_id: str
+    title: str | None = None
+    municipality: str | None = None
+    committee: str | None = None
+    meeting_date: str | None = None
+    number: int | None = None
+
+
 class SearchResponse(_Open):
     query: str
     total: int
     low_confidence: bool = Field(description="Sand når arkivet næppe indeholder svaret")
     corrections: dict[str, list[str]] = {}
+    answer: Answer | None = Field(None, description="Direkte svar med kilde, kun når ét svar klart vinder")
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]
 

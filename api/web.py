@@ -14,8 +14,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup, escape
 
+from api.schemas import check_filters
+from api.section_html import render_section
+from api.urls import site_url
 from index.archive import Archive
 from index.search import MAX_QUERY_CHARS, Filters
 from nlp.errors import NotFoundError, ReferatError
@@ -57,24 +59,6 @@ def _danish_date(iso: str | None) -> str:
     return f"{int(d)}. {months[int(m) - 1]} {y}"
 
 
-def mark_entities(text: str, entities: list[dict], amounts: list[dict]) -> Markup:
-    """Section text as HTML with entities and amounts wrapped in labelled <mark> elements."""
-    spans = [(e["start"], e["end"], "ent-" + e["label"].lower(), e["label"]) for e in entities]
-    spans += [(a["start"], a["end"], "amount", a["kind"]) for a in amounts]
-    spans.sort()
-    out, pos = [], 0
-    for start, end, css, title in spans:
-        if start is None or start < pos or end > len(text):
-            continue
-        out.append(escape(text[pos:start]))
-        out.append(
-            Markup(f'<mark class="{css}" title="{escape(title)}">') + escape(text[start:end]) + Markup("</mark>")
-        )
-        pos = end
-    out.append(escape(text[pos:]))
-    return Markup("").join(out)
-
-
 def install_web(app: FastAPI, archive: Archive) -> None:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["dansk_dato"] = _danish_date
@@ -105,11 +89,13 @@ def install_web(app: FastAPI, archive: Archive) -> None:
         }
         if q:
             try:
-                result = archive.search(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, filters=Filters(**filters))
+                checked = check_filters(Filters(**filters))
+                result = archive.search(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, filters=checked)
                 context["result"] = result
                 context["facets"] = _facet_links(q, filters, result.facets, theme_labels)
                 context["active"] = _active_filters(q, filters, theme_labels)
                 context["pages"] = _pages(q, filters, page, result.total)
+                context["feed_url"] = "/feed.atom?" + urlencode({"q": q, **filters})
             except ReferatError as exc:
                 context["error"] = str(exc)
                 return render(request, "search.html", 422, **context)
@@ -123,10 +109,17 @@ def install_web(app: FastAPI, archive: Archive) -> None:
             return render(request, "notfound.html", 404, what="punktet", ident=punkt_id)
         similar = [] if punkt["closed"] else archive.searcher().similar(punkt_id, 5)
         sections = []
-        for section in punkt["sections"]:
-            ents = [e for e in punkt["entities"] if e["section"] == section["name"]]
-            amts = [a for a in punkt["amounts"] if a["section"] == section["name"]]
-            sections.append({**section, "html": mark_entities(section["text"], ents, amts)})
+        for k, section in enumerate(punkt["sections"]):
+            spans = [
+                (e["start"], e["end"], "ent-" + e["label"].lower(), e["label"])
+                for e in punkt["entities"]
+                if e["section"] == section["name"]
+            ]
+            spans += [
+                (a["start"], a["end"], "amount", a["kind"]) for a in punkt["amounts"] if a["section"] == section["name"]
+            ]
+            html = render_section(section["text"], section.get("tables") or [], spans, f"s{k}")
+            sections.append({**section, "html": html})
         people = sorted({e["canonical"] for e in punkt["entities"] if e["label"] == "PER"})
         orgs = sorted({e["canonical"] for e in punkt["entities"] if e["label"] == "ORG"})
         places = sorted({e["canonical"] for e in punkt["entities"] if e["label"] == "LOC"})
@@ -135,11 +128,12 @@ def install_web(app: FastAPI, archive: Archive) -> None:
         citation = (
             f"{punkt['meeting']['municipality']} Kommune, {punkt['meeting']['committee']}, "
             f"møde {_danish_date(punkt['meeting']['date'])}, punkt {punkt['number']}: {punkt['title']}. "
-            f"{request.base_url}punkt/{quote(punkt['id'], safe='/')}"
+            f"{site_url(request)}/punkt/{quote(punkt['id'], safe='/')}"
         )
         return render(
             request,
             "punkt.html",
+            source=_source(punkt["meeting"], punkt.get("attachments") or []),
             punkt=punkt,
             sections=sections,
             people=people,
@@ -157,7 +151,7 @@ def install_web(app: FastAPI, archive: Archive) -> None:
             meeting = archive.store.meeting(meeting_id)
         except NotFoundError:
             return render(request, "notfound.html", 404, what="mødet", ident=meeting_id)
-        return render(request, "meeting.html", meeting=meeting)
+        return render(request, "meeting.html", meeting=meeting, source=_source(meeting, []))
 
     @app.get("/arkiv", response_class=HTMLResponse, include_in_schema=False)
     def overview_page(request: Request) -> HTMLResponse:
@@ -175,6 +169,8 @@ def _facet_links(q: str, filters: dict, facets: dict, theme_labels: dict) -> lis
         values = facets.get(key) or []
         if not values:
             continue
+        if key == "years":  # a time line reads in order, not by count
+            values = sorted(values, key=lambda v: str(v["value"]), reverse=True)
         items = []
         for v in values[:8]:
             value = v["value"]
@@ -238,3 +234,20 @@ def _timeline(punkt: dict) -> list[dict]:
     )
     items.sort(key=lambda x: x["date"])
     return items if len(items) > 1 else []
+
+
+def _source(meeting: dict, attachments: list[dict]) -> dict | None:
+    """The official document when the store knows its address; else the publishing site of the attachments.
+
+    FirstAgenda attachments carry links (https://dagsordener.greve.dk/Vis/Pdf/bilag/...), so their site is
+    known; a referat read from a text file has no address in the store.
+    """
+    if meeting.get("source_url"):
+        return {"url": meeting["source_url"], "label": "Det officielle referat"}
+    for a in attachments:
+        if match := re.match(r"^(https://[^/]+)/", a.get("url") or ""):
+            return {
+                "url": match.group(1) + "/",
+                "label": f"{meeting.get('municipality')} Kommunes dagsordener og referater",
+            }
+    return None

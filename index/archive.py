@@ -154,7 +154,12 @@ class Archive:
         }
 
     def search(self, query: str, *, limit: int = 10, offset: int = 0, filters: Filters | None = None) -> SearchResult:
-        return self.searcher().search(query, limit=limit, offset=offset, filters=filters)
+        result = self.searcher().search(query, limit=limit, offset=offset, filters=filters)
+        if offset == 0 and not result.low_confidence:  # an answer only above confident first-page hits
+            from index.answers import find_answer
+
+            result.answer = find_answer(self.store, result.query, result.hits)
+        return result
 
     def close(self) -> None:
         self.store.close()

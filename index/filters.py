@@ -22,9 +22,11 @@ KLE = re.compile(r"^\d{2}(?:\.\d{2}){0,2}$")
 
 def _date(value: str, name: str) -> str:
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise BadQueryError(f"{name} skal være en gyldig dato på formen ÅÅÅÅ-MM-DD, ikke '{value[:40]}'") from None
+        raise BadQueryError(f"{name}: '{value[:40]}' er ikke en dato; skriv ÅÅÅÅ-MM-DD, fx 2024-03-01") from None
 
 
 @dataclass
@@ -45,15 +47,16 @@ class Filters:
     def validate(self) -> Filters:
         """Refuse values that cannot match anything because they are malformed (a 422, not an empty list)."""
         if self.date_from:
-            self.date_from = _date(self.date_from, "date_from (--from)")
+            self.date_from = _date(self.date_from, "date_from")
         if self.date_to:
-            self.date_to = _date(self.date_to, "date_to (--to)")
+            self.date_to = _date(self.date_to, "date_to")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise BadQueryError(f"date_from ({self.date_from}) ligger efter date_to ({self.date_to})")
         if self.case_type and not CASE_TYPE.match(self.case_type):
-            raise BadQueryError(f"sagstype skal være A-sag … E-sag eller Lukket, ikke '{self.case_type[:40]}'")
+            known = "A-sag, B-sag, C-sag, D-sag, E-sag eller Lukket"
+            raise BadQueryError(f"case_type: '{self.case_type[:40]}' er ukendt; brug {known}")
         if self.kle and not KLE.match(self.kle):
-            raise BadQueryError(f"KLE skal være et KLE-nummer eller -præfiks som 27.15, ikke '{self.kle[:40]}'")
+            raise BadQueryError(f"kle: '{self.kle[:40]}' er ikke et KLE-nummer; skriv fx 27 eller 27.15")
         for name in ("municipality", "committee", "theme", "entity"):
             value = getattr(self, name)
             if value is not None and len(value) > 200:

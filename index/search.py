@@ -69,6 +69,7 @@ class SearchResult:
     corrections: dict = field(default_factory=dict)
     language: str = "da"
     understood: str = ""  # what the query was read to prefer, in Danish ("Viser resultater fra 2024 først")
+    answer: dict | None = None  # a direct answer with its source sentence (index/answers.py), or None
 
     def to_dict(self) -> dict:
         return {
@@ -78,6 +79,7 @@ class SearchResult:
             "language": self.language,
             "understood": self.understood,
             "corrections": self.corrections,
+            "answer": self.answer,
             "hits": self.hits,
             "facets": self.facets,
         }

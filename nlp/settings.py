@@ -62,6 +62,16 @@ class Settings:
     #: Expansion is off by default: it changed 2 of 61 dev queries (+0.004 to +0.019 nDCG@10).
     query_expansion: bool = False
 
+    # -- harvest (FirstAgenda sites) -------------------------------------------------------------
+    #: Seconds between requests: one meeting a second keeps a municipality's site unbothered.
+    harvest_delay_s: float = 1.0
+    #: Retries on 429/5xx/connection errors, waiting harvest_backoff_s * 2**attempt (or Retry-After).
+    harvest_retries: int = 5
+    harvest_backoff_s: float = 2.0
+    #: The longest single wait, whatever Retry-After asks for.
+    harvest_max_wait_s: float = 120.0
+    harvest_user_agent: str = "Referat/0.1 (+https://github.com/referat-dk/referat; kommunale referater)"
+
     @classmethod
     def from_env(cls) -> Settings:
         """Defaults, overridden by `REFERAT_<NAME>` environment variables."""

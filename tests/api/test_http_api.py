@@ -102,7 +102,12 @@ def test_odd_unicode_query(client):
     for q in ["\u202e\u200b", "☃", "' OR 1=1 --", "<script>alert(1)</script>", "\ufffd" * 100]:
         response = client.get("/api/search", params={"q": q})
         assert response.status_code in (200, 422)
-        assert "<script>" not in response.text.replace("\\u003c", "<").split('"query"')[0]
+        assert response.headers["content-type"].startswith("application/json")
+        if response.status_code == 200:  # JSON echoes the query as data; it is never HTML
+            assert response.json()["query"] == q.strip()
+        page = client.get("/", params={"q": q})
+        assert page.status_code in (200, 422) and page.headers["content-type"].startswith("text/html")
+        assert "<script>alert(1)</script>" not in page.text
 
 
 def test_openapi_documents_every_endpoint(client):
@@ -132,3 +137,33 @@ def test_cors_is_configurable(archive):
         assert response.headers["access-control-allow-origin"] == "https://avis.example"
         other = c.get("/health", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"date_from": "2024-02-30"},
+        {"date_to": "2024-13-01"},
+        {"date_from": "2025-01-01", "date_to": "2024-01-01"},
+        {"kle": "27.x"},
+        {"case_type": "F-sag"},
+    ],
+)
+def test_invalid_filter_is_422_with_a_message(client, params):
+    response = client.get("/api/search", params={"q": "budget", **params})
+    assert response.status_code == 422
+    message = response.json()["error"]["message"]
+    assert message and "\n" not in message and any(k in message for k in params)
+
+
+def test_years_facet_in_year_order(client):
+    years = [v["value"] for v in client.get("/api/search", params={"q": "budget"}).json()["facets"]["years"]]
+    assert len(years) >= 3 and years == sorted(years, reverse=True)
+
+
+def test_search_json_carries_a_direct_answer(client):
+    data = client.get("/api/search", params={"q": "hvor mange borgere havde socialt frikort i september 2024"}).json()
+    answer = data["answer"]
+    assert answer["value"] == 110 and answer["unit"] == "borgere" and "110 borgere" in answer["sentence"]
+    assert answer["punkt_id"] in [h["id"] for h in data["hits"]]
+    assert client.get("/api/search", params={"q": "hjemløse"}).json()["answer"] is None

@@ -34,9 +34,30 @@ async def _exercise(target) -> dict:
         hit = search["hits"][0]
         punkt = _payload(await client.call_tool("get_punkt", {"id": hit["id"]}))
         meetings = _payload(await client.call_tool("list_meetings", {"municipality": "Odense", "limit": 2}))
-        missing = _payload(await client.call_tool("get_punkt", {"id": "odense/x/2020-01-01/1"}))
+        missing = await client.call_tool("get_punkt", {"id": "odense/x/2020-01-01/1"})
         empty = await client.call_tool("search_minutes", {"query": ""})
-        return {"search": search, "punkt": punkt, "meetings": meetings, "missing": missing, "empty": empty}
+        bad_date = await client.call_tool("search_minutes", {"query": "budget", "date_from": "2024-02-30"})
+        filtered = _payload(
+            await client.call_tool(
+                "search_minutes",
+                {"query": "ansøgning pulje", "case_type": "B-sag", "has_decision": True, "limit": 10},
+            )
+        )
+        answered = _payload(await client.call_tool("search_minutes", {"query": "hjemløse", "limit": 3}))
+        return {
+            "search": search,
+            "punkt": punkt,
+            "meetings": meetings,
+            "missing": missing,
+            "empty": empty,
+            "bad_date": bad_date,
+            "filtered": filtered,
+            "answered": answered,
+        }
+
+
+def _is_error(result) -> bool:
+    return bool(getattr(result, "is_error", None) or getattr(result, "isError", None))
 
 
 def _check(results: dict) -> None:
@@ -51,10 +72,15 @@ def _check(results: dict) -> None:
     assert results["punkt"]["citation"]["url"]
     meetings = results["meetings"]["meetings"]
     assert len(meetings) == 2 and all(m["municipality"] == "Odense" for m in meetings)
-    assert all(p["citation"]["url"] for p in meetings[0]["punkter_list"])
-    assert "error" in results["missing"]
-    empty = results["empty"]
-    assert getattr(empty, "is_error", None) or getattr(empty, "isError", None) or "error" in _payload(empty)
+    assert meetings[0]["punkter_list"] and all(p["citation"]["url"] for p in meetings[0]["punkter_list"])
+    assert _is_error(results["missing"]) and "intet punkt" in results["missing"].content[0].text
+    assert _is_error(results["empty"])
+    assert _is_error(results["bad_date"]) and "ÅÅÅÅ-MM-DD" in results["bad_date"].content[0].text
+    filtered = results["filtered"]["hits"]
+    assert filtered and all(h["citation"]["url"] for h in filtered)
+    assert "answer" in results["answered"]
+    for hit in results["answered"]["hits"]:  # plain text for a chatbot: no HTML marks or entities
+        assert "<mark>" not in hit["passage"] and "&quot;" not in hit["passage"] and "&amp;" not in hit["passage"]
 
 
 def test_mcp_over_streamable_http(server):
@@ -64,6 +90,12 @@ def test_mcp_over_streamable_http(server):
 def test_mcp_over_stdio(archive):
     from mcp.client.stdio import StdioServerParameters
 
-    referat = os.path.join(os.path.dirname(sys.executable), "referat")
-    params = StdioServerParameters(command=referat, args=["mcp", "--home", str(archive.home)], env={**os.environ})
+    # `python -m api.cli` from the repository root: the code under test, not whatever `referat` is installed.
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "api.cli", "mcp", "--home", str(archive.home)],
+        env={**os.environ},
+        cwd=root,
+    )
     _check(asyncio.run(_exercise(params)))

@@ -60,7 +60,7 @@ def test_filters_narrow_the_results(archive):
     bsag = archive.search("ansøgning pulje", limit=50, filters=Filters(case_type="B-sag"))
     assert bsag.hits and all(h["case_type"] == "B-sag" for h in bsag.hits)
     decided = archive.search("orientering", limit=50, filters=Filters(has_decision=False))
-    assert all(not h["decision"] for h in decided.hits)
+    assert decided.hits and all(not h["decision"] for h in decided.hits)
     kle = archive.search("frivillig", limit=50, filters=Filters(kle="27.15"))
     assert kle.hits and all(h["kle"].startswith("27.15") for h in kle.hits)
 
