@@ -255,9 +255,7 @@ def search(
 
     filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
     try:
-        result = _archive(home, create=False).search(
-            query, limit=limit, offset=offset, filters=check_filters(filters)
-        )
+        result = _archive(home, create=False).search(query, limit=limit, offset=offset, filters=check_filters(filters))
     except ReferatError as exc:
         _fail(str(exc))
     if as_json:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from index.search import Filters
-from nlp.errors import BadQueryError
 
 CASE_TYPES = {"a-sag", "b-sag", "c-sag", "d-sag", "e-sag", "lukket"}
 
