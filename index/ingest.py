@@ -33,6 +33,7 @@ class IngestReport:
     meetings: int = 0
     punkter: int = 0
     kept_unsearched: int = 0  # documents stored but superseded (a dagsorden after its referat)
+    meeting_ids: set[str] = field(default_factory=set)  # the meetings the written documents belong to
     failures: list[tuple[str, str]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "enrich": 0.0, "store": 0.0, "index": 0.0})
 
@@ -143,6 +144,7 @@ def ingest_file(store: Store, path: Path, enricher, embedder, overrides: Overrid
     report.timings["enrich"] += enriched - read_done
     report.timings["store"] += time.perf_counter() - enriched
     report.meetings += 1
+    report.meeting_ids.add(saved.meeting_id)
     report.punkter += len(meeting.punkter)
     if not saved.document_active:
         report.kept_unsearched += 1
