@@ -141,8 +141,9 @@ def ingest(
         err.print(f"[red]fejl[/red] {escape(path)}: {escape(reason)}", highlight=False)
     t = report.timings
     out.print(
-        f"filer={report.files} uændrede={report.unchanged} dokumenter={report.meetings} møder={len(report.meeting_ids)} "
-        f"punkter={report.punkter} gemt_uden_søgning={report.kept_unsearched} fejl={len(report.failures)} "
+        f"filer={report.files} uændrede={report.unchanged} dokumenter={report.meetings} "
+        f"møder={len(report.meeting_ids)} punkter={report.punkter} gemt_uden_søgning={report.kept_unsearched} "
+        f"fejl={len(report.failures)} "
         f"tid: læsning={t['read']:.1f}s nlp+vektorer={t['enrich']:.1f}s lager={t['store']:.1f}s "
         f"indeks={t['index']:.1f}s",
         highlight=False,
