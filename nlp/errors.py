@@ -31,3 +31,9 @@ class IndexMismatchError(ReferatError):
 
 class ModelUnavailableError(ReferatError):
     status_code = 503
+
+
+class FileTimeoutError(ReferatError):
+    """One file took longer than `settings.file_time_limit_s`; it is reported and skipped."""
+
+    status_code = 422
