@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.model import JournalNumber
+from nlp.model import JournalNumber, Punkt
 
 # Heading as written (lower-cased, trailing colon removed) -> canonical name.
 CANONICAL_SECTIONS: dict[str, str] = {
@@ -64,6 +64,8 @@ def is_closed(title: str | None, caption: str | None = None, headings: tuple[str
         if text and (_CLOSED_PREFIX.match(text) or _CLOSED_MARK.search(text) or _CLOSED_SUFFIX.search(text)):
             return True
     return any(CLOSED_HEADING.match((h or "")[:200].strip()) for h in headings)
+
+
 JOURNAL = re.compile(
     r"(?<![\d.])(?P<kle>\d{2}\.\d{2}\.\d{2})-(?P<facet>[A-ZÆØÅ]\d{2})-(?P<serial>\d+)-(?P<year>\d{2})(?!\d)"
 )
@@ -97,6 +99,26 @@ def split_case_type(title: str) -> tuple[str | None, str]:
     kind = match.group("type")
     kind = "Lukket" if kind.lower() == "lukket" else kind[0].upper() + "-sag"
     return kind, title
+
+
+def cap_sections(punkt: Punkt, limit: int | None = None, total: int | None = None) -> list[str]:
+    """Cut sections longer than `limit` characters and stop the punkt at `total`, noting each cut
+    in the text and returning one warning per cut. Nothing larger reaches the NLP pipeline
+    (spaCy refuses texts over a million characters; a 50 MB text once ended in a traceback)."""
+    from nlp.settings import settings
+    from nlp.text import cap_text
+
+    limit = settings.max_section_chars if limit is None else limit
+    total = settings.max_punkt_chars if total is None else total
+    warnings: list[str] = []
+    used = 0
+    for section in punkt.sections:
+        room = max(0, min(limit, total - used))
+        section.text, left_out = cap_text(section.text, max(room, 1000))
+        if left_out:
+            warnings.append(f"punkt {punkt.number}, {section.name}: afsnittet er afkortet ({left_out} tegn udeladt)")
+        used += len(section.text)
+    return warnings
 
 
 def parse_journal(text: str) -> JournalNumber | None:

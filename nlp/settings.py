@@ -27,6 +27,8 @@ class Settings:
     #: A section longer than this (characters) is cut, with a warning and a note in the text: a
     #: real section is a few pages; a larger one is a conversion accident and slows every stage.
     max_section_chars: int = 200_000
+    #: A punkt's sections together stop here: spaCy refuses a text over 1,000,000 characters.
+    max_punkt_chars: int = 800_000
     #: The deepest JSON nesting a reader accepts; FirstAgenda needs 6, Python's parser dies near 1,000.
     max_json_depth: int = 64
     #: Threads for the encoder and FAISS builds: the machine's cores, never one core of two.
