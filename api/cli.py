@@ -19,18 +19,56 @@ from rich.table import Table
 
 from nlp.errors import ReferatError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Referat: søg i kommunale referater.")
+
+class _App(typer.Typer):
+    """Typer that ends every failure in one line on stderr and exit status 1; a traceback only
+    with `-v`. Typer's own handler would print a page of traceback for a full disk or a
+    read-only home."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            if _VERBOSE:
+                raise
+            err.print(f"[red]fejl:[/red] {_one_line(exc)}", highlight=False)
+            sys.exit(1)
+
+
+def _one_line(exc: BaseException) -> str:
+    """A message a user can act on, in one line, for any exception."""
+    import sqlite3
+
+    text = " ".join(str(exc).split())[:300]
+    if isinstance(exc, ReferatError):
+        return text
+    if isinstance(exc, sqlite3.OperationalError | PermissionError) or "readonly" in text or "read-only" in text:
+        return (
+            f"arkivet kan ikke åbnes eller skrives ({text}); er mappen skrivebeskyttet? "
+            "Brug --home med en mappe, du kan skrive i"
+        )
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or text}{f': {exc.filename}' if exc.filename else ''}"
+    return f"uventet fejl ({exc.__class__.__name__}: {text}); kør med -v for detaljer"
+
+
+_VERBOSE = False
+app = _App(add_completion=False, no_args_is_help=True, help="Referat: søg i kommunale referater.")
+# soft_wrap: a line is never broken at 80 columns when the output is a pipe or a file.
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 HomeOption = Annotated[str | None, typer.Option("--home", help="Hjemmemappe (ellers $REFERAT_HOME eller ./.referat)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Udskriv JSON")]
 
 
-def _archive(home: str | None):
+def _archive(home: str | None, *, create: bool = False):
+    """The archive; read commands (`create=False`) refuse a home that holds none."""
     from index.archive import Archive
 
-    return Archive(home)
+    return Archive(home, create=create)
 
 
 def _print_json(data) -> None:
@@ -44,6 +82,8 @@ def _fail(message: str) -> None:
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Vis log")] = False) -> None:
+    global _VERBOSE
+    _VERBOSE = verbose
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
@@ -75,7 +115,7 @@ def ingest(
     """Læs referater ind i arkivet. Samme fil to gange ændrer intet."""
     from index.ingest import expand_paths
 
-    archive = _archive(home)
+    archive = _archive(home, create=True)
     files, _ = expand_paths(paths)
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -228,6 +268,7 @@ def serve(
 
     from index.archive import resolve_home
 
+    _archive(home).close()  # refuse a home without an archive before starting the server
     os.environ["REFERAT_HOME"] = str(resolve_home(home))
     out.print(f"Referat kører på http://{host}:{port}/  (API: /docs, MCP: /mcp)")
     if workers > 1:  # processes sidestep the GIL; each loads the models once
@@ -243,7 +284,7 @@ def mcp(home: HomeOption = None) -> None:
     """Kør MCP-serveren over stdio (til desktop-chatbots)."""
     from api.mcp_server import build_mcp
 
-    build_mcp(home).run("stdio")
+    build_mcp(archive=_archive(home)).run("stdio")
 
 
 if __name__ == "__main__":

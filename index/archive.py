@@ -15,6 +15,7 @@ from index.ingest import IngestReport, ingest_paths
 from index.search import Filters, Searcher, SearchResult
 from index.search_index import SearchIndex
 from index.store import Store
+from nlp.errors import ArchiveMissingError
 
 
 def resolve_home(home: str | Path | None = None) -> Path:
@@ -23,8 +24,10 @@ def resolve_home(home: str | Path | None = None) -> Path:
 
 
 class Archive:
-    def __init__(self, home: str | Path | None = None, *, embed_model: str | None = None) -> None:
+    def __init__(self, home: str | Path | None = None, *, embed_model: str | None = None, create: bool = True) -> None:
         self.home = resolve_home(home)
+        if not create and not (self.home / "referat.sqlite").is_file():  # a mistyped --home makes nothing
+            raise ArchiveMissingError(f"arkivet findes ikke: {self.home}; kør 'referat ingest' først")
         self.home.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.home / "referat.sqlite")
         self.embed_model = embed_model
