@@ -48,7 +48,7 @@ _CLOSED_SUFFIX = re.compile(rf"[:\-–—|]\s*lukket(?:\s+{_CLOSED_WORDS})?\W{{0
 #: A heading that opens the closed part of an agenda or marks a punkt closed: `Lukket dagsorden`.
 CLOSED_HEADING = re.compile(rf"^[\W_]{{0,5}}lukke(?:t|de)\s+{_CLOSED_WORDS}\W{{0,3}}$", re.IGNORECASE)
 #: A heading that opens the open part again: `Åben dagsorden`, `Åbne punkter`.
-OPEN_HEADING = re.compile(rf"^[\W_]{{0,5}}åbne?\s+{_CLOSED_WORDS}\W{{0,3}}$", re.IGNORECASE)
+OPEN_HEADING = re.compile(rf"^[\W_]{{0,5}}(?:åben|åbne|åbent)\s+{_CLOSED_WORDS}\W{{0,3}}$", re.IGNORECASE)
 
 
 def is_closed(title: str | None, caption: str | None = None, headings: tuple[str, ...] | list[str] = ()) -> bool:

@@ -225,7 +225,11 @@ def _candidates(clean: list[str], toc: list[str]) -> list[_Candidate]:
             if not (_heading(nxt) or JOURNAL.match(nxt) or canonical_section(nxt)) and len(nxt) <= _MAX_HEADING_LINE:
                 title, title_index = nxt, j
                 following = following[1:]
-        after = [clean[j] for j in following[:4]]
+        after = []
+        for j in following[:4]:  # what follows up to the next `Punkt N:` line
+            if _heading(clean[j]):
+                break
+            after.append(clean[j])
         strong = bool(
             title
             and (
@@ -261,6 +265,7 @@ def _split_punkter(
     by_line = {c.index: (k, c) for k, c in enumerate(candidates)}
     blocks: list[_Block] = []
     closed_part = False  # inside a `Lukket dagsorden` part of the agenda
+    reopened = False  # an `Åben dagsorden` heading since the last punkt began
     skip_until = -1
     for i, (raw, line) in enumerate(zip(raw_lines, clean, strict=True)):
         if i % 5000 == 0:
@@ -273,7 +278,7 @@ def _split_punkter(
             elif blocks:
                 blocks[-1].closed = True
         elif len(line) <= 100 and OPEN_HEADING.match(line):
-            closed_part = False
+            closed_part, reopened = False, True
         found = by_line.get(i)
         if found is not None:
             k, c = found
@@ -284,13 +289,14 @@ def _split_punkter(
             elif not c.strong and min_strong_after[k + 1] <= c.number:
                 warnings.append(f"{where}: en linje 'Punkt {c.number}:' er ikke en overskrift (et senere har det)")
                 found = None
-            elif not c.strong and blocks and (blocks[-1].closed or is_closed(blocks[-1].title)):
+            elif not c.strong and not reopened and blocks and (blocks[-1].closed or is_closed(blocks[-1].title)):
                 warnings.append(f"{where}: en linje 'Punkt {c.number}:' i et lukket punkt er ikke en ny overskrift")
                 found = None
             elif not c.title:
                 warnings.append(f"punkt {c.number}: overskriften har ingen titel")
         if found is not None:
             blocks.append(_Block(c.number, c.title or f"Punkt {c.number}", closed=closed_part))
+            reopened = False
             skip_until = c.title_index
         elif blocks:
             blocks[-1].lines.append(raw)
