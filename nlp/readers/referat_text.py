@@ -275,10 +275,12 @@ def _split_punkter(
         if len(line) <= 100 and CLOSED_HEADING.match(line):
             if "dagsorden" in line.lower() or "punkter" in line.lower() or "sager" in line.lower():
                 closed_part = True
-            elif blocks:
+                continue  # a heading of the agenda's parts, not text of the punkt above it
+            if blocks:
                 blocks[-1].closed = True
         elif len(line) <= 100 and OPEN_HEADING.match(line):
             closed_part, reopened = False, True
+            continue
         found = by_line.get(i)
         if found is not None:
             k, c = found
