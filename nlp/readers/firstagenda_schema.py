@@ -19,7 +19,9 @@ IdValue = str | int | None
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True)
+    # Lax: `"true"` is a boolean and `3` may stand for `"3"` where ids are declared as both; a
+    # text where a list or an object belongs is still refused.
+    model_config = ConfigDict(extra="allow")
 
 
 class FeltSchema(_Model):
@@ -87,6 +89,8 @@ _EXPECTED = {
     "string_type": "en tekst",
     "int_type": "et tal",
     "bool_type": "en sandhedsværdi (true/false)",
+    "bool_parsing": "en sandhedsværdi (true/false)",
+    "int_parsing": "et tal",
 }
 _MODEL_NAMES = {cls.__name__ for cls in _Model.__subclasses__()}
 
