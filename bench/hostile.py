@@ -83,6 +83,13 @@ def old_patterns() -> None:
     print(f"h3_5000_before_s={seconds:.3f}")
     seconds, _ = timed(lambda: read_bytes(firstagenda(html), source="h3"))
     print(f"h3_5000_after_read_s={seconds:.4f}")
+    from nlp.amounts import find_amounts
+    from nlp.laws import find_laws
+
+    seconds, _ = timed(lambda: find_laws("a" * 200_000))
+    print(f"laws_200000_letters_after_s={seconds:.4f}")  # before: over an hour (quadratic)
+    seconds, _ = timed(lambda: find_amounts("1" * 4_000))
+    print(f"amounts_4000_digits_s={seconds:.3f}")  # quadratic in nlp/amounts.py (not fixed here)
 
 
 def main() -> None:
