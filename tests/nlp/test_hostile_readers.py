@@ -150,3 +150,11 @@ def test_a_reader_bug_is_still_one_line(monkeypatch):
     with pytest.raises(ReferatError) as info:
         read_bytes(referat("x"), source="bug.txt")
     assert re.match(r"bug\.txt: kunne ikke læses \(KeyError", str(info.value))
+
+
+def test_law_patterns_on_a_word_of_200000_letters():
+    from nlp.laws import find_laws
+
+    assert find_laws("a" * 200_000) == []
+    refs = find_laws("a" * 200_000 + " servicelovens § 108")
+    assert [(r.law, r.paragraph) for r in refs] == [("serviceloven", "108")]
