@@ -70,6 +70,7 @@ def create_app(
     )
     if origins:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET"], allow_headers=["*"])
+    app.add_middleware(_HeadAsGet)
     _install_error_handlers(app)
     _install_api_routes(app, archive)
     _install_feed_routes(app, archive)
@@ -109,7 +110,31 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         messages = {404: "siden findes ikke", 405: "metoden er ikke tilladt: API'et er skrivebeskyttet"}
-        return _error(exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+        response = _error(exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+        response.headers.update(getattr(exc, "headers", None) or {})  # 405 keeps its `Allow`
+        return response
+
+
+class _HeadAsGet:
+    """HEAD is answered as GET without the body (HTTP says every GET resource takes HEAD; FastAPI
+    routes answer 405). The MCP endpoint is left alone: its GET opens a stream."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD" or scope["path"].startswith("/mcp"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body"):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
 def jsonable(errors: list[dict]) -> list[dict]:

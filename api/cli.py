@@ -30,9 +30,46 @@ from rich.text import Text
 
 from nlp.errors import ReferatError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Referat: søg i kommunale referater.")
+
+class _App(typer.Typer):
+    """Typer that ends every failure in one line on stderr and exit status 1; a traceback only
+    with `-v`. Typer's own handler would print a page of traceback for a full disk or a
+    read-only home."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            if _VERBOSE:
+                raise
+            err.print(f"[red]fejl:[/red] {_one_line(exc)}", highlight=False)
+            sys.exit(1)
+
+
+def _one_line(exc: BaseException) -> str:
+    """A message a user can act on, in one line, for any exception."""
+    import sqlite3
+
+    text = " ".join(str(exc).split())[:300]
+    if isinstance(exc, ReferatError):
+        return text
+    if isinstance(exc, sqlite3.OperationalError | PermissionError) or "readonly" in text or "read-only" in text:
+        return (
+            f"arkivet kan ikke åbnes eller skrives ({text}); er mappen skrivebeskyttet? "
+            "Brug --home med en mappe, du kan skrive i"
+        )
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or text}{f': {exc.filename}' if exc.filename else ''}"
+    return f"uventet fejl ({exc.__class__.__name__}: {text}); kør med -v for detaljer"
+
+
+_VERBOSE = False
+app = _App(add_completion=False, no_args_is_help=True, help="Referat: søg i kommunale referater.")
+# soft_wrap: a line is never broken at 80 columns when the output is a pipe or a file.
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 HomeOption = Annotated[str | None, typer.Option("--home", help="Hjemmemappe (ellers $REFERAT_HOME eller ./.referat)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Udskriv JSON")]
@@ -58,6 +95,8 @@ def _fail(message: str) -> None:
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Vis log")] = False) -> None:
+    global _VERBOSE
+    _VERBOSE = verbose
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
@@ -97,7 +136,7 @@ def ingest(
     """Læs referater ind i arkivet. Samme fil to gange ændrer intet."""
     from index.ingest import expand_paths
 
-    archive = _archive(home)
+    archive = _archive(home, create=True)
     files, _ = expand_paths(paths)
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -363,7 +402,7 @@ def watch_add(
 
     filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
     try:
-        watch = add_watch(_archive(home).store, name, query, check_filters(filters))
+        watch = add_watch(_archive(home, create=False).store, name, query, check_filters(filters))
     except ReferatError as exc:
         _fail(str(exc))
     shown = f"Gemt: {watch.name} = {watch.query!r} {watch.filters or ''}"
@@ -375,7 +414,7 @@ def watch_list(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Vis de gemte søgninger."""
     from index.watches import list_watches
 
-    watches = list_watches(_archive(home).store)
+    watches = list_watches(_archive(home, create=False).store)
     if as_json:
         _print_json([w.to_dict() for w in watches])
         return
@@ -392,7 +431,7 @@ def watch_remove(name: Annotated[str, typer.Argument(help="Navnet")], home: Home
     from index.watches import remove_watch
 
     try:
-        remove_watch(_archive(home).store, name)
+        remove_watch(_archive(home, create=False).store, name)
     except ReferatError as exc:
         _fail(str(exc))
     out.print(f"Slettet: {name}", markup=False)
@@ -408,7 +447,7 @@ def watch_run(
     from api.feeds import plain
     from index.watches import list_watches, run_watch
 
-    archive = _archive(home)
+    archive = _archive(home, create=False)
     try:
         wanted = names or [w.name for w in list_watches(archive.store)]
         results = {name: run_watch(archive, name) for name in wanted}

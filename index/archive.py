@@ -20,11 +20,7 @@ from index.ingest import IngestReport, Overrides, ingest_paths
 from index.locks import ingest_lock
 from index.search import Searcher, SearchResult
 from index.store import Store
-from nlp.errors import ReferatError
-
-
-class ArchiveMissingError(ReferatError):
-    status_code = 404
+from nlp.errors import ArchiveMissingError
 
 
 def resolve_home(home: str | Path | None = None) -> Path:
@@ -35,11 +31,9 @@ def resolve_home(home: str | Path | None = None) -> Path:
 class Archive:
     def __init__(self, home: str | Path | None = None, *, embed_model: str | None = None, create: bool = True) -> None:
         self.home = resolve_home(home)
-        if not create and not (self.home / "referat.sqlite").exists():
-            raise ArchiveMissingError(
-                f"arkivet findes ikke: {self.home} (ingen referat.sqlite); "
-                "kør 'referat ingest' først eller angiv --home"
-            )
+        if not create and not (self.home / "referat.sqlite").is_file():  # a mistyped --home makes nothing
+            raise ArchiveMissingError(f"arkivet findes ikke: {self.home}; kør 'referat ingest' først")
+        self.home.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.home / "referat.sqlite")
         self.embed_model = embed_model
         self._load_lock = threading.Lock()

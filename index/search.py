@@ -86,12 +86,9 @@ class SearchResult:
 
 
 def validate_query(query: str) -> str:
-    query = (query or "").strip()
-    if not query:
-        raise BadQueryError("søgningen er tom: skriv et eller flere ord")
-    if len(query) > MAX_QUERY_CHARS:
-        raise BadQueryError(f"søgningen er for lang ({len(query)} tegn; højst {MAX_QUERY_CHARS})")
-    return query
+    from nlp.query import normalise_query
+
+    return normalise_query(query)
 
 
 def validate_paging(limit: int, offset: int) -> None:

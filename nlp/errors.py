@@ -31,3 +31,15 @@ class IndexMismatchError(ReferatError):
 
 class ModelUnavailableError(ReferatError):
     status_code = 503
+
+
+class FileTimeoutError(ReferatError):
+    """One file took longer than `settings.file_time_limit_s`; it is reported and skipped."""
+
+    status_code = 422
+
+
+class ArchiveMissingError(ReferatError):
+    """A read command pointed at a home folder that holds no archive (a mistyped `--home`)."""
+
+    status_code = 404

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.model import JournalNumber
+from nlp.model import JournalNumber, Punkt
 
 # Heading as written (lower-cased, trailing colon removed) -> canonical name.
 CANONICAL_SECTIONS: dict[str, str] = {
@@ -36,10 +36,47 @@ FIRSTAGENDA_SECTIONS: dict[str, str] = {
 }
 
 CASE_TYPE = re.compile(r"^(?P<type>[A-E]-sag|Lukket)\s*:\s*", re.IGNORECASE)
+
+# -- closed punkter ------------------------------------------------------------------------------
+_CLOSED_WORDS = r"(?:punkt|punkter|sag|sager|dagsorden|møde|del)"
+#: `Lukket: …`, `Lukket punkt: …`, `LUKKET - …`, `Lukket`, `[Lukket] …`: the title starts with it.
+_CLOSED_PREFIX = re.compile(rf"^[\W_]{{0,5}}lukket(?:\s+{_CLOSED_WORDS})?[\s)\]]*(?:[:\-–—.|/]|$)", re.IGNORECASE)
+#: `… (Lukket)`, `… (lukket punkt)` anywhere in the title.
+_CLOSED_MARK = re.compile(rf"[(\[]\s*lukket(?:\s+{_CLOSED_WORDS})?\s*[)\]]", re.IGNORECASE)
+#: `… - Lukket` at the end of the title.
+_CLOSED_SUFFIX = re.compile(rf"[:\-–—|]\s*lukket(?:\s+{_CLOSED_WORDS})?\W{{0,3}}$", re.IGNORECASE)
+#: A heading that opens the closed part of an agenda or marks a punkt closed: `Lukket dagsorden`.
+CLOSED_HEADING = re.compile(rf"^[\W_]{{0,5}}lukke(?:t|de)\s+{_CLOSED_WORDS}\W{{0,3}}$", re.IGNORECASE)
+#: A heading that opens the open part again: `Åben dagsorden`, `Åbne punkter`.
+OPEN_HEADING = re.compile(rf"^[\W_]{{0,5}}(?:åben|åbne|åbent)\s+{_CLOSED_WORDS}\W{{0,3}}$", re.IGNORECASE)
+
+
+def is_closed(title: str | None, caption: str | None = None, headings: tuple[str, ...] | list[str] = ()) -> bool:
+    """Whether a punkt is closed (lukket), from every signal there is; the one place that decides.
+
+    A title or caption marked `Lukket` in any of the ways municipalities write it, or a heading
+    such as `Lukket punkt`/`Lukket dagsorden` in or above the punkt. FirstAgenda's `IsOpen` is no
+    signal (false for every item in Greve's data). When in doubt, closed: showing a closed
+    punkt's content is the one mistake that cannot be taken back.
+    """
+    for text in (title, caption):
+        text = (text or "")[:500].strip()
+        if text and (_CLOSED_PREFIX.match(text) or _CLOSED_MARK.search(text) or _CLOSED_SUFFIX.search(text)):
+            return True
+    return any(CLOSED_HEADING.match((h or "")[:200].strip()) for h in headings)
+
+
 JOURNAL = re.compile(
     r"(?<![\d.])(?P<kle>\d{2}\.\d{2}\.\d{2})-(?P<facet>[A-ZÆØÅ]\d{2})-(?P<serial>\d+)-(?P<year>\d{2})(?!\d)"
 )
-_ABSENT = re.compile(r"(?P<who>(?:[A-ZÆØÅ][\w.\-]+(?:\s+(?:[A-ZÆØÅ][\w.\-]+|og|,))*?))\s+deltog\s+ikke\b[^.\n]*\.?")
+#: `deltog ikke` is found first; the names are then read backwards from it (see `_names_before`).
+#: The one-regex form `(?:Name(?:\s+(?:Name|og|,))*?)\s+deltog` was quadratic: 8,000
+#: capitalised words without a `deltog` took 10 s.
+_DELTOG_IKKE = re.compile(r"\s+deltog\s+ikke\b[^.\n]*\.?")
+_NAME_TOKEN = re.compile(r"[A-ZÆØÅ][\w.\-]+|og|,")
+_TOKEN = re.compile(r"\S+")
+#: Names of absent members are never more than this many words before `deltog ikke`.
+_MAX_NAME_TOKENS = 40
 _ABSENT_TITLES = re.compile(
     r"^(?:Udvalgsmedlem(?:merne|met)?|Medlem(?:merne)?|Rådmand(?:en)?|Rådmændene|Borgmester(?:en)?|"
     r"Formand(?:en)?|Næstformand(?:en)?|Byrådsmedlem(?:merne)?)\s+"
@@ -54,12 +91,34 @@ def canonical_section(heading: str, vocabulary: dict[str, str] = CANONICAL_SECTI
 
 def split_case_type(title: str) -> tuple[str | None, str]:
     """`B-sag: Afrapportering ...` -> ("B-sag", title). The title keeps its prefix, as written."""
+    if is_closed(title):
+        return "Lukket", title
     match = CASE_TYPE.match(title)
     if not match:
         return None, title
     kind = match.group("type")
     kind = "Lukket" if kind.lower() == "lukket" else kind[0].upper() + "-sag"
     return kind, title
+
+
+def cap_sections(punkt: Punkt, limit: int | None = None, total: int | None = None) -> list[str]:
+    """Cut sections longer than `limit` characters and stop the punkt at `total`, noting each cut
+    in the text and returning one warning per cut. Nothing larger reaches the NLP pipeline
+    (spaCy refuses texts over a million characters; a 50 MB text once ended in a traceback)."""
+    from nlp.settings import settings
+    from nlp.text import cap_text
+
+    limit = settings.max_section_chars if limit is None else limit
+    total = settings.max_punkt_chars if total is None else total
+    warnings: list[str] = []
+    used = 0
+    for section in punkt.sections:
+        room = max(0, min(limit, total - used))
+        section.text, left_out = cap_text(section.text, max(room, 1000))
+        if left_out:
+            warnings.append(f"punkt {punkt.number}, {section.name}: afsnittet er afkortet ({left_out} tegn udeladt)")
+        used += len(section.text)
+    return warnings
 
 
 def parse_journal(text: str) -> JournalNumber | None:
@@ -79,15 +138,40 @@ def absence_sentences(text: str) -> list[tuple[str, list[str]]]:
     """Sentences saying who did not take part, with the names: `X og Y deltog ikke i mødet.`"""
     found: list[tuple[str, list[str]]] = []
     for line in text.split("\n"):
-        for match in _ABSENT.finditer(line):
-            names = _split_names(match.group("who"))
+        for match in _DELTOG_IKKE.finditer(line):
+            start = _names_before(line, match.start())
+            if start is None:
+                continue
+            names = _split_names(line[start : match.start()])
             if names:
-                found.append((match.group(0).strip(), names))
+                found.append((line[start : match.end()].strip(), names))
         for match in _FRAVAERENDE.finditer(line):
             names = _split_names(match.group("who"))
             if names:
                 found.append((match.group(0).strip(), names))
     return found
+
+
+def _names_before(line: str, end: int) -> int | None:
+    """Where the run of names (capitalised words, `og`, commas) that ends at `end` starts.
+
+    Reads at most `_MAX_NAME_TOKENS` words back, so each `deltog ikke` costs a bounded amount.
+    """
+    window_start = max(0, end - 40 * _MAX_NAME_TOKENS)
+    tokens = list(_TOKEN.finditer(line, window_start, end))[-_MAX_NAME_TOKENS:]
+    start = None
+    for token in reversed(tokens):
+        parts = [t for t in re.split(r"(,)", token.group()) if t]
+        if not all(_NAME_TOKEN.fullmatch(p) for p in parts):
+            break
+        # The run starts at a name, never at `og` or a comma.
+        offset = token.start()
+        for part in parts:
+            if part[:1].isupper():
+                start = offset
+                break
+            offset += len(part)
+    return start
 
 
 def absent_names(text: str) -> tuple[list[str], list[str]]:

@@ -24,6 +24,13 @@ class Settings:
     # -- ingest ---------------------------------------------------------------------------------
     #: Seconds one file may take (read, enrich, embed) before it is reported as failed.
     file_time_limit_s: float = 300.0
+    #: A section longer than this (characters) is cut, with a warning and a note in the text: a
+    #: real section is a few pages; a larger one is a conversion accident and slows every stage.
+    max_section_chars: int = 200_000
+    #: A punkt's sections together stop here: spaCy refuses a text over 1,000,000 characters.
+    max_punkt_chars: int = 800_000
+    #: The deepest JSON nesting a reader accepts; FirstAgenda needs 6, Python's parser dies near 1,000.
+    max_json_depth: int = 64
     #: Threads for the encoder and FAISS builds: the machine's cores, never one core of two.
     threads: int = field(default_factory=_cpu_count)
 
@@ -48,6 +55,9 @@ class Settings:
 
     # -- search ---------------------------------------------------------------------------------
     max_query_chars: int = 500
+    #: A query is a question, not a document: more words than this are refused (each NFKC-expanded
+    #: word becomes several encoder tokens; 60 x U+FDFA once crashed the encoder).
+    max_query_words: int = 64
     max_limit: int = 100
     #: Passages fetched from FAISS per query (before aggregation per punkt).
     dense_k: int = 600

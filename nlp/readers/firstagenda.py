@@ -8,126 +8,224 @@ sections, so that a Greve punkt has the same Resume/Indstilling/Beslutning as an
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
+from nlp.deadline import Deadline, check
 from nlp.errors import NotAReferatError
 from nlp.model import Attachment, JournalNumber, Meeting, Participant, Punkt, Section, Table
-from nlp.sections import FIRSTAGENDA_SECTIONS, absent_names, canonical_section, parse_journal, split_case_type
-from nlp.text import clean_inline, join_broken_paragraphs, strip_tags
+from nlp.readers.firstagenda_schema import DagsordenSchema, MoedeSchema, PunktSchema, validate
+from nlp.sections import (
+    CLOSED_HEADING,
+    FIRSTAGENDA_SECTIONS,
+    OPEN_HEADING,
+    absent_names,
+    canonical_section,
+    cap_sections,
+    is_closed,
+    parse_journal,
+    split_case_type,
+)
+from nlp.settings import settings
+from nlp.text import clean_inline, join_broken_paragraphs, sanitise, strip_tags
 
-_HEADING = re.compile(r"<h(?P<level>[34])[^>]*>(?P<title>.*?)</h(?P=level)>", re.IGNORECASE | re.DOTALL)
-_TABLE = re.compile(r"<table.*?</table>", re.IGNORECASE | re.DOTALL)
-_ROW = re.compile(r"<tr.*?</tr>", re.IGNORECASE | re.DOTALL)
-_CELL = re.compile(r"<t[dh][^>]*>(.*?)</t[dh]>", re.IGNORECASE | re.DOTALL)
 _CONTAINER_HEADINGS = {"fremstilling"}  # an <h3> that only wraps the <h4> sections
 _URL_ROOT = re.compile(r"^(https?://[^/]+)/")
+log = logging.getLogger(__name__)
+# Opening and closing tags, found in one linear pass and paired in code: the one-regex form
+# `<h3>(.*?)</h3>` rescanned to the end for every unclosed `<h3`, quadratic on hostile HTML.
+_TAGS = {
+    "h": re.compile(r"<(?P<close>/?)h(?P<level>[34])\b[^<>]{0,2000}>", re.IGNORECASE),
+    "table": re.compile(r"<(?P<close>/?)table\b[^<>]{0,2000}>", re.IGNORECASE),
+    "tr": re.compile(r"<(?P<close>/?)tr\b[^<>]{0,2000}>", re.IGNORECASE),
+    "cell": re.compile(r"<(?P<close>/?)t[dh]\b[^<>]{0,2000}>", re.IGNORECASE),
+}
+_ITEM_NUMBER = re.compile(r"\d{1,9}")
 
 
 def looks_like(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("Dagsordenpunkter"), list) and "Moede" in data
 
 
-def read_firstagenda(data: Any, *, source: str = "", municipality: str | None = None) -> Meeting:
+def read_firstagenda(
+    data: Any, *, source: str = "", municipality: str | None = None, deadline: Deadline | None = None
+) -> Meeting:
+    name = source or "JSON"
     if not looks_like(data):
-        raise NotAReferatError(
-            f"{source or 'JSON'}: JSON, men ikke en FirstAgenda-dagsorden (mangler 'Dagsordenpunkter'/'Moede')"
-        )
-    moede = data.get("Moede") or {}
-    udvalg = data.get("Udvalg") or {}
-    date_raw = str(moede.get("Dato") or moede.get("MeetingBeginUtc") or "")
+        raise NotAReferatError(f"{name}: JSON, men ikke en FirstAgenda-dagsorden (mangler 'Dagsordenpunkter'/'Moede')")
+    depth = json_depth(data)
+    if depth > settings.max_json_depth:
+        raise NotAReferatError(f"{name}: JSON'en er indlejret {depth} niveauer dybt (højst {settings.max_json_depth})")
+    try:
+        agenda = validate(_sanitised(data))
+    except NotAReferatError as exc:
+        raise NotAReferatError(f"{name}: {exc}") from None
+    moede = agenda.Moede or MoedeSchema()
+    date_raw = moede.Dato or moede.MeetingBeginUtc or ""
     match = re.match(r"(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}))?", date_raw)
-    if not match:
-        raise NotAReferatError(f"{source or 'JSON'}: mødet har ingen gyldig dato ('Moede.Dato')")
+    if not match or not _valid_date(match.group(1)):
+        raise NotAReferatError(f"{name}: mødet har ingen gyldig dato ('Moede.Dato': {date_raw[:40]!r})")
     participants = [
-        Participant(
-            name=str(p.get("Name", "")).strip(), absent=bool(p.get("Absent")) or bool(p.get("ParticipationCancelled"))
-        )
-        for p in moede.get("Moededeltagere") or []
-        if isinstance(p, dict) and str(p.get("Name", "")).strip()
+        Participant(name=clean_inline(p.Name or ""), absent=bool(p.Absent) or bool(p.ParticipationCancelled))
+        for p in moede.Moededeltagere or []
+        if clean_inline(p.Name or "")
     ]
-    base_url = _base_url(data)
+    base_url = _base_url(agenda)
     meeting = Meeting(
-        municipality=municipality or _municipality(data),
-        committee=str(udvalg.get("Navn") or "Ukendt udvalg").strip(),
+        municipality=municipality or _municipality(agenda),
+        committee=clean_inline((agenda.Udvalg.Navn if agenda.Udvalg else None) or "") or "Ukendt udvalg",
         date=match.group(1),
         time=match.group(2),
-        place=(str(moede.get("Sted")).strip() or None) if moede.get("Sted") else None,
+        place=clean_inline(moede.Sted or "") or None,
         participants=participants,
         absent=[p.name for p in participants if p.absent],
         source_format="firstagenda-json",
-        kind=_kind(data, moede),
-        source_id=str(data.get("Id") or "").strip() or None,
+        kind=_kind(agenda),
+        source_id=str(agenda.Id if agenda.Id is not None else "").strip() or None,
     )
     seen: set[int] = set()
-    for index, item in enumerate(data["Dagsordenpunkter"], start=1):
-        if not isinstance(item, dict):
-            continue
-        punkt = _read_item(item, index, base_url)
-        while punkt.number in seen:  # numbers must be unique inside a meeting
-            punkt.number += 1000
+    closed_part = False  # after an item named `Lukket dagsorden`, every item is closed
+    for index, item in enumerate(agenda.Dagsordenpunkter, start=1):
+        check(deadline, f"læser punkt {index}")
+        names = [clean_inline(item.Navn or ""), clean_inline(item.Caption or "")]
+        if any(CLOSED_HEADING.match(n) for n in names if n):
+            closed_part = True
+        elif any(OPEN_HEADING.match(n) for n in names if n):
+            closed_part = False
+        punkt = _read_item(item, index, base_url, closed_part)
+        if punkt.number in seen:  # numbers must be unique inside a meeting
+            number = punkt.number
+            while punkt.number in seen:
+                punkt.number += 1000
+            meeting.warnings.append(f"punkt {number} findes to gange; det andet får nummer {punkt.number}")
         seen.add(punkt.number)
+        meeting.warnings.extend(cap_sections(punkt))
         meeting.punkter.append(punkt)
     if not meeting.punkter:
-        raise NotAReferatError(f"{source or 'JSON'}: dagsordenen har ingen punkter")
+        raise NotAReferatError(f"{name}: dagsordenen har ingen punkter")
+    for warning in meeting.warnings:
+        log.warning("%s: %s", name, warning)
     return meeting
 
 
-def _municipality(data: dict) -> str:
-    for item in data.get("Dagsordenpunkter") or []:
-        for felt in (item or {}).get("Felter") or []:
-            link = str((felt or {}).get("Link") or "")
-            if match := re.search(r"dagsordener\.([a-zæøå\-]+)\.dk", link):
-                return match.group(1).capitalize()
+def json_depth(data: Any) -> int:
+    """How deeply lists and objects nest, counted without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if depth > settings.max_json_depth:
+                return depth
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def _sanitised(value: Any) -> Any:
+    """Every string of the document through `sanitise` (no NULs, data URIs or endless runs)."""
+    if isinstance(value, str):
+        return sanitise(value)
+    if isinstance(value, list):
+        return [_sanitised(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _sanitised(v) for k, v in value.items()}
+    return value
+
+
+def _valid_date(iso: str) -> bool:
+    import datetime as dt
+
+    try:
+        return 1900 <= dt.date.fromisoformat(iso).year <= 2200
+    except ValueError:
+        return False
+
+
+def _links(agenda: DagsordenSchema):
+    for item in agenda.Dagsordenpunkter:
+        for felt in item.Felter or []:
+            yield felt.Link or ""
+
+
+def _municipality(agenda: DagsordenSchema) -> str:
+    for link in _links(agenda):
+        if match := re.search(r"dagsordener\.([a-zæøå\-]+)\.dk", link):
+            return match.group(1).capitalize()
     return ""
 
 
-def _kind(data: dict, moede: dict) -> str:
+def _kind(agenda: DagsordenSchema) -> str:
     """Tillæg, referat or dagsorden: FirstAgenda marks supplements; a finished meeting has a referat."""
-    if data.get("TillaegsDagsorden") or moede.get("IsSupplementaryAgenda"):
+    moede = agenda.Moede
+    if agenda.TillaegsDagsorden or (moede and moede.IsSupplementaryAgenda):
         return "tillaeg"
-    name = str(moede.get("Navn") or "").lower()
-    if "referat" in name or moede.get("Afsluttet") is True:
+    name = str((moede and moede.Navn) or "").lower()
+    if "referat" in name or (moede and moede.Afsluttet is True):
         return "referat"
     return "dagsorden"
 
 
-def _base_url(data: dict) -> str | None:
-    for item in data.get("Dagsordenpunkter") or []:
-        for felt in (item or {}).get("Felter") or []:
-            if match := _URL_ROOT.match(str((felt or {}).get("Link") or "")):
-                return match.group(1)
+def _base_url(agenda: DagsordenSchema) -> str | None:
+    for link in _links(agenda):
+        if match := _URL_ROOT.match(link):
+            return match.group(1)
     return None
 
 
-def _read_item(item: dict, index: int, base_url: str | None) -> Punkt:
-    number_raw = str(item.get("Punktnummer") or item.get("Number") or index)
-    number = int(number_raw) if number_raw.isdigit() else index
-    title = clean_inline(str(item.get("Navn") or item.get("Caption") or "")) or f"Punkt {number}"
+def _read_item(item: PunktSchema, index: int, base_url: str | None, closed_part: bool = False) -> Punkt:
+    number_raw = str(item.Punktnummer if item.Punktnummer is not None else (item.Number or index)).strip()
+    number = int(number_raw) if _ITEM_NUMBER.fullmatch(number_raw) else index
+    navn, caption = clean_inline(item.Navn or ""), clean_inline(item.Caption or "")
+    title = navn or caption or f"Punkt {number}"
     case_type, title = split_case_type(title)
-    case_number = str(item.get("SagsNummer") or item.get("CaseNumber") or "").strip()
+    html = "\n".join(f.Html or "" for f in item.Felter or [])
+    headings = [clean_inline(strip_tags(html[a:b])) for a, b, _ in _headings(html)] if "lukket" in html.lower() else []
+    if closed_part or is_closed(navn, caption, headings):
+        case_type = "Lukket"
+    case_number = str(item.SagsNummer or item.CaseNumber or "").strip()
     journal = (parse_journal(case_number) or JournalNumber(raw=case_number)) if case_number else None
     punkt = Punkt(number=number, title=title, case_type=case_type, journal=journal, closed=case_type == "Lukket")
     if punkt.closed:
-        return punkt
-    html = "\n".join(str((f or {}).get("Html") or "") for f in item.get("Felter") or [] if isinstance(f, dict))
+        return punkt  # a closed punkt keeps its title and nothing else
     punkt.sections = _sections(html)
-    for bilag in item.get("Bilag") or []:
-        if isinstance(bilag, dict) and bilag.get("Navn"):
-            url = f"{base_url}/Vis/Pdf/bilag/{bilag['Id']}" if base_url and bilag.get("Id") else None
-            punkt.attachments.append(Attachment(title=clean_inline(str(bilag["Navn"])), url=url))
+    for bilag in item.Bilag or []:
+        if bilag.Navn:
+            url = f"{base_url}/Vis/Pdf/bilag/{bilag.Id}" if base_url and bilag.Id else None
+            punkt.attachments.append(Attachment(title=clean_inline(bilag.Navn), url=url))
     if punkt.decision:
         punkt.absent, punkt.absence_notes = absent_names(punkt.decision)
     return punkt
 
 
+def _elements(html: str, kind: str) -> list[tuple[int, int, int, int, str]]:
+    """(start, inner_start, inner_end, end, level) of each element: an opening tag paired with
+    the next closing tag of the same kind when no other opening tag comes first."""
+    found = []
+    opened: re.Match[str] | None = None
+    for tag in _TAGS[kind].finditer(html):
+        level = tag.groupdict().get("level") or ""
+        if not tag.group("close"):
+            opened = tag
+        elif opened is not None and (opened.groupdict().get("level") or "") == level:
+            found.append((opened.start(), opened.end(), tag.start(), tag.end(), level))
+            opened = None
+    return found
+
+
+def _headings(html: str) -> list[tuple[int, int, tuple[int, int]]]:
+    """(title_start, title_end, (element_start, element_end)) of each <h3>/<h4>."""
+    return [(a, b, (s, e)) for s, a, b, e, _ in _elements(html, "h")]
+
+
 def _sections(html: str) -> list[Section]:
     sections: list[Section] = []
     # An <h4> that holds a whole paragraph is mis-used markup, not a heading.
-    matches = [m for m in _HEADING.finditer(html) if 0 < len(clean_inline(strip_tags(m.group("title")))) <= 60]
-    for i, match in enumerate(matches):
-        heading = clean_inline(strip_tags(match.group("title")))
-        body = html[match.end() : matches[i + 1].start() if i + 1 < len(matches) else len(html)]
+    matches = [h for h in _headings(html) if 0 < len(clean_inline(strip_tags(html[h[0] : h[1]]))) <= 60]
+    for i, (a, b, (_, end)) in enumerate(matches):
+        heading = clean_inline(strip_tags(html[a:b]))
+        body = html[end : matches[i + 1][2][0] if i + 1 < len(matches) else len(html)]
         if heading.lower() in _CONTAINER_HEADINGS and not strip_tags(body).strip():
             continue
         name = canonical_section(heading, FIRSTAGENDA_SECTIONS) or heading or "Tekst"
@@ -135,26 +233,39 @@ def _sections(html: str) -> list[Section]:
         if heading.lower() in _CONTAINER_HEADINGS and not text:
             continue
         sections.append(Section(name=name, heading=heading, text=text, tables=tables))
+    if matches and matches[0][2][0] > 0 and strip_tags(html[: matches[0][2][0]]).strip():
+        text, tables = _html_text(html[: matches[0][2][0]])  # text before the first heading is kept
+        if text:
+            sections.insert(0, Section(name="Tekst", heading="", text=text, tables=tables))
     if not matches and strip_tags(html).strip():
         text, tables = _html_text(html)
         sections.append(Section(name="Tekst", heading="", text=text, tables=tables))
     return sections
 
 
-def _html_text(html: str) -> tuple[str, list[Table]]:
-    html = re.sub(r"\s*\n\s*", " ", html)  # source line breaks are soft; tags make paragraphs
-    tables: list[Table] = []
+def _soft_breaks(match: re.Match[str]) -> str:
+    return " " if "\n" in match.group() else match.group()
 
-    def table_as_lines(match: re.Match[str]) -> str:
-        rows = [r for r in _table_rows(match.group(0)) if any(r)]
+
+def _html_text(html: str) -> tuple[str, list[Table]]:
+    html = re.sub(r"\s+", _soft_breaks, html)  # source line breaks are soft; tags make paragraphs
+    tables: list[Table] = []
+    parts, last = [], 0
+    for start, _, _, end, _ in _elements(html, "table"):
+        rows = [r for r in _table_rows(html[start:end]) if any(r)]
         if rows:
             tables.append(Table(rows=rows))
-        return "\n" + "\n".join("\t".join(r) for r in rows) + "\n"
-
-    text = strip_tags(_TABLE.sub(table_as_lines, html))
+        parts += [html[last:start], "\n" + "\n".join("\t".join(r) for r in rows) + "\n"]
+        last = end
+    parts.append(html[last:])
+    text = strip_tags("".join(parts))
     paragraphs = [clean_inline(p) if "\t" not in p else p.strip() for p in text.split("\n")]
     return "\n".join(join_broken_paragraphs([p for p in paragraphs if p])), tables
 
 
 def _table_rows(table_html: str) -> list[list[str]]:
-    return [[clean_inline(strip_tags(c)) for c in _CELL.findall(row)] for row in _ROW.findall(table_html)]
+    rows = []
+    for start, _, _, end, _ in _elements(table_html, "tr"):
+        row = table_html[start:end]
+        rows.append([clean_inline(strip_tags(row[a:b])) for _, a, b, _, _ in _elements(row, "cell")])
+    return rows
