@@ -94,6 +94,8 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
     root.mkdir(parents=True, exist_ok=True)
     (root / "segments").mkdir(exist_ok=True)
     cur = current_manifest(root)
+    purge = store.meta("purge_pending") is not None  # a punkt turned closed: no old vector may stay
+    rebuild = rebuild or purge
     with store.snapshot() as db:
         position = int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM index_log").fetchone()[0])
         compatible = (
@@ -189,7 +191,10 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
     pointer = root / f"CURRENT.tmp-{os.getpid()}"
     pointer.write_text(name)
     os.replace(pointer, root / "CURRENT")  # the one atomic step
-    _collect_garbage(root, keep={name, cur.name if cur else name})
+    _collect_garbage(root, keep={name} if purge else {name, cur.name if cur else name})
+    if purge:
+        with store.transaction() as db:
+            db.execute("DELETE FROM meta WHERE key = 'purge_pending'")
     log.info("index generation %s (%s, %d passages) in %.1fs", name, kind, live, time.time() - started)
     return manifest
 

@@ -16,10 +16,12 @@ from pathlib import Path
 
 from index.store import Store, sha256_bytes
 from index.writer import save_document
+from nlp.deadline import Deadline
 from nlp.enrichment import Enrichment, enrich_version
 from nlp.errors import NotAReferatError, ReferatError
 from nlp.model import Meeting
 from nlp.readers import CANDIDATE_SUFFIXES, read_bytes
+from nlp.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -134,11 +136,13 @@ def ingest_file(store: Store, path: Path, enricher, embedder, overrides: Overrid
     if store.document_hash(key) == digest:
         report.unchanged += 1
         return False
-    meeting = read_bytes(data, source=str(path))
+    deadline = Deadline(settings.file_time_limit_s)
+    meeting = read_bytes(data, source=str(path), deadline=deadline)
     overrides.apply(meeting, str(path))
     read_done = time.perf_counter()
     enrichments = prepare(meeting, enricher, embedder)
     enriched = time.perf_counter()
+    deadline.check("NLP og vektorer")  # a file that ran over its time is reported, not stored
     saved = write_document(store, key, digest, meeting, enrichments, enriched=enricher is not None)
     report.timings["read"] += read_done - started
     report.timings["enrich"] += enriched - read_done

@@ -179,6 +179,9 @@ class Store:
                 conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
+                # Deleted content is overwritten, not left in free pages: a punkt that turns closed
+                # must not survive in the file (see `index.writer.purge`).
+                conn.execute("PRAGMA secure_delete = ON")
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
             self._local.conn = conn
@@ -205,6 +208,13 @@ class Store:
             yield db
         finally:
             db.execute("COMMIT")
+
+    def purge_deleted(self) -> None:
+        """Make deleted text unrecoverable from the files: merge the FTS5 segments (a deleted
+        row's terms otherwise stay until a merge) and checkpoint the WAL into the zeroed pages."""
+        db = self.db
+        db.execute("INSERT INTO punkt_terms(punkt_terms) VALUES ('optimize')")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

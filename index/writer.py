@@ -149,8 +149,12 @@ def save_document(
         if keep_order and old:  # re-enrichment: the document is no newer than it was
             seq = int(db.execute("SELECT seq FROM documents WHERE id = ?", (old["id"],)).fetchone()[0])
         values = (sha256, meeting_id, meeting.kind, meeting.source_format, len(meeting.punkter), seq, pack(meeting))
+        pending_open: set[str] = set()
         if old:
             doc_id = int(old["id"])
+            pending_open = {
+                r[0] for r in db.execute("SELECT slug FROM punkter WHERE document = ? AND NOT closed", (doc_id,))
+            }
             db.execute(
                 "UPDATE documents SET sha256 = ?, meeting = ?, kind = ?, source_format = ?, punkter = ?, seq = ?, "
                 "content = ?, active = 0, enrich_version = NULL, ingested_at = CURRENT_TIMESTAMP WHERE id = ?",
@@ -164,7 +168,9 @@ def save_document(
                 (*values, path),
             )
             doc_id = int(cur.lastrowid)
-        touched = _rederive(db, meeting_id, slug, {doc_id: (meeting, enrichments, enrich_version)}, enrich)
+        touched = _rederive(
+            db, meeting_id, slug, {doc_id: (meeting, enrichments, enrich_version)}, enrich, pending_open
+        )
         if old and int(old["meeting"]) != meeting_id:  # the file now says another meeting: re-derive the old one
             old_slug = db.execute("SELECT slug FROM meetings WHERE id = ?", (old["meeting"],)).fetchone()["slug"]
             touched |= _rederive(db, int(old["meeting"]), old_slug, {}, enrich)
@@ -174,6 +180,9 @@ def save_document(
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
         active = bool(db.execute("SELECT active FROM documents WHERE id = ?", (doc_id,)).fetchone()["active"])
+        purge = db.execute("SELECT 1 FROM meta WHERE key = 'purge_pending'").fetchone() is not None
+    if purge:
+        store.purge_deleted()
     return Saved(slug, active, len(meeting.punkter))
 
 
@@ -190,10 +199,13 @@ def _rederive(
     slug: str,
     fresh: dict[int, tuple[Meeting, dict[int, Enrichment], str | None]],
     enrich: Enricher | None,
+    pending_open: set[str] = frozenset(),
 ) -> set[int]:
     """Make the meeting's searched punkter those of its active documents. Returns new punkt ids."""
     wanted = _active_documents(db, meeting_id)
     current = {r[0] for r in db.execute("SELECT DISTINCT document FROM punkter WHERE meeting = ?", (meeting_id,))}
+    was_open = {r[0] for r in db.execute("SELECT slug FROM punkter WHERE meeting = ? AND NOT closed", (meeting_id,))}
+    was_open |= {s for s in pending_open}
     for doc_id in current - set(wanted):
         _drop_punkter(db, doc_id)
     db.execute("UPDATE documents SET active = 0 WHERE meeting = ?", (meeting_id,))
@@ -223,6 +235,8 @@ def _rederive(
             )
         for ordinal, punkt in enumerate(meeting.punkter):
             punkt_slug = f"{slug}/{punkt.number}"
+            if punkt.closed and punkt_slug in was_open:  # its old open text must leave every file
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('purge_pending', '1')")
             clash = db.execute("SELECT id FROM punkter WHERE slug = ?", (punkt_slug,)).fetchone()
             if clash:  # a tillæg renumbered into a punkt of the main document: the later document wins
                 log.warning("%s: punkt %s findes i to dokumenter; det senest indlæste vises", slug, punkt.number)

@@ -7,6 +7,7 @@ resolves the date to a meeting and punkt in the store.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -42,7 +43,10 @@ def find_meeting_references(text: str, meeting_date: str) -> list[DateReference]
             continue
         for m in _DATE.finditer(sentence):
             year = int(m.group("y")) if m.group("y") else year_default
-            iso = f"{year:04d}-{MONTHS[m.group('m').lower()]:02d}-{int(m.group('d')):02d}"
+            try:
+                iso = dt.date(year, MONTHS[m.group("m").lower()], int(m.group("d"))).isoformat()
+            except ValueError:  # "31. februar", "0. juni": not a date, so no reference
+                continue
             if iso < meeting_date and iso not in seen:
                 seen.add(iso)
                 refs.append(DateReference(iso, sentence.strip()[:300]))

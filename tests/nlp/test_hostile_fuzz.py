@@ -109,9 +109,6 @@ def test_amount_parsers_never_raise(text):
     assert value is None or isinstance(value, float)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="nlp/links.py turns '0. januar' and '31. februar' into ISO dates; its owner fixes _DATE"
-)
 @FAST
 @given(
     st.integers(0, 99),
