@@ -10,6 +10,7 @@ checks the vectors against sentence-transformers (cosine >= 0.99).
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from nlp.e5 import MODEL_NAME, convert, default_model_path, models_dir
@@ -55,7 +56,7 @@ def export(out: str | Path | None = None) -> Path:
             return embedding, states
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    fp32 = target.with_name("model.fp32.onnx.tmp")
+    fp32 = target.with_name(f"model.fp32.{os.getpid()}.onnx.tmp")  # per process: two exporters never collide
     ids = torch.tensor([[0, 5, 6, 7, 2], [0, 8, 2, 1, 1]], dtype=torch.long)
     mask = (ids != 1).long()
     with torch.inference_mode():
@@ -74,10 +75,8 @@ def export(out: str | Path | None = None) -> Path:
             opset_version=17,
             dynamo=False,
         )
-    tmp = target.with_name(target.name + ".tmp")
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
     fp32.unlink()
-    for leftover in target.parent.glob("*.data"):
-        leftover.unlink()
-    tmp.rename(target)
+    tmp.replace(target)
     return target
