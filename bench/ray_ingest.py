@@ -36,11 +36,15 @@ def _free_port() -> int:
 
 
 def _session_pids(session: str) -> set[int]:
+    """Processes of our cluster: they all inherit the `REFERAT_RAY_SESSION` marker (Ray renames them)."""
+    marker = f"REFERAT_RAY_SESSION={session}".encode()
     pids = set()
-    for pid in subprocess.run(["pgrep", "-f", "ray"], capture_output=True, text=True).stdout.split():
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
         try:
-            if session in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
-                pids.add(int(pid))
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                pids.add(int(entry.name))
         except OSError:
             continue
     return pids
@@ -56,7 +60,7 @@ def main() -> None:
     ray = str(Path(sys.executable).parent / "ray")
     port = _free_port()
     session = f"/tmp/referat-raybench-{os.getpid()}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0", "REFERAT_RAY_SESSION": session}
     common = ["--num-cpus", "1", "--disable-usage-stats", "--temp-dir", session]
     address = f"127.0.0.1:{port}"
     try:

@@ -36,17 +36,19 @@ def _ray_bin() -> str:
     return str(candidate if candidate.exists() else "ray")
 
 
-def _pids(pattern: str, session: str) -> set[int]:
-    """PIDs whose command line mentions this test's session folder (and the pattern)."""
-    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+def _pids(session: str) -> set[int]:
+    """PIDs of the processes this test's cluster started: every one inherits the `REFERAT_RAY_SESSION`
+    marker in its environment (Ray renames its processes, so command lines do not say)."""
+    marker = f"REFERAT_RAY_SESSION={session}".encode()
     pids = set()
-    for pid in out:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
         try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                pids.add(int(entry.name))
         except OSError:
             continue
-        if session in cmd:
-            pids.add(int(pid))
     return pids
 
 
@@ -60,6 +62,7 @@ def loopback_cluster(tmp_path):
         "PYTHONPATH": str(ROOT),
         "RAY_USAGE_STATS_ENABLED": "0",
         "REFERAT_THREADS": "1",
+        "REFERAT_RAY_SESSION": str(temp),
     }
     ray = _ray_bin()
     common = ["--num-cpus", "1", "--disable-usage-stats", "--temp-dir", str(temp)]
@@ -95,20 +98,20 @@ def _stop(ray: str, env: dict, session: str) -> None:
     """Stop every Ray process of this session: by PID first, then `ray stop` for stragglers."""
     import signal
 
-    for pid in _pids("ray|raylet|gcs_server|default_worker", session):
+    for pid in _pids(session):
         try:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
     deadline = time.time() + 20
-    while _pids("raylet|gcs_server", session) and time.time() < deadline:
+    while _pids(session) and time.time() < deadline:
         time.sleep(0.5)
-    for pid in _pids("ray|raylet|gcs_server|default_worker", session):
+    for pid in _pids(session):
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    assert not _pids("raylet", session), "a raylet of the test cluster is still running"
+    assert not _pids(session), "a process of the test cluster is still running"
 
 
 def _snapshot(store: Store) -> dict:
