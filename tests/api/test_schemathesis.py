@@ -14,12 +14,8 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis import checks  # noqa: E402
 
-CHECKS = [
-    checks.not_a_server_error,
-    checks.response_schema_conformance,
-    checks.status_code_conformance,
-    checks.content_type_conformance,
-]
+CHECKS = [checks.not_a_server_error, checks.response_schema_conformance, checks.status_code_conformance,
+          checks.content_type_conformance]
 
 
 @pytest.fixture(scope="module")
