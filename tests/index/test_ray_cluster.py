@@ -111,6 +111,9 @@ def _stop(ray: str, env: dict, session: str) -> None:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+    deadline = time.time() + 10  # a killed process leaves /proc when it has been reaped
+    while _pids(session) and time.time() < deadline:
+        time.sleep(0.2)
     assert not _pids(session), "a process of the test cluster is still running"
 
 
