@@ -37,16 +37,25 @@ def _ray_bin() -> str:
 
 
 def _pids(session: str) -> set[int]:
-    """PIDs of the processes this test's cluster started: every one inherits the `REFERAT_RAY_SESSION`
-    marker in its environment (Ray renames its processes, so command lines do not say)."""
+    """PIDs of the processes our cluster started: they inherit the `REFERAT_RAY_SESSION` marker, or
+    (Ray's agents, started with a filtered environment) hold a file of the session folder open, or
+    name it (Ray renames its processes, so command lines alone do not say)."""
     marker = f"REFERAT_RAY_SESSION={session}".encode()
     pids = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            if marker in (entry / "environ").read_bytes().split(b"\0"):
+            if (
+                marker in (entry / "environ").read_bytes().split(b"\0")
+                or session.encode() in (entry / "cmdline").read_bytes()
+            ):
                 pids.add(int(entry.name))
+                continue
+            for fd in (entry / "fd").iterdir():
+                if os.readlink(fd).startswith(session):
+                    pids.add(int(entry.name))
+                    break
         except OSError:
             continue
     return pids
