@@ -113,6 +113,9 @@ def main() -> None:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        deadline = time.time() + 10  # a killed process leaves /proc when it has been reaped
+        while _session_pids(session) and time.time() < deadline:
+            time.sleep(0.2)
         left = _session_pids(session)
         print(f"ray_processes_left={len(left)}")
 
