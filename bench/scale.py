@@ -155,7 +155,7 @@ def job_add_meeting(home: str, meeting: str, out: mp.Queue) -> None:
         {
             "add_one_meeting_s": time.perf_counter() - started,
             "add_punkter": report.punkter,
-            **{f"add_{k}_s": v for k, v in report.timings.items()},
+            **{f"add_{k}": getattr(report, k) for k in ("read_s", "enrich_s", "embed_s", "store_s", "index_s")},
             "add_ok": report.ok,
             "add_peak_rss_mb": _peak_mb(),
         }

@@ -2,8 +2,10 @@
 
 Each file is read, enriched and written in one transaction (`index.writer`); a file that fails is
 reported with its reason and the others still go in. Unchanged files (same path and content hash)
-are skipped, so a second ingest of the same folder changes nothing. The vector index is brought
-up to date once at the end (`Archive.ingest`), not per file.
+are skipped, so a second ingest of the same folder changes nothing. Reading and enriching need no
+store (`process_document`), so a Ray worker can do them (`index.cluster`); writing goes through one
+function (`write_document`) whoever did the work. The vector index is brought up to date once at
+the end (`Archive.ingest`), not per file.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.store import Store, sha256_bytes
-from index.writer import save_document
+from index.writer import Saved, save_document
 from nlp.deadline import Deadline
 from nlp.enrichment import Enrichment, enrich_version
 from nlp.errors import NotAReferatError, ReferatError
@@ -32,16 +34,41 @@ _UNKNOWN_COMMITTEES = {"", "ukendt udvalg"}
 class IngestReport:
     files: int = 0
     unchanged: int = 0
-    meetings: int = 0
+    meetings: int = 0  # documents written
     punkter: int = 0
+    passages: int = 0
     kept_unsearched: int = 0  # documents stored but superseded (a dagsorden after its referat)
     meeting_ids: set[str] = field(default_factory=set)  # the meetings the written documents belong to
     failures: list[tuple[str, str]] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "enrich": 0.0, "store": 0.0, "index": 0.0})
+    #: Seconds spent per stage: reading files into meetings, NLP (without the encoder pass),
+    #: embedding passages (the encoder pass), writing to the store, updating the vector index.
+    read_s: float = 0.0
+    enrich_s: float = 0.0
+    embed_s: float = 0.0
+    store_s: float = 0.0
+    index_s: float = 0.0
 
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    def add_timings(self, timings: dict[str, float]) -> None:
+        for name, seconds in timings.items():
+            setattr(self, name, getattr(self, name) + seconds)
+
+    def timing_line(self) -> str:
+        return (
+            f"læsning={self.read_s:.1f}s nlp={self.enrich_s:.1f}s embedding={self.embed_s:.1f}s "
+            f"lager={self.store_s:.1f}s indeks={self.index_s:.1f}s"
+        )
+
+    def count(self, saved: Saved, meeting: Meeting, enrichments: dict[int, Enrichment]) -> None:
+        self.meetings += 1
+        self.meeting_ids.add(saved.meeting_id)
+        self.punkter += len(meeting.punkter)
+        self.passages += sum(len(e.passages) for e in enrichments.values())
+        if not saved.document_active:
+            self.kept_unsearched += 1
 
 
 @dataclass
@@ -77,20 +104,51 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[st
     return files, missing
 
 
-def prepare(meeting: Meeting, enricher, embedder) -> dict[int, Enrichment]:
-    """Enrichment and passage vectors of a meeting: the full NLP pipeline, or passages alone."""
-    if enricher is not None:
-        return enricher.enrich_meeting(meeting)
-    from nlp.pipeline import embed_passages
+def read_file(path: Path) -> tuple[str, bytes, str]:
+    """(path key, content, sha256) of a file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise NotAReferatError(f"{path}: kan ikke læses ({exc.strerror or exc})") from None
+    return str(path.resolve()), data, sha256_bytes(data)
 
-    result: dict[int, Enrichment] = {}
-    embed_passages(meeting, result, embedder)
-    return result
+
+def process_document(
+    data: bytes,
+    source: str,
+    enricher,
+    embedder,
+    timings: dict[str, float],
+    overrides: Overrides | None = None,
+) -> tuple[Meeting, dict[int, Enrichment]]:
+    """Read and enrich one file's content, with its passages' vectors. Needs no store, so it runs
+    anywhere (`index.cluster` runs it on Ray workers); adds the seconds per stage to `timings`.
+    Gives up with `FileTimeoutError` past `settings.file_time_limit_s`."""
+    deadline = Deadline(settings.file_time_limit_s)
+    started = time.perf_counter()
+    meeting = read_bytes(data, source=source, deadline=deadline)
+    (overrides or Overrides()).apply(meeting, source)
+    timings["read_s"] = timings.get("read_s", 0.0) + time.perf_counter() - started
+    started = time.perf_counter()
+    if enricher is not None:
+        embed_before = enricher.timings.get("embed_s", 0.0)
+        enrichments = enricher.enrich_meeting(meeting)
+        embed = enricher.timings.get("embed_s", 0.0) - embed_before
+    else:
+        from nlp.pipeline import embed_passages
+
+        enrichments = {}
+        embed_passages(meeting, enrichments, embedder)
+        embed = time.perf_counter() - started
+    timings["embed_s"] = timings.get("embed_s", 0.0) + embed
+    timings["enrich_s"] = timings.get("enrich_s", 0.0) + time.perf_counter() - started - embed
+    deadline.check("NLP og vektorer")  # a file that ran over its time is reported, not stored
+    return meeting, enrichments
 
 
 def write_document(
     store: Store, path_key: str, sha256: str, meeting: Meeting, enrichments: dict[int, Enrichment], *, enriched: bool
-):
+) -> Saved:
     """The one writer: what a local ingest and a Ray worker's results both go through."""
     return save_document(
         store, meeting, enrichments, path=path_key, sha256=sha256, enrich_version=enrich_version() if enriched else None
@@ -101,55 +159,39 @@ def ingest_paths(
     store: Store,
     paths: Iterable[str | Path],
     enricher=None,
-    progress: Callable[[Path, int], None] | None = None,
+    progress: Callable[[Path, IngestReport], None] | None = None,
     *,
     embedder=None,
     overrides: Overrides | None = None,
 ) -> IngestReport:
+    """`progress(path, report)` is called after each file, with the report so far."""
     files, missing = expand_paths(paths)
     report = IngestReport(failures=list(missing))
-    overrides = overrides or Overrides()
     for path in files:
         report.files += 1
-        before = report.punkter
         try:
-            ingest_file(store, path, enricher, embedder, overrides, report)
+            ingest_file(store, path, enricher, embedder, overrides or Overrides(), report)
         except ReferatError as exc:
             report.failures.append((str(path), str(exc).removeprefix(f"{path}: ")))
         except Exception as exc:  # noqa: BLE001 - one broken file must not stop the rest
             log.exception("unexpected failure on %s", path)
             report.failures.append((str(path), f"uventet fejl: {exc.__class__.__name__}: {exc}"))
         if progress:
-            progress(path, report.punkter - before)
+            progress(path, report)
     return report
 
 
 def ingest_file(store: Store, path: Path, enricher, embedder, overrides: Overrides, report: IngestReport) -> bool:
     """True if the store changed."""
-    started = time.perf_counter()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise NotAReferatError(f"{path}: kan ikke læses ({exc.strerror or exc})") from None
-    key = str(path.resolve())
-    digest = sha256_bytes(data)
+    key, data, digest = read_file(path)
     if store.document_hash(key) == digest:
         report.unchanged += 1
         return False
-    deadline = Deadline(settings.file_time_limit_s)
-    meeting = read_bytes(data, source=str(path), deadline=deadline)
-    overrides.apply(meeting, str(path))
-    read_done = time.perf_counter()
-    enrichments = prepare(meeting, enricher, embedder)
-    enriched = time.perf_counter()
-    deadline.check("NLP og vektorer")  # a file that ran over its time is reported, not stored
+    timings: dict[str, float] = {}
+    meeting, enrichments = process_document(data, str(path), enricher, embedder, timings, overrides)
+    started = time.perf_counter()
     saved = write_document(store, key, digest, meeting, enrichments, enriched=enricher is not None)
-    report.timings["read"] += read_done - started
-    report.timings["enrich"] += enriched - read_done
-    report.timings["store"] += time.perf_counter() - enriched
-    report.meetings += 1
-    report.meeting_ids.add(saved.meeting_id)
-    report.punkter += len(meeting.punkter)
-    if not saved.document_active:
-        report.kept_unsearched += 1
+    timings["store_s"] = time.perf_counter() - started
+    report.add_timings(timings)
+    report.count(saved, meeting, enrichments)
     return True

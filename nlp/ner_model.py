@@ -1,7 +1,7 @@
 """The statistical Danish NER: a linear tagger over frozen multilingual-e5-small token features.
 
 Each word is represented by its first sub-token's hidden states from three encoder layers
-(e5 is frozen, so the offline e5 conversion is all the encoder there is) plus a few spelling and
+(e5 is frozen, so the pass that embeds a passage gives them at no extra cost: `nlp.encoder`) plus a few spelling and
 gazetteer features; a multinomial logistic regression (`nlp.ner_train`) maps that to a BIO tag.
 The artifact in `models/ner-da/` is the regression's weights: a few hundred kilobytes.
 """
@@ -14,13 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.e5 import convert, default_model_path, models_dir
+from nlp.e5 import models_dir
+from nlp.encoder import FEATURE_LAYERS
 
 log = logging.getLogger(__name__)
 
 ARTIFACT = "ner-da"
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC"]
-LAYERS = (3, 5, 7)
+LAYERS = FEATURE_LAYERS
 
 
 def artifact_dir() -> Path:
@@ -62,59 +63,59 @@ def word_matrix(encoder_features: np.ndarray, words: list[str]) -> np.ndarray:
 
 
 class FeatureExtractor:
-    """Word features from the frozen e5 encoder; loaded once, safe on any text."""
+    """Word features from the frozen e5 encoder (the process's one `nlp.encoder`); safe on any text.
 
-    def __init__(self, max_words: int = 120) -> None:
-        import torch
-        from transformers import AutoModel, AutoTokenizer
+    A word's features are the states, at layers `LAYERS`, of its first sub-token when the words are
+    read as running text behind e5's `passage: ` prefix: exactly how ingest reads a passage, so the
+    pipeline can take them from the pass that embeds its passages (`located` in `features`), and
+    training (`nlp.ner_train`, on DDT sentences) sees the same features as ingest.
+    """
 
-        from nlp.embedder import quiet_libraries
+    def __init__(self, max_words: int = 120, encoder=None) -> None:
+        from nlp.encoder import get_encoder
 
-        quiet_libraries()
-        base = default_model_path()
-        if not (base / "modules.json").exists():
-            convert(base)
-        self.tokenizer = AutoTokenizer.from_pretrained(base)
-        self.encoder = AutoModel.from_pretrained(base)
-        # Layers above the deepest one read are never needed: dropping them saves their compute.
-        self.encoder.encoder.layer = self.encoder.encoder.layer[: max(LAYERS)]
-        self.encoder.eval()
+        self.encoder = encoder or get_encoder()
         self.max_words = max_words
-        self._torch = torch
+        self.dim = self.encoder.dim * len(LAYERS)
 
-    def features(self, sentences: list[list[str]], batch_size: int = 16) -> list[np.ndarray]:
-        """One (n_words, dim) array per sentence; long sentences are read in windows."""
+    def features(self, sentences: list[list[str]], located: list | None = None) -> list[np.ndarray]:
+        """One (n_words, dim) array per sentence; long sentences are read in windows of `max_words`.
+
+        `located`, if given, holds per sentence `(token_states, word_starts, word_ends)`: the words'
+        character spans in a text already encoded (token_states from `nlp.encoder`, or None).
+        A sentence whose every word is found there costs nothing; the others are encoded here."""
+        from nlp.e5 import PASSAGE_PREFIX
+        from nlp.encoder import word_states
+
+        out: list[np.ndarray | None] = [None] * len(sentences)
+        if located is not None:
+            for si, (tokens, starts, ends) in enumerate(located):
+                if tokens is not None and sentences[si]:
+                    rows = word_states(tokens, starts, ends)
+                    if rows is not None:
+                        out[si] = rows
         chunks: list[tuple[int, int, list[str]]] = []
         for si, words in enumerate(sentences):
+            if out[si] is not None:
+                continue
+            out[si] = np.zeros((len(words), self.dim), dtype=np.float32)
             for start in range(0, len(words), self.max_words):
                 chunks.append((si, start, words[start : start + self.max_words]))
-        chunks.sort(key=lambda c: len(c[2]))  # similar lengths together: little padding
-        dim = self.encoder.config.hidden_size * len(LAYERS)
-        out = [np.zeros((len(words), dim), dtype=np.float32) for words in sentences]
-        torch = self._torch
-        with torch.inference_mode():
-            for b in range(0, len(chunks), batch_size):
-                batch = chunks[b : b + batch_size]
-                enc = self.tokenizer(
-                    [c[2] for c in batch],
-                    is_split_into_words=True,
-                    truncation=True,
-                    max_length=512,
-                    padding=True,
-                    return_tensors="pt",
-                )
-                hidden = self.encoder(
-                    input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], output_hidden_states=True
-                ).hidden_states
-                stacked = torch.cat([hidden[layer] for layer in LAYERS], dim=-1).numpy()
-                for row, (si, start, _) in enumerate(batch):
-                    seen: set[int] = set()
-                    for ti, wi in enumerate(enc.word_ids(row)):
-                        if wi is None or wi in seen:
-                            continue
-                        seen.add(wi)
-                        out[si][start + wi] = stacked[row, ti]
-        return out
+        if chunks:
+            texts, spans = [], []
+            for _, _, words in chunks:
+                starts, ends, at = [], [], len(PASSAGE_PREFIX)
+                for w in words:
+                    starts.append(at)
+                    ends.append(at + len(w))
+                    at += len(w) + 1
+                texts.append(PASSAGE_PREFIX + " ".join(words))
+                spans.append((starts, ends))
+            _, states = self.encoder.encode(texts, states=True)
+            for (si, start, words), (starts, ends), tokens in zip(chunks, spans, states, strict=True):
+                rows = word_states(tokens, starts, ends, partial=True)
+                out[si][start : start + len(words)] = rows  # type: ignore[index]
+        return out  # type: ignore[return-value]
 
 
 class TokenTagger:
@@ -131,8 +132,9 @@ class TokenTagger:
         self.scale = weights["scale"].astype(np.float32)
         self.extractor = FeatureExtractor()
 
-    def tag(self, sentences: list[list[str]]) -> list[list[str]]:
-        feats = self.extractor.features(sentences)
+    def tag(self, sentences: list[list[str]], located: list | None = None) -> list[list[str]]:
+        """BIO tags per word; `located` as in `FeatureExtractor.features` (features already computed)."""
+        feats = self.extractor.features(sentences, located)
         out = []
         for words, f in zip(sentences, feats, strict=True):
             if not words:

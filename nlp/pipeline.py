@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable
 from functools import lru_cache
 
+import numpy as np
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
@@ -90,6 +92,8 @@ class StatisticalNER:
         self.model_path = model_path
         self._tagger = None
         self.available = True
+        #: Token states by section text, from the pass that embedded the passages (set by the Enricher).
+        self.token_states: dict = {}
 
     @property
     def tagger(self):
@@ -116,7 +120,11 @@ class StatisticalNER:
         windows: list[tuple[int, list[Token]]] = []
         for di, doc in enumerate(docs):
             windows.extend((di, w) for w in candidate_windows(doc))
-        labels = tagger.tag([[t.text for t in w] for _, w in windows])
+        located = [
+            (self.token_states.get(docs[di].text), [t.idx for t in w], [t.idx + len(t.text) for t in w])
+            for di, w in windows
+        ]
+        labels = tagger.tag([[t.text for t in w] for _, w in windows], located)
         found: dict[int, list[Span]] = {}
         for (di, tokens), tags in zip(windows, labels, strict=True):
             for start, end, label in bio_to_spans(tags):
@@ -223,6 +231,8 @@ class Enricher:
     def __init__(self, nlp: Language | None = None, theme_tagger=None, embedder=None) -> None:
         self.nlp = nlp or build_nlp()
         self.embedder = embedder
+        #: Seconds spent in the encoder pass over passages (the rest of enrich_meeting is NLP).
+        self.timings: dict[str, float] = {"embed_s": 0.0}
         self._theme_tagger = theme_tagger
 
     @property
@@ -236,8 +246,13 @@ class Enricher:
     def enrich_meeting(self, meeting: Meeting) -> dict[int, Enrichment]:
         open_punkter = [p for p in meeting.punkter if not p.closed]
         jobs = [(p, s) for p in open_punkter for s in p.sections if s.text.strip()]
-        docs = self.nlp.pipe((s.text for _, s in jobs), batch_size=32)
         result: dict[int, Enrichment] = {p.number: Enrichment() for p in meeting.punkter}
+        # First: the pass that embeds the passages also gives the NER its token features.
+        ner = self.nlp.get_pipe("referat_ner") if "referat_ner" in self.nlp.pipe_names else None
+        states = self.embed_passages(meeting, result)
+        if ner is not None:
+            ner.token_states = states
+        docs = self.nlp.pipe((s.text for _, s in jobs), batch_size=32)
         for (punkt, section), doc in zip(jobs, docs, strict=True):
             tags = result[punkt.number]
             for ent in doc.ents:
@@ -257,8 +272,9 @@ class Enricher:
             for law in doc._.laws or []:
                 law.section = section.name
                 tags.laws.append(law)
-        self.embed_passages(meeting, result)
-        vectors = self._summary_vectors(open_punkter)
+        if ner is not None:
+            ner.token_states = {}
+        vectors = self._summary_vectors(open_punkter, result)
         for i, punkt in enumerate(open_punkter):
             tags = result[punkt.number]
             _unify_people(tags)
@@ -269,34 +285,104 @@ class Enricher:
             )
         return result
 
-    def embed_passages(self, meeting: Meeting, result: dict[int, Enrichment]) -> None:
-        """Cut every punkt into passages and embed them (a closed punkt: its title only)."""
-        embed_passages(meeting, result, self.embedder)
+    def embed_passages(self, meeting: Meeting, result: dict[int, Enrichment]) -> dict:
+        """Cut every punkt into passages and embed them (a closed punkt: its title only); returns
+        the token states of the sections' text, by section text, for the NER."""
+        started = time.perf_counter()
+        try:
+            return embed_passages(meeting, result, self.embedder)
+        finally:
+            self.timings["embed_s"] += time.perf_counter() - started
 
-    def _summary_vectors(self, punkter: list[Punkt]):
+    def _summary_vectors(self, punkter: list[Punkt], result: dict[int, Enrichment] | None = None):
+        """What a punkt is about, for themes: the mean of its title and summary passages' vectors,
+        already computed (no second encoder pass); a punkt without them is encoded here."""
         if self.embedder is None or not punkter:
             return None
-        return self.embedder.passages([summary_text(p) for p in punkter])
+        if result is None:
+            return self.embedder.passages([summary_text(p) for p in punkter])
+        out = []
+        for punkt in punkter:
+            tags = result.get(punkt.number)
+            if tags is None or tags.vectors is None or not len(tags.vectors):
+                out.append(self.embedder.passages([summary_text(punkt)])[0])
+                continue
+            out.append(summary_vector(tags))
+        return np.stack(out)
 
 
-def embed_passages(meeting: Meeting, result: dict[int, Enrichment], embedder) -> None:
-    """Passages of every punkt with their vectors, in one batched encoder call for the meeting."""
+def summary_vector(tags: Enrichment) -> np.ndarray:
+    """Mean of the title passage and the summary section's passages (else the first body passage)."""
+    picked = [0] + [i for i, p in enumerate(tags.passages) if p.section in _SUMMARY_SECTIONS]
+    if len(picked) == 1 and len(tags.passages) > 1:
+        picked.append(1)
+    v = np.asarray(tags.vectors[picked], dtype=np.float32).mean(axis=0)
+    return v / (np.linalg.norm(v) or 1.0)
+
+
+_SUMMARY_SECTIONS = ("Resume", "Initiativretsforslag")
+
+
+def embed_passages(meeting: Meeting, result: dict[int, Enrichment], embedder) -> dict:
+    """Passages of every punkt with their vectors, in one batched encoder call for the meeting.
+
+    The same pass returns each passage's token states; they are mapped back onto the section
+    text each passage was cut from (paragraph by paragraph: table lines, rewritten as
+    `header: value`, are left out) and returned by section text, for the NER."""
     from nlp.passages import punkt_passages
 
     jobs: list[tuple[Enrichment, int]] = []
     texts: list[str] = []
+    owners: list[tuple[Punkt, object]] = []
     for punkt in meeting.punkter:
         tags = result.setdefault(punkt.number, Enrichment())
         tags.passages = punkt_passages(punkt)
         texts.extend(p.embed_text for p in tags.passages)
+        owners.extend((punkt, p) for p in tags.passages)
         jobs.append((tags, len(tags.passages)))
     if embedder is None:
-        return
-    vectors = embedder.passages(texts)
+        return {}
+    encode = getattr(embedder, "passages_with_states", None)
+    vectors, states = encode(texts) if encode else (embedder.passages(texts), None)
     at = 0
     for tags, n in jobs:
         tags.vectors = vectors[at : at + n]
         at += n
+    return section_token_states(owners, states) if states is not None else {}
+
+
+def section_token_states(owners: list, states: list) -> dict:
+    """Token states of passages, moved from passage coordinates onto their sections' text."""
+    from nlp.encoder import TokenStates, concat_states
+
+    pieces: dict[int, list[TokenStates]] = {}
+    texts: dict[int, str] = {}
+    cursor: dict[int, int] = {}
+    for (punkt, passage), tokens in zip(owners, states, strict=True):
+        if passage.section == "Titel" or tokens is None:
+            continue
+        section = next(
+            (s for s in punkt.sections if s.name == passage.section and cursor.get(id(s), 0) < len(s.text)), None
+        )
+        if section is None:
+            continue
+        key = id(section)
+        texts[key] = section.text
+        base = len(passage.embed_text) - len(passage.text)  # where the chunk starts in the embedded text
+        at = 0
+        for line in passage.text.split("\n"):
+            found = section.text.find(line, cursor.get(key, 0)) if line.strip() else -1
+            if found >= 0:
+                lo, hi = base + at, base + at + len(line)
+                keep = (tokens.starts >= lo - 1) & (tokens.ends <= hi) & (tokens.ends > lo)
+                shift = found - lo
+                pieces.setdefault(key, []).append(
+                    TokenStates(tokens.starts[keep] + shift, tokens.ends[keep] + shift, tokens.states[keep])
+                )
+                cursor[key] = found + len(line)
+            at += len(line) + 1
+    dim = next((t.states.shape[1] for t in states if t is not None), 0)
+    return {texts[k]: concat_states(v, dim) for k, v in pieces.items()}
 
 
 def summary_text(punkt: Punkt) -> str:

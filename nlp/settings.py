@@ -33,6 +33,14 @@ class Settings:
     max_json_depth: int = 64
     #: Threads for the encoder and FAISS builds: the machine's cores, never one core of two.
     threads: int = field(default_factory=_cpu_count)
+    #: Encoder runtime: auto (ONNX int8 on a CPU, about 3x sentence-transformers; torch on a GPU), onnx, torch.
+    encoder: str = "auto"
+    #: Encoder device: auto (a CUDA GPU when torch sees one), cpu, cuda.
+    device: str = "auto"
+    #: e5 reads at most 512 tokens; longer texts (queries included) are truncated, never refused.
+    max_tokens: int = 512
+    #: Padded tokens per encoder batch: length-sorted batches of this size keep the cores busy and padding low.
+    encode_batch_tokens: int = 8192
 
     # -- passages -------------------------------------------------------------------------------
     #: A passage is a few sentences: long enough to carry a topic, short enough for e5's window.

@@ -1,0 +1,124 @@
+"""Ray scaling on loopback: the whole ingest on one node with one CPU, then on two such nodes.
+
+    python bench/ray_ingest.py [--corpus ../shared/corpus/greve-firstagenda-more] [--limit 20]
+
+Starts a head (127.0.0.1) with one CPU, ingests through `referat ingest --ray`'s code path into a
+fresh home, adds a worker node (127.0.0.2) with one CPU, ingests again into another fresh home,
+and stops every Ray process it started (by PID, checked with pgrep). Prints `one_node_s=`,
+`two_nodes_s=` and `ray_speedup=` (goal >= 1.7). On a machine with fewer than two free cores
+the figure says nothing about real machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from index.archive import Archive  # noqa: E402
+from index.cluster import ingest_on_ray  # noqa: E402
+from index.ingest import expand_paths  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _session_pids(session: str) -> set[int]:
+    """PIDs of the processes our cluster started: they inherit the `REFERAT_RAY_SESSION` marker, or
+    (Ray's agents, started with a filtered environment) hold a file of the session folder open, or
+    name it (Ray renames its processes, so command lines alone do not say)."""
+    marker = f"REFERAT_RAY_SESSION={session}".encode()
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if (
+                marker in (entry / "environ").read_bytes().split(b"\0")
+                or session.encode() in (entry / "cmdline").read_bytes()
+            ):
+                pids.add(int(entry.name))
+                continue
+            for fd in (entry / "fd").iterdir():
+                if os.readlink(fd).startswith(session):
+                    pids.add(int(entry.name))
+                    break
+        except OSError:
+            continue
+    return pids
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "greve-firstagenda-more"))
+    ap.add_argument("--limit", type=int, default=20)
+    args = ap.parse_args()
+    files, _ = expand_paths([args.corpus])
+    files = files[: args.limit]
+    ray = str(Path(sys.executable).parent / "ray")
+    port = _free_port()
+    session = f"/tmp/referat-raybench-{os.getpid()}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0", "REFERAT_RAY_SESSION": session}
+    common = ["--num-cpus", "1", "--disable-usage-stats", "--temp-dir", session]
+    address = f"127.0.0.1:{port}"
+    try:
+        subprocess.run(
+            [ray, "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port), "--include-dashboard=false"]
+            + common,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        timings = {}
+        for label in ("one_node", "two_nodes"):
+            if label == "two_nodes":
+                subprocess.run(
+                    [ray, "start", "--address", address, "--node-ip-address", "127.0.0.2", *common],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                )
+            with tempfile.TemporaryDirectory() as home:
+                started = time.perf_counter()
+                report = ingest_on_ray(Archive(home), files, address)
+                timings[label] = time.perf_counter() - started
+            print(
+                f"{label}_files={report.files} {label}_punkter={report.punkter} {label}_failures={len(report.failures)}"
+            )
+            print(f"{label}_s={timings[label]:.1f}")
+        print(f"ray_speedup={timings['one_node'] / timings['two_nodes']:.2f}")
+    finally:
+        for pid in _session_pids(session):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.time() + 20
+        while _session_pids(session) and time.time() < deadline:
+            time.sleep(0.5)
+        for pid in _session_pids(session):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.time() + 10  # a killed process leaves /proc when it has been reaped
+        while _session_pids(session) and time.time() < deadline:
+            time.sleep(0.2)
+        left = _session_pids(session)
+        print(f"ray_processes_left={len(left)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Ingest on a real two-node Ray cluster (loopback) gives the same archive as a single-machine ingest."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("ray", reason="Ray is not installed: pip install 'referat[cluster]' (.ci/run installs it)")
+
+from index.cluster import ingest_paths_on_ray  # noqa: E402
+from index.ingest import ingest_paths  # noqa: E402
+from index.store import Store  # noqa: E402
+from nlp.embedder import get_embedder  # noqa: E402
+from nlp.pipeline import Enricher  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+GREVE = ROOT / "data" / "sample" / "greve"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ray_bin() -> str:
+    import sys
+
+    candidate = Path(sys.executable).parent / "ray"
+    return str(candidate if candidate.exists() else "ray")
+
+
+def _pids(session: str) -> set[int]:
+    """PIDs of the processes our cluster started: they inherit the `REFERAT_RAY_SESSION` marker, or
+    (Ray's agents, started with a filtered environment) hold a file of the session folder open, or
+    name it (Ray renames its processes, so command lines alone do not say)."""
+    marker = f"REFERAT_RAY_SESSION={session}".encode()
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if (
+                marker in (entry / "environ").read_bytes().split(b"\0")
+                or session.encode() in (entry / "cmdline").read_bytes()
+            ):
+                pids.add(int(entry.name))
+                continue
+            for fd in (entry / "fd").iterdir():
+                if os.readlink(fd).startswith(session):
+                    pids.add(int(entry.name))
+                    break
+        except OSError:
+            continue
+    return pids
+
+
+@pytest.fixture()
+def loopback_cluster(tmp_path):
+    """A head on 127.0.0.1 and a worker node on 127.0.0.2, one CPU each; everything stopped after."""
+    port = _free_port()
+    temp = Path("/tmp") / f"referat-ray-{os.getpid()}"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "RAY_USAGE_STATS_ENABLED": "0",
+        "REFERAT_THREADS": "1",
+        "REFERAT_RAY_SESSION": str(temp),
+    }
+    ray = _ray_bin()
+    common = ["--num-cpus", "1", "--disable-usage-stats", "--temp-dir", str(temp)]
+    started: list[subprocess.CompletedProcess] = []
+    try:
+        started.append(
+            subprocess.run(
+                [ray, "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port)]
+                + ["--include-dashboard=false", *common],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=True,
+            )
+        )
+        started.append(
+            subprocess.run(
+                [ray, "start", "--address", f"127.0.0.1:{port}", "--node-ip-address", "127.0.0.2", *common],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=True,
+            )
+        )
+        yield f"127.0.0.1:{port}"
+    finally:
+        _stop(ray, env, str(temp))
+
+
+def _stop(ray: str, env: dict, session: str) -> None:
+    """Stop every Ray process of this session: by PID first, then `ray stop` for stragglers."""
+    import signal
+
+    for pid in _pids(session):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.time() + 20
+    while _pids(session) and time.time() < deadline:
+        time.sleep(0.5)
+    for pid in _pids(session):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.time() + 10  # a killed process leaves /proc when it has been reaped
+    while _pids(session) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not _pids(session), "a process of the test cluster is still running"
+
+
+def _snapshot(store: Store) -> dict:
+    rows = store.db.execute("SELECT id, title, case_type FROM punkter ORDER BY id").fetchall()
+    punkter = {r["id"]: (r["title"], r["case_type"]) for r in rows}
+    tags = {}
+    for pid in punkter:
+        data = store.punkt(pid)
+        tags[pid] = (
+            sorted((e["text"], e["label"], e["start"]) for e in data["entities"]),
+            sorted(t["key"] for t in data["themes"]),
+            data["kle"].get("number"),
+            sorted(a["text"] for a in data["amounts"]),
+        )
+    return {"punkter": punkter, "tags": tags}
+
+
+def _vectors(store: Store, model: str, enrichments_texts: list[str]) -> np.ndarray:
+    import hashlib
+
+    shas = [hashlib.sha1(t.encode()).hexdigest() for t in enrichments_texts]
+    cached = store.cached_vectors(model, shas)
+    assert len(cached) == len(set(shas)), "every passage's vector is in the store"
+    return np.stack([np.frombuffer(cached[s], dtype=np.float32) for s in shas])
+
+
+def test_two_node_ray_ingest_equals_single_machine(tmp_path, loopback_cluster):
+    import ray
+
+    from nlp.passages import punkt_passages
+    from nlp.readers import read_path
+
+    files = sorted(GREVE.glob("*.json"))
+    assert len(files) == 4
+    single = Store(tmp_path / "single.sqlite")
+    embedder = get_embedder()
+    local = ingest_paths(single, files, Enricher(embedder=embedder))
+    assert local.ok and local.punkter > 0
+
+    ray.init(address=loopback_cluster, log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
+    try:
+        assert len([n for n in ray.nodes() if n["Alive"]]) == 2
+        clustered = Store(tmp_path / "ray.sqlite")
+        remote = ingest_paths_on_ray(ray, clustered, files)
+    finally:
+        ray.shutdown()
+    assert remote.ok, remote.failures
+    assert (remote.meetings, remote.punkter, remote.passages) == (local.meetings, local.punkter, local.passages)
+    assert remote.embed_s > 0 and remote.enrich_s > 0
+
+    a, b = _snapshot(single), _snapshot(clustered)
+    assert a["punkter"] == b["punkter"]
+    assert a["tags"] == b["tags"]
+    assert any(t[0] for t in a["tags"].values()), "the comparison covers entities"
+    texts = [p.embed_text for f in files for punkt in read_path(f).punkter for p in punkt_passages(punkt)]
+    diff = np.abs(_vectors(single, embedder.name, texts) - _vectors(clustered, embedder.name, texts)).max()
+    assert diff <= 1e-5, diff
