@@ -39,10 +39,10 @@ def store_only(paths: list[Path]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "referat.sqlite")
         started = time.perf_counter()
-        report = ingest_paths(store, paths, None)
+        report = ingest_paths(store, paths, None, embedder=None)
         seconds = time.perf_counter() - started
         again = time.perf_counter()
-        second = ingest_paths(store, paths, None)
+        second = ingest_paths(store, paths, None, embedder=None)
         unchanged_s = time.perf_counter() - again
     print(f"files={report.files}")
     print(f"punkter={report.punkter}")
@@ -99,9 +99,9 @@ def full(paths: list[Path], label: str) -> None:
         enricher.enrich_meeting(read_path(files[0]))  # load every model once before timing
         load_s = time.perf_counter() - load
         started = time.perf_counter()
-        report = ingest_paths(archive.store, files, enricher)
+        report = ingest_paths(archive.store, files, enricher, embedder=archive.embedder)
         index_started = time.perf_counter()
-        archive.searcher()
+        archive.refresh_index()
         report.index_s += time.perf_counter() - index_started
         seconds = time.perf_counter() - started
         rss = _rss_mb()
