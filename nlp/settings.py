@@ -52,6 +52,14 @@ class Settings:
     #: Passages fetched from FAISS per query (before aggregation per punkt).
     dense_k: int = 600
 
+    # -- tags (entities, amounts) -----------------------------------------------------------------
+    #: Entities below this confidence are kept as candidates, not shown: chosen for precision >= 0.90
+    #: on the hand-annotated minutes (tests/fixtures/minutes-gold, development half; bench/ner.py --minutes).
+    entity_min_confidence: float = 0.5
+    #: Amounts below this confidence are candidates (a count whose noun may not be counted, a bare
+    #: number in a table): chosen for money precision >= 0.97 on the same gold (bench/amounts.py).
+    amount_min_confidence: float = 0.5
+
     @classmethod
     def from_env(cls) -> Settings:
         """Defaults, overridden by `REFERAT_<NAME>` environment variables."""
