@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.entities import canonical, rule_entities, unify_people
+from nlp.entities import canonical, unify_people
 from nlp.kle import kle_for, taxonomy
 from nlp.links import find_meeting_references
+from nlp.pipeline import build_nlp
 from nlp.themes import ThemeTagger, load_themes
+
+_RULES = build_nlp(["sentencizer", "referat_rules"])
 
 
 def _found(text: str) -> set[tuple[str, str]]:
-    return {(text[s:e], label) for s, e, label in rule_entities(text)}
+    return {(e.text, e.label_) for e in _RULES(text).ents}
 
 
 @pytest.mark.parametrize(
