@@ -36,7 +36,12 @@ RULE_CONFIDENCE = {
     "org_for": 0.9,
     "org_named": 0.8,
     "address": 0.85,
+    "street": 0.8,
+    "place_council": 0.95,
 }
+#: A person pattern ending in one of these is an institution or a street (`Marie Jørgensens Skole`).
+INSTITUTION_WORDS = {"Skole", "Skolen", "Fond", "Fonden", "Hotel", "Center", "Centret", "Kollegium", "Hus", "Huset"}
+STREET_WORDS = {"Vej", "Alle", "Allé", "Plads", "Torv", "Gade", "Stræde", "Boulevard"}
 _GAZETTEER_FILES = {"loc_places.txt": "LOC", "org_public_bodies.txt": "ORG", "org_organisations.txt": "ORG"}
 
 
@@ -137,6 +142,9 @@ def span_patterns() -> list[dict]:
     title = {"LOWER": {"IN": sorted(titles())}}
     for n in (2, 3):
         patterns.append({"label": "PER", "id": "title_person", "pattern": [title, *([cap_or_initial] * (n - 1)), cap]})
+    places = sorted({f for f, label in gaz.labels.items() if label == "LOC" and " " not in f})
+    council = {"TEXT": {"IN": ["Byråd", "Byråds", "Kommunalbestyrelse", "Kommunalbestyrelses"]}}
+    patterns.append({"label": "ORG", "id": "place_council", "pattern": [{"TEXT": {"IN": places}}, council]})
     first = {"TEXT": {"IN": sorted(name_gazetteer()[0])}}
     for n in (1, 2):
         patterns.append(
@@ -148,6 +156,8 @@ def span_patterns() -> list[dict]:
 def rule_confidence(pattern_id: str, text: str, label: str) -> float:
     """The confidence of a rule match, lowered where the matched words look like common words."""
     conf = RULE_CONFIDENCE.get(pattern_id, 0.7)
+    if pattern_id != "gazetteer" and " " not in text and text.lower() in common_words():
+        return 0.45  # `Bestyrelsen`, `Forvaltningen`, `Omvej`: a common word, capitalised
     if pattern_id == "name_list_person":
         first, last = name_gazetteer()
         words = text.replace("-", " ").split()

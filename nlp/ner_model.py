@@ -174,23 +174,18 @@ def _allowed(prev: str, tag: str) -> bool:
     return not tag.startswith("I-") or (prev != "O" and prev[2:] == tag[2:])
 
 
-def transition_scores(tag_sequences: list[list[str]], labels: list[str] = LABELS) -> np.ndarray:
-    """Log transition probabilities counted on training tags (add-one smoothed), row `len(labels)` is
-    the sentence start; transitions BIO forbids score -1e4."""
+def transition_scores(labels: list[str] = LABELS) -> np.ndarray:
+    """Transition scores for Viterbi: 0 where BIO allows the step, -1e4 where it forbids it (`O` ->
+    `I-ORG`); row `len(labels)` is the sentence start. Only the constraint: transition
+    probabilities counted on training tags double-count the prior the classifier's posterior
+    already carries, and cost DDT dev recall (micro F1 0.80 -> 0.52)."""
     n = len(labels)
-    counts = np.ones((n + 1, n), dtype=np.float64)
-    index = {t: i for i, t in enumerate(labels)}
-    for tags in tag_sequences:
-        prev = n
-        for t in tags:
-            counts[prev, index[t]] += 1
-            prev = index[t]
-    scores = np.log(counts / counts.sum(axis=1, keepdims=True))
+    scores = np.zeros((n + 1, n), dtype=np.float32)
     for i in range(n + 1):
         for j in range(n):
             if not _allowed(labels[i] if i < n else "O", labels[j]):
                 scores[i, j] = -1e4
-    return scores.astype(np.float32)
+    return scores
 
 
 def viterbi(emissions: np.ndarray, transitions: np.ndarray, labels: list[str] = LABELS) -> list[int]:

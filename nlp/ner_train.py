@@ -5,8 +5,8 @@
 Trains on DDT-NER train-10k + train-5k (duplicate sentences removed) and NorNE Bokmål (dev + test,
 about 66k tokens; Norwegian Bokmål is written almost like Danish, so it transfers: Plank 2019),
 evaluates on DDT dev, and writes the weights (`head.npz`), a config and the measured scores. The
-head is a multinomial logistic regression; at tagging time a BIO-constrained Viterbi decoder reads
-its log-probabilities with transition scores counted on the training tags (`nlp.ner_model`).
+head is a multinomial logistic regression; at tagging time a Viterbi decoder reads its
+log-probabilities under the BIO constraint (`I-X` only after `B-X`/`I-X`; `nlp.ner_model`).
 About five minutes on two cores, nearly all of it the encoder reading ~90k words; `--cache DIR`
 keeps the features between runs while experimenting.
 Fine-tuning the encoder itself was tried and did not pay on a CPU budget: it collapsed to
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     intercept = np.full(len(LABELS), -1e4, dtype=np.float32)  # labels never seen in training stay unused
     coef[model.classes_] = model.coef_
     intercept[model.classes_] = model.intercept_
-    transitions = transition_scores([t for _, t in train])
+    transitions = transition_scores()
     out.mkdir(parents=True, exist_ok=True)
     arrays = {"coef": coef, "intercept": intercept, "mean": mean, "scale": scale}
     if not args.no_viterbi:

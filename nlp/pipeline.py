@@ -19,7 +19,15 @@ from spacy.tokens import Doc, Span, Token
 
 from nlp.amounts import dedupe, find_amounts
 from nlp.enrichment import Enrichment
-from nlp.entities import canonical, combine, model_confidence, rule_confidence, unify_people
+from nlp.entities import (
+    INSTITUTION_WORDS,
+    STREET_WORDS,
+    canonical,
+    combine,
+    model_confidence,
+    rule_confidence,
+    unify_people,
+)
 from nlp.kle import kle_for
 from nlp.laws import find_laws
 from nlp.model import Entity, Meeting, Punkt
@@ -96,10 +104,19 @@ class RuleEntities:
             while start < end and doc[start].lower_ in titles():
                 start += 1
             if start < end:
-                spans.append(Span(doc, start, end, label=span.label_, span_id=span.id_))
+                label = span.label_
+                if label == "PER" and doc[end - 1].text in INSTITUTION_WORDS:
+                    label = "ORG"
+                elif label == "PER" and doc[end - 1].text in STREET_WORDS:
+                    label = "LOC"
+                spans.append(Span(doc, start, end, label=label, span_id=span.id_))
         doc.spans["rules"] = spans
-        doc.ents = resolve(doc, [(s, rule_confidence(s.id_, s.text, s.label_), s.id_) for s in spans])
+        doc.ents = resolve(doc, [(s, self.confidence(doc, s), s.id_) for s in spans])
         return doc
+
+    @staticmethod
+    def confidence(doc: Doc, span: Span) -> float:
+        return rule_confidence(span.id_, span.text, span.label_)
 
 
 @Language.factory("referat_ner", default_config={"model_path": None})
@@ -149,7 +166,7 @@ class StatisticalNER:
                     found.setdefault(di, []).append((span, float(probs[start:end].mean())))
         for di, doc in enumerate(docs):
             model = [(s, model_confidence(s.text, s.label_, p), "model") for s, p in found.get(di, [])]
-            rules = [(s, rule_confidence(s.id_, s.text, s.label_), s.id_) for s in doc.spans.get("rules", [])]
+            rules = [(s, RuleEntities.confidence(doc, s), s.id_) for s in doc.spans.get("rules", [])]
             doc.ents = resolve(doc, model + rules)
             yield doc
 
@@ -198,6 +215,22 @@ def _first_names() -> frozenset[str]:
     return name_gazetteer()[0]
 
 
+#: A one-word name glued to another capitalised word (`Greve` in `Greve Marina`, `Odense` in
+#: `International Community Odense`) is likely part of a longer name nobody listed: a candidate only.
+GLUED_CONFIDENCE = 0.4
+
+
+def _glued(doc: Doc, span: Span) -> bool:
+    def capitalised(token: Token) -> bool:
+        return token.is_alpha and token.text[:1].isupper() and not token.is_sent_start
+
+    after = doc[span.end] if span.end < len(doc) else None
+    before = doc[span.start - 1] if span.start > 0 else None
+    return (after is not None and capitalised(after)) or (
+        before is not None and capitalised(before) and not span[0].is_sent_start
+    )
+
+
 def resolve(doc: Doc, candidates: list[tuple[Span, float, str]]) -> list[Span]:
     """One entity per stretch of text: the longest span wins (`Odense` inside `Odense Kommune` is no
     second entity), then the surer one. Where the model and a rule found the same span, the
@@ -221,6 +254,8 @@ def resolve(doc: Doc, candidates: list[tuple[Span, float, str]]) -> list[Span]:
     for span, conf, evidence in sorted(by_span.values(), key=lambda c: (-(c[0].end - c[0].start), -c[1])):
         if any(i in taken for i in range(span.start, span.end)):
             continue
+        if len(span) == 1 and _glued(doc, span):
+            conf = min(conf, GLUED_CONFIDENCE)
         taken.update(range(span.start, span.end))
         chosen.append(span)
         info[(span.start_char, span.end_char)] = (conf, evidence)
