@@ -60,6 +60,14 @@ class Settings:
     #: number in a table): chosen for money precision >= 0.97 on the same gold (bench/amounts.py).
     amount_min_confidence: float = 0.5
 
+    #: A theme is returned when its combined score clears this (bench/themes.py, tuned on the
+    #: development half of tests/fixtures/themes-gold.json).
+    theme_min_score: float = 0.42
+    #: ... and is at least this share of the best theme's score.
+    theme_relative_score: float = 0.0
+    #: At most this many themes per punkt.
+    theme_max_count: int = 4
+
     @classmethod
     def from_env(cls) -> Settings:
         """Defaults, overridden by `REFERAT_<NAME>` environment variables."""
