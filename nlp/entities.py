@@ -156,8 +156,8 @@ def span_patterns() -> list[dict]:
 def rule_confidence(pattern_id: str, text: str, label: str) -> float:
     """The confidence of a rule match, lowered where the matched words look like common words."""
     conf = RULE_CONFIDENCE.get(pattern_id, 0.7)
-    if pattern_id != "gazetteer" and " " not in text and text.lower() in common_words():
-        return 0.45  # `Bestyrelsen`, `Forvaltningen`, `Omvej`: a common word, capitalised
+    if pattern_id in ("street", "address") and " " not in text and text.lower() in common_words():
+        return 0.45  # `Omvej`, `Udvej`: a common word, capitalised
     if pattern_id == "name_list_person":
         first, last = name_gazetteer()
         words = text.replace("-", " ").split()

@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> None:
         "labels": LABELS,
         "encoder": "multilingual-e5-small (frozen; nlp/e5.py)",
         "layers": list(LAYERS),
-        "classifier": "multinomial logistic regression" + ("" if args.no_viterbi else " + BIO-constrained Viterbi decoding"),
+        "classifier": "multinomial logistic regression"
+        + ("" if args.no_viterbi else " + BIO-constrained Viterbi decoding"),
         "C": args.C,
         "norne_weight": args.norne_weight if norne else None,
         "gpe_org": args.gpe_org if norne else None,

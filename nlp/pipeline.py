@@ -167,8 +167,22 @@ class StatisticalNER:
         for di, doc in enumerate(docs):
             model = [(s, model_confidence(s.text, s.label_, p), "model") for s, p in found.get(di, [])]
             rules = [(s, RuleEntities.confidence(doc, s), s.id_) for s in doc.spans.get("rules", [])]
-            doc.ents = resolve(doc, model + rules)
+            doc.ents = resolve(doc, model + rules + _names_ending_in_a_place(doc, model, rules))
             yield doc
+
+
+def _names_ending_in_a_place(
+    doc: Doc, model: list[tuple[Span, float, str]], rules: list[tuple[Span, float, str]]
+) -> list[tuple[Span, float, str]]:
+    """`International Community` (model, ORG) + `Odense` (gazetteer): one organisation
+    `International Community Odense`, where the model stopped short of the place that ends it."""
+    places = {s.start: s for s, _, source in rules if source == "gazetteer" and s.label_ == "LOC" and len(s) == 1}
+    out = []
+    for span, conf, _ in model:
+        place = places.get(span.end)
+        if span.label_ == "ORG" and place is not None:
+            out.append((Span(doc, span.start, place.end, label="ORG"), conf, "model+gazetteer"))
+    return out
 
 
 def candidate_windows(doc: Doc, context: int = 6, budget_words: int = MAX_STATISTICAL_WORDS) -> list[list[Token]]:
@@ -221,8 +235,12 @@ GLUED_CONFIDENCE = 0.4
 
 
 def _glued(doc: Doc, span: Span) -> bool:
+    def initial(token: Token) -> bool:
+        prev = doc[token.i - 1] if token.i > 0 else None
+        return token.is_sent_start or prev is None or prev.is_space or prev.is_punct
+
     def capitalised(token: Token) -> bool:
-        return token.is_alpha and token.text[:1].isupper() and not token.is_sent_start
+        return token.is_alpha and token.text[:1].isupper() and not initial(token)
 
     after = doc[span.end] if span.end < len(doc) else None
     before = doc[span.start - 1] if span.start > 0 else None
@@ -238,12 +256,13 @@ def resolve(doc: Doc, candidates: list[tuple[Span, float, str]]) -> list[Span]:
     Confidence and evidence go to `doc._.entity_info[(start_char, end_char)]`."""
     by_span: dict[tuple[int, int], tuple[Span, float, str]] = {}
     for span, conf, source in candidates:
-        evidence = "model" if source == "model" else ("gazetteer" if source == "gazetteer" else "rule")
+        evidence = source if source in ("model", "gazetteer", "model+gazetteer") else "rule"
         key = (span.start, span.end)
         if key in by_span:
             old, old_conf, old_ev = by_span[key]
             keep = old if old_ev != "model" else span  # a rule's label beats the model's
-            joined = "+".join(sorted({*old_ev.split("+"), evidence}, key=["model", "gazetteer", "rule"].index))
+            parts = {*old_ev.split("+"), *evidence.split("+")}
+            joined = "+".join(sorted(parts, key=["model", "gazetteer", "rule"].index))
             same = old.label_ == span.label_
             by_span[key] = (keep, combine(old_conf, conf) if same else max(old_conf, conf), joined)
         else:

@@ -26,6 +26,9 @@ _NEGATED = re.compile(
     r"\s+(?:konsekvenser|bemærkninger)[^.\n]*",
     re.IGNORECASE,
 )
+# Committee names say who decides, not what about: `Økonomiudvalget anbefaler` is no evidence for
+# the theme `oekonomi_budget`, and nearly every Greve punkt passes through it.
+_COMMITTEE = re.compile(r"(?<![\wæøå])[\wæøå,-]*udvalg[\wæøå]*|(?<![\wæøå])[A-ZÆØ]{2,3}-møde", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,8 @@ class ThemeTagger:
         self._theme_vectors = embedder.queries([t.description for t in self.themes]) if embedder else None
 
     def keyword_scores(self, title: str, text: str) -> np.ndarray:
-        title_l, text_l = title.lower(), _NEGATED.sub(" ", text).lower()
+        title_l = _COMMITTEE.sub(" ", title).lower()
+        text_l = _COMMITTEE.sub(" ", _NEGATED.sub(" ", text)).lower()
         words = max(len(text_l.split()), 1)
         scores = np.zeros(len(self.themes), dtype=np.float32)
         for i, pattern in enumerate(self.patterns):
