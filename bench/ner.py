@@ -32,7 +32,7 @@ LABELS = ("PER", "LOC", "ORG")
 
 
 def pipeline_tags(sentences: list[list[str]]) -> list[list[str]]:
-    """Run the enrichment pipeline on each sentence and turn its entities into BIO tags per word."""
+    """Run the enrichment pipeline on each sentence and turn its shown entities into BIO tags per word."""
     nlp = build_nlp()
     out = []
     texts, offsets = [], []
@@ -43,9 +43,14 @@ def pipeline_tags(sentences: list[list[str]]) -> list[list[str]]:
             pos += len(w) + 1
         texts.append(" ".join(words))
         offsets.append(starts)
+    from nlp.settings import settings
+
     for words, starts, doc in zip(sentences, offsets, nlp.pipe(texts), strict=True):
         tags = ["O"] * len(words)
+        info = doc._.entity_info or {}
         for ent in doc.ents:
+            if info.get((ent.start_char, ent.end_char), (1.0, ""))[0] < settings.entity_min_confidence:
+                continue  # a candidate, not shown
             inside = [i for i, s in enumerate(starts) if ent.start_char <= s < ent.end_char]
             for k, i in enumerate(inside):
                 tags[i] = ("B-" if k == 0 else "I-") + ent.label_
