@@ -214,9 +214,10 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-ZÆØÅ\d])")
 def context_of(text: str, start: int, end: int, before: int = 3, after: int = 4) -> str:
     """The amount with a few words either side, within its sentence and line: what a reader needs
     to place it ("afsat 5,8 mio. kr. til Housing First")."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
+    lo, hi = max(0, start - 200), min(len(text), end + 200)  # a bounded window: linear on a 1 MB punkt
+    line_start = text.rfind("\n", lo, start) + 1 or lo
+    line_end = text.find("\n", end, hi)
+    line_end = hi if line_end < 0 else line_end
     left_text = text[line_start:start]
     ends = list(_SENTENCE_END.finditer(left_text))
     if ends:
