@@ -123,7 +123,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--C", type=float, default=0.003, help="inverse regularisation strength")
     ap.add_argument("--norne-weight", type=float, default=0.5, help="sample weight of a NorNE word (DDT: 1)")
     ap.add_argument("--gpe-org", default="ORG", choices=("ORG", "LOC"), help="NorNE GPE_ORG maps to this")
-    ap.add_argument("--cache", default=None, help="folder to keep encoder features in between runs")
+    ap.add_argument(
+        "--cache",
+        default=None,
+        help="folder to keep encoder features in between runs (empty it when the encoder changes)",
+    )
     ap.add_argument("--no-viterbi", action="store_true", help="argmax per word instead of BIO Viterbi")
     args = ap.parse_args(argv)
     data, out = Path(args.data), Path(args.out)
