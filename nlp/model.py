@@ -76,6 +76,10 @@ class Entity:
     start: int
     end: int
     section: str = ""
+    #: How sure the tagger is (0..1); `nlp.entities.is_shown` compares it with the display threshold.
+    confidence: float = 1.0
+    #: What found it: `model`, `gazetteer`, `rule`, or a `+`-joined agreement (`model+gazetteer`).
+    evidence: str = ""
 
 
 @dataclass
@@ -83,11 +87,17 @@ class Amount:
     text: str
     value: float
     unit: str
-    kind: str  # money | percent | percentage_point | count | year | period
+    kind: str  # money | percent | percentage_point | count | period (a bare year is a date, not emitted)
     start: int
     end: int
     section: str = ""
     what: str | None = None  # for counts: what is counted ("unge")
+    #: How sure the finder is (0..1); `nlp.amounts.is_shown` compares it with the display threshold.
+    confidence: float = 1.0
+    #: What found it: `rule` (a pattern in prose) or `table` (a cell under a header naming the unit).
+    evidence: str = ""
+    #: The words around it, so a reader knows what it is ("5,8 mio. kr. til Housing First").
+    context: str = ""
 
 
 @dataclass

@@ -119,9 +119,9 @@ class FeatureExtractor:
 
 
 class TokenTagger:
-    """Tags pre-split words with BIO labels."""
+    """Tags pre-split words with BIO labels, and says how sure it is of each word's tag."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, extractor: FeatureExtractor | None = None) -> None:
         path = Path(path) if path else artifact_dir()
         config = json.loads((path / "config.json").read_text())
         weights = np.load(path / "head.npz")
@@ -130,20 +130,79 @@ class TokenTagger:
         self.intercept = weights["intercept"].astype(np.float32)
         self.mean = weights["mean"].astype(np.float32)
         self.scale = weights["scale"].astype(np.float32)
-        self.extractor = FeatureExtractor()
+        self.transitions = weights["transitions"].astype(np.float32) if "transitions" in weights else None
+        self._extractor = extractor
+
+    @property
+    def extractor(self) -> FeatureExtractor:
+        if self._extractor is None:
+            self._extractor = FeatureExtractor()
+        return self._extractor
 
     def tag(self, sentences: list[list[str]], located: list | None = None) -> list[list[str]]:
         """BIO tags per word; `located` as in `FeatureExtractor.features` (features already computed)."""
-        feats = self.extractor.features(sentences, located)
+        return [tags for tags, _ in self.tag_scored(sentences, located)]
+
+    def tag_scored(self, sentences: list[list[str]], located: list | None = None) -> list[tuple[list[str], np.ndarray]]:
+        """Per sentence: BIO tags and, per word, the model's probability of the tag it chose."""
+        return self._decode(sentences, self.extractor.features(sentences, located))
+
+    def tag_features(self, sentences: list[list[str]], feats: list[np.ndarray]) -> list[list[str]]:
+        """Tags from encoder features computed elsewhere (training reuses its cached ones)."""
+        return [tags for tags, _ in self._decode(sentences, feats)]
+
+    def _decode(self, sentences: list[list[str]], feats: list[np.ndarray]) -> list[tuple[list[str], np.ndarray]]:
         out = []
         for words, f in zip(sentences, feats, strict=True):
             if not words:
-                out.append([])
+                out.append(([], np.zeros(0, dtype=np.float32)))
                 continue
             x = (word_matrix(f, words) - self.mean) / self.scale
             logits = x @ self.coef.T + self.intercept
-            out.append(repair_bio([self.labels[i] for i in logits.argmax(axis=1)]))
+            logits -= logits.max(axis=1, keepdims=True)
+            probs = np.exp(logits)
+            probs /= probs.sum(axis=1, keepdims=True)
+            if self.transitions is not None:
+                best = viterbi(np.log(probs + 1e-9), self.transitions, self.labels)
+            else:
+                best = list(probs.argmax(axis=1))
+            tags = repair_bio([self.labels[i] for i in best])
+            out.append((tags, probs[np.arange(len(best)), best].astype(np.float32)))
         return out
+
+
+def _allowed(prev: str, tag: str) -> bool:
+    """BIO: `I-X` only continues `B-X` or `I-X`."""
+    return not tag.startswith("I-") or (prev != "O" and prev[2:] == tag[2:])
+
+
+def transition_scores(labels: list[str] = LABELS) -> np.ndarray:
+    """Transition scores for Viterbi: 0 where BIO allows the step, -1e4 where it forbids it (`O` ->
+    `I-ORG`); row `len(labels)` is the sentence start. Only the constraint: transition
+    probabilities counted on training tags double-count the prior the classifier's posterior
+    already carries, and cost DDT dev recall (micro F1 0.80 -> 0.52)."""
+    n = len(labels)
+    scores = np.zeros((n + 1, n), dtype=np.float32)
+    for i in range(n + 1):
+        for j in range(n):
+            if not _allowed(labels[i] if i < n else "O", labels[j]):
+                scores[i, j] = -1e4
+    return scores
+
+
+def viterbi(emissions: np.ndarray, transitions: np.ndarray, labels: list[str] = LABELS) -> list[int]:
+    """The best BIO-valid tag sequence under per-word log-probabilities and transition scores."""
+    n_words, n = emissions.shape
+    score = transitions[n] + emissions[0]
+    back = np.zeros((n_words, n), dtype=np.int64)
+    for w in range(1, n_words):
+        total = score[:, None] + transitions[:n] + emissions[w][None, :]
+        back[w] = total.argmax(axis=0)
+        score = total.max(axis=0)
+    best = [int(score.argmax())]
+    for w in range(n_words - 1, 0, -1):
+        best.append(int(back[w, best[-1]]))
+    return best[::-1]
 
 
 def repair_bio(tags: list[str]) -> list[str]:

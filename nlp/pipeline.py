@@ -10,7 +10,6 @@ punkt-level steps (themes, KLE) and returns an `Enrichment` per punkt.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterable
 from functools import lru_cache
@@ -20,9 +19,17 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from nlp.amounts import find_amounts
+from nlp.amounts import dedupe, find_amounts
 from nlp.enrichment import Enrichment
-from nlp.entities import canonical, rule_entities, unify_people
+from nlp.entities import (
+    INSTITUTION_WORDS,
+    STREET_WORDS,
+    canonical,
+    combine,
+    model_confidence,
+    rule_confidence,
+    unify_people,
+)
 from nlp.kle import kle_for
 from nlp.laws import find_laws
 from nlp.model import Entity, Meeting, Punkt
@@ -40,7 +47,7 @@ DEFAULT_COMPONENTS = [
 ]
 MAX_STATISTICAL_WORDS = 4_000  # the trained NER reads at most this many words of a section
 
-for name in ("amounts", "laws"):
+for name in ("amounts", "laws", "entity_info"):
     if not Doc.has_extension(name):
         Doc.set_extension(name, default=None)
 
@@ -67,17 +74,51 @@ class LowercaseLookupLemmatizer:
 
 @Language.factory("referat_rules")
 def make_rules(nlp: Language, name: str) -> RuleEntities:
-    return RuleEntities()
+    return RuleEntities(nlp)
 
 
 class RuleEntities:
-    """Domain patterns and gazetteers (public bodies, party letters, districts, addresses)."""
+    """Gazetteers and patterns from `nlp/resources/` (municipalities, regions, public bodies,
+    parties, organisations, places, titles, name lists), matched by spaCy's `SpanRuler`.
+
+    Writes `doc.spans["rules"]` (each span's `id_` names its pattern or `gazetteer`); the party
+    letter of `Claus Houden (V)` and a leading title (`rådmand`) are cut off the name."""
+
+    def __init__(self, nlp: Language) -> None:
+        from spacy.pipeline import SpanRuler
+
+        from nlp.entities import span_patterns
+
+        self.ruler = SpanRuler(nlp, spans_key="rules", annotate_ents=False, overwrite=True, phrase_matcher_attr="ORTH")
+        self.ruler.add_patterns(span_patterns())
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = [doc.char_span(s, e, label=label, alignment_mode="expand") for s, e, label in rule_entities(doc.text)]
-        doc.spans["rules"] = [s for s in spans if s is not None]
-        doc.ents = spacy.util.filter_spans(doc.spans["rules"])
+        from nlp.entities import titles
+
+        self.ruler(doc)
+        spans = []
+        for span in doc.spans["rules"]:
+            start, end = span.start, span.end
+            if span.id_ == "party_person":
+                end -= 3
+            elif span.id_ == "title_person":
+                start += 1
+            while start < end and doc[start].lower_ in titles():
+                start += 1
+            if start < end:
+                label = span.label_
+                if label == "PER" and doc[end - 1].text in INSTITUTION_WORDS:
+                    label = "ORG"
+                elif label == "PER" and doc[end - 1].text in STREET_WORDS:
+                    label = "LOC"
+                spans.append(Span(doc, start, end, label=label, span_id=span.id_))
+        doc.spans["rules"] = spans
+        doc.ents = resolve(doc, [(s, self.confidence(doc, s), s.id_) for s in spans])
         return doc
+
+    @staticmethod
+    def confidence(doc: Doc, span: Span) -> float:
+        return rule_confidence(span.id_, span.text, span.label_)
 
 
 @Language.factory("referat_ner", default_config={"model_path": None})
@@ -86,7 +127,7 @@ def make_ner(nlp: Language, name: str, model_path: str | None) -> StatisticalNER
 
 
 class StatisticalNER:
-    """The trained tagger (models/ner-da); rule entities win where the two overlap."""
+    """The trained tagger (models/ner-da), merged with the rule spans by confidence."""
 
     def __init__(self, model_path: str | None = None) -> None:
         self.model_path = model_path
@@ -124,15 +165,32 @@ class StatisticalNER:
             (self.token_states.get(docs[di].text), [t.idx for t in w], [t.idx + len(t.text) for t in w])
             for di, w in windows
         ]
-        labels = tagger.tag([[t.text for t in w] for _, w in windows], located)
-        found: dict[int, list[Span]] = {}
-        for (di, tokens), tags in zip(windows, labels, strict=True):
+        scored = tagger.tag_scored([[t.text for t in w] for _, w in windows], located)
+        found: dict[int, list[tuple[Span, float]]] = {}
+        for (di, tokens), (tags, probs) in zip(windows, scored, strict=True):
             for start, end, label in bio_to_spans(tags):
                 if label in ("PER", "LOC", "ORG", "MISC"):
-                    found.setdefault(di, []).append(Span(docs[di], tokens[start].i, tokens[end - 1].i + 1, label=label))
+                    span = Span(docs[di], tokens[start].i, tokens[end - 1].i + 1, label=label)
+                    found.setdefault(di, []).append((span, float(probs[start:end].mean())))
         for di, doc in enumerate(docs):
-            doc.ents = merge_entities(doc, found.get(di, []), list(doc.spans.get("rules", [])))
+            model = [(s, model_confidence(s.text, s.label_, p), "model") for s, p in found.get(di, [])]
+            rules = [(s, RuleEntities.confidence(doc, s), s.id_) for s in doc.spans.get("rules", [])]
+            doc.ents = resolve(doc, model + rules + _names_ending_in_a_place(doc, model, rules))
             yield doc
+
+
+def _names_ending_in_a_place(
+    doc: Doc, model: list[tuple[Span, float, str]], rules: list[tuple[Span, float, str]]
+) -> list[tuple[Span, float, str]]:
+    """`International Community` (model, ORG) + `Odense` (gazetteer): one organisation
+    `International Community Odense`, where the model stopped short of the place that ends it."""
+    places = {s.start: s for s, _, source in rules if source == "gazetteer" and s.label_ == "LOC" and len(s) == 1}
+    out = []
+    for span, conf, _ in model:
+        place = places.get(span.end)
+        if span.label_ == "ORG" and place is not None:
+            out.append((Span(doc, span.start, place.end, label="ORG"), conf, "model+gazetteer"))
+    return out
 
 
 def candidate_windows(doc: Doc, context: int = 6, budget_words: int = MAX_STATISTICAL_WORDS) -> list[list[Token]]:
@@ -179,19 +237,57 @@ def _first_names() -> frozenset[str]:
     return name_gazetteer()[0]
 
 
-_STRONG_RULE = re.compile(r"^\s\([A-ZÆØÅ]{1,2}\)")
+#: A one-word name glued to another capitalised word (`Greve` in `Greve Marina`, `Odense` in
+#: `International Community Odense`) is likely part of a longer name nobody listed: a candidate only.
+GLUED_CONFIDENCE = 0.4
 
 
-def merge_entities(doc: Doc, statistical: list[Span], rules: list[Span]) -> list[Span]:
-    """The model reads context; the rules know the domain. Where they disagree the model wins,
-    except for the rules that are nearly always right (a name followed by a party letter)."""
-    text = doc.text
-    strong = [r for r in rules if r.label_ == "PER" and _STRONG_RULE.search(text[r.end_char : r.end_char + 6])]
-    strong_tokens = {i for r in strong for i in range(r.start, r.end)}
-    kept = [s for s in statistical if not any(i in strong_tokens for i in range(s.start, s.end))]
-    kept_tokens = {i for s in kept for i in range(s.start, s.end)}
-    extra = [r for r in rules if not any(i in kept_tokens for i in range(r.start, r.end))]
-    return spacy.util.filter_spans(kept + extra)
+def _glued(doc: Doc, span: Span) -> bool:
+    def initial(token: Token) -> bool:
+        prev = doc[token.i - 1] if token.i > 0 else None
+        return token.is_sent_start or prev is None or prev.is_space or prev.is_punct
+
+    def capitalised(token: Token) -> bool:
+        return token.is_alpha and token.text[:1].isupper() and not initial(token)
+
+    after = doc[span.end] if span.end < len(doc) else None
+    before = doc[span.start - 1] if span.start > 0 else None
+    return (after is not None and capitalised(after)) or (
+        before is not None and capitalised(before) and not span[0].is_sent_start
+    )
+
+
+def resolve(doc: Doc, candidates: list[tuple[Span, float, str]]) -> list[Span]:
+    """One entity per stretch of text: the longest span wins (`Odense` inside `Odense Kommune` is no
+    second entity), then the surer one. Where the model and a rule found the same span, the
+    evidence is joined (`model+gazetteer`), the confidence raised, and the rule's label kept.
+    Confidence and evidence go to `doc._.entity_info[(start_char, end_char)]`."""
+    by_span: dict[tuple[int, int], tuple[Span, float, str]] = {}
+    for span, conf, source in candidates:
+        evidence = source if source in ("model", "gazetteer", "model+gazetteer") else "rule"
+        key = (span.start, span.end)
+        if key in by_span:
+            old, old_conf, old_ev = by_span[key]
+            keep = old if old_ev != "model" else span  # a rule's label beats the model's
+            parts = {*old_ev.split("+"), *evidence.split("+")}
+            joined = "+".join(sorted(parts, key=["model", "gazetteer", "rule"].index))
+            same = old.label_ == span.label_
+            by_span[key] = (keep, combine(old_conf, conf) if same else max(old_conf, conf), joined)
+        else:
+            by_span[key] = (span, conf, evidence)
+    chosen: list[Span] = []
+    taken: set[int] = set()
+    info: dict[tuple[int, int], tuple[float, str]] = {}
+    for span, conf, evidence in sorted(by_span.values(), key=lambda c: (-(c[0].end - c[0].start), -c[1])):
+        if any(i in taken for i in range(span.start, span.end)):
+            continue
+        if len(span) == 1 and _glued(doc, span):
+            conf = min(conf, GLUED_CONFIDENCE)
+        taken.update(range(span.start, span.end))
+        chosen.append(span)
+        info[(span.start_char, span.end_char)] = (conf, evidence)
+    doc._.entity_info = info
+    return sorted(chosen, key=lambda s: s.start)
 
 
 @Language.factory("referat_amounts")
@@ -255,7 +351,9 @@ class Enricher:
         docs = self.nlp.pipe((s.text for _, s in jobs), batch_size=32)
         for (punkt, section), doc in zip(jobs, docs, strict=True):
             tags = result[punkt.number]
+            info = doc._.entity_info or {}
             for ent in doc.ents:
+                conf, evidence = info.get((ent.start_char, ent.end_char), (0.5, "model"))
                 tags.entities.append(
                     Entity(
                         ent.text,
@@ -264,6 +362,8 @@ class Enricher:
                         ent.start_char,
                         ent.end_char,
                         section.name,
+                        conf,
+                        evidence,
                     )
                 )
             for amount in doc._.amounts or []:
@@ -277,6 +377,7 @@ class Enricher:
         vectors = self._summary_vectors(open_punkter, result)
         for i, punkt in enumerate(open_punkter):
             tags = result[punkt.number]
+            tags.amounts = dedupe(tags.amounts)
             _unify_people(tags)
             kle_number = punkt.journal.kle if punkt.journal else None
             tags.kle = kle_for(kle_number, punkt.text[:20000], punkt.title)

@@ -90,6 +90,23 @@ class Settings:
     harvest_max_wait_s: float = 120.0
     harvest_user_agent: str = "Referat/0.1 (+https://github.com/referat-dk/referat; kommunale referater)"
 
+    # -- tags (entities, amounts) -----------------------------------------------------------------
+    #: Entities below this confidence are kept as candidates, not shown: chosen for precision >= 0.90
+    #: on the hand-annotated minutes (tests/fixtures/minutes-gold, development half; bench/ner.py
+    #: --minutes --sweep: 0.5 -> P 0.906 R 0.773, 0.6 -> P 0.921 R 0.773, 0.8 -> P 0.933 R 0.747).
+    entity_min_confidence: float = 0.6
+    #: Amounts below this confidence are candidates (a count whose noun may not be counted, a bare
+    #: number in a table): chosen for money precision >= 0.97 on the same gold (bench/amounts.py).
+    amount_min_confidence: float = 0.5
+
+    #: A theme is returned when its combined score clears this (bench/themes.py, tuned on the
+    #: development half of tests/fixtures/themes-gold.json: 0.42 -> 0.60).
+    theme_min_score: float = 0.6
+    #: ... and is at least this share of the best theme's score (a far second is a shared word).
+    theme_relative_score: float = 0.8
+    #: At most this many themes per punkt.
+    theme_max_count: int = 4
+
     @classmethod
     def from_env(cls) -> Settings:
         """Defaults, overridden by `REFERAT_<NAME>` environment variables."""

@@ -16,7 +16,19 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from nlp.settings import settings
+
 RESOURCES = Path(__file__).resolve().parent / "resources"
+# Boilerplate that names a theme to say it does not apply ("Sagen har ingen økonomiske
+# konsekvenser"): no evidence for the theme, so removed before keywords are counted.
+_NEGATED = re.compile(
+    r"(?:ingen|ikke)\s+(?:\w+\s+){0,2}?(?:økonomiske|budgetmæssige|personalemæssige|bevillingsmæssige)"
+    r"\s+(?:konsekvenser|bemærkninger)[^.\n]*",
+    re.IGNORECASE,
+)
+# Committee names say who decides, not what about: `Økonomiudvalget anbefaler` is no evidence for
+# the theme `oekonomi_budget`, and nearly every Greve punkt passes through it.
+_COMMITTEE = re.compile(r"(?<![\wæøå])[\wæøå,-]*udvalg[\wæøå]*|(?<![\wæøå])[A-ZÆØ]{2,3}-møde", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -60,20 +72,27 @@ def _keyword_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 class ThemeTagger:
-    """Scores every theme for a punkt; returns those above the threshold, best first."""
+    """Scores every theme for a punkt; returns at most those that clear the threshold, best first."""
 
     def __init__(
-        self, themes: tuple[Theme, ...] | None = None, embedder=None, threshold: float = 0.42, max_themes: int = 4
+        self,
+        themes: tuple[Theme, ...] | None = None,
+        embedder=None,
+        threshold: float | None = None,
+        max_themes: int | None = None,
+        relative: float | None = None,
     ):
         self.themes = themes or load_themes()
         self.patterns = [_keyword_pattern(t.words) for t in self.themes]
         self.embedder = embedder
-        self.threshold = threshold
-        self.max_themes = max_themes
+        self.threshold = settings.theme_min_score if threshold is None else threshold
+        self.max_themes = settings.theme_max_count if max_themes is None else max_themes
+        self.relative = settings.theme_relative_score if relative is None else relative
         self._theme_vectors = embedder.queries([t.description for t in self.themes]) if embedder else None
 
     def keyword_scores(self, title: str, text: str) -> np.ndarray:
-        title_l, text_l = title.lower(), text.lower()
+        title_l = _COMMITTEE.sub(" ", title).lower()
+        text_l = _COMMITTEE.sub(" ", _NEGATED.sub(" ", text)).lower()
         words = max(len(text_l.split()), 1)
         scores = np.zeros(len(self.themes), dtype=np.float32)
         for i, pattern in enumerate(self.patterns):
@@ -108,9 +127,10 @@ class ThemeTagger:
         weight_sem = 0.3 if vector is not None else 0.0
         combined = (0.6 * k + weight_sem * s + 0.15 * c) / (0.6 + weight_sem + 0.15) * 1.25
         order = np.argsort(-combined)
-        chosen = [i for i in order[: self.max_themes] if combined[i] >= self.threshold]
-        if not chosen and combined[order[0]] >= self.threshold * 0.6:
-            chosen = [int(order[0])]
+        # Only themes that clear the threshold, and are close to the best one: a punkt is mostly
+        # about one or two things, and a far second is usually a shared word, not a theme.
+        floor = max(self.threshold, float(combined[order[0]]) * self.relative)
+        chosen = [i for i in order[: self.max_themes] if combined[i] >= floor]
         return [
             {"key": self.themes[i].key, "label": self.themes[i].label, "score": round(float(min(combined[i], 1.0)), 3)}
             for i in chosen

@@ -1,10 +1,10 @@
-"""Amounts normalised to DKK, percentages, counts, years; law references split into law, §, stk."""
+"""Amounts normalised to DKK, percentages, counts (no years); law references split into law, §, stk."""
 
 from __future__ import annotations
 
 import pytest
 
-from nlp.amounts import find_amounts
+from nlp.amounts import dedupe, find_amounts, is_shown
 from nlp.laws import find_laws
 
 
@@ -45,6 +45,61 @@ def test_table_column_unit_from_header():
     money = [a for a in find_amounts(text) if a.kind == "money"]
     assert [a.value for a in money] == [-12_500_000, -30_000_000]
     assert all(text[a.start : a.end] == a.text for a in money)
+
+
+def test_a_bare_year_is_a_date_not_an_amount():
+    found = find_amounts("I 2024 blev der brugt 3,2 mio. kr., mod 2023 hvor 12 borgere fik hjælp")
+    assert [a.kind for a in found] == ["money", "count"]
+    assert all(is_shown(a) for a in found)
+
+
+def test_a_period_is_only_a_candidate():
+    (period,) = find_amounts("strategien for 2025-2028 blev vedtaget")
+    assert period.kind == "period" and not is_shown(period)
+
+
+@pytest.mark.parametrize(
+    "text", ["Figur 3 viser udviklingen", "de 3 viser vejen", "som bilag 2 beskriver", "i alt 4 stiger"]
+)
+def test_no_count_without_a_counted_noun(text):
+    assert not [a for a in find_amounts(text) if a.kind == "count" and is_shown(a)]
+
+
+def test_counted_nouns_are_shown_counts():
+    counts = [a for a in find_amounts("der var 52 magtanvendelser og 223 unge") if a.kind == "count"]
+    assert [(a.value, a.what) for a in counts] == [(52, "magtanvendelser"), (223, "unge")]
+    assert all(is_shown(a) for a in counts)
+
+
+def test_money_carries_its_context_and_evidence():
+    (money,) = find_amounts("Byrådet afsatte 5,8 mio. kr. til Housing First i Odense.")
+    assert money.context == "Byrådet afsatte 5,8 mio. kr. til Housing First i"
+    assert money.evidence == "rule" and money.confidence >= 0.9
+
+
+def test_table_row_label_names_the_unit_and_blocks_counts():
+    text = (
+        "Botilbud\tR-2021\tBO3 2024\tStigning i %\n"
+        "Helårspersoner\t5,6\t8,7\t55%\n"
+        "Gennemsnitspris i 1.000 kr.\t415\t705\t70%\n"
+        "Udgift i mio. kr.\t141,6\t190,7\t35%"
+    )
+    money = [a for a in find_amounts(text) if a.kind == "money"]
+    assert [a.value for a in money] == [415_000, 705_000, 141_600_000, 190_700_000]
+    assert all(a.evidence == "table" and text[a.start : a.end] == a.text for a in money)
+    assert money[0].context.startswith("Gennemsnitspris i 1.000 kr.: 415")
+
+
+def test_table_column_header_not_money():
+    text = "Område\tAntal\tUdgift (1.000 kr.)\nVoksne\t12\t3.400"
+    money = [a for a in find_amounts(text) if a.kind == "money"]
+    assert [a.value for a in money] == [3_400_000]
+
+
+def test_dedupe_keeps_the_first_mention_per_value_and_context():
+    text = "Der gives 2 mio. kr. til X. Der gives 2 mio. kr. til X. Der gives 2 mio. kr. til Y."
+    kept = dedupe(find_amounts(text))
+    assert [a.start for a in kept] == [10, 66]
 
 
 def test_no_false_money_from_header_years():

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.entities import canonical, rule_entities, unify_people
+from nlp.entities import canonical, unify_people
 from nlp.kle import kle_for, taxonomy
 from nlp.links import find_meeting_references
+from nlp.pipeline import build_nlp
 from nlp.themes import ThemeTagger, load_themes
+
+_RULES = build_nlp(["sentencizer", "referat_rules"])
 
 
 def _found(text: str) -> set[tuple[str, str]]:
-    return {(text[s:e], label) for s, e, label in rule_entities(text)}
+    return {(e.text, e.label_) for e in _RULES(text).ents}
 
 
 @pytest.mark.parametrize(
@@ -79,7 +82,17 @@ def test_theme_keywords_and_kle_evidence():
     keys = [t["key"] for t in themes]
     assert keys[0] in ("foertidspension", "unge_uddannelse") and "foertidspension" in keys
     assert all(0 < t["score"] <= 1 for t in themes)
-    assert tagger.tag("Godkendelse af dagsorden", "Godkendt.")[0]["key"] == "administration"
+    assert tagger.tag("Godkendelse af dagsorden", "Godkendelse af dagsorden for mødet.")[0]["key"] == "administration"
+    # no theme is forced on a punkt without evidence: only those that clear the threshold
+    assert tagger.tag("Rottebekæmpelsesgebyr", "Gebyret fastsættes til 0,40 kr. pr. m2.") == []
+
+
+def test_committee_names_and_negated_boilerplate_are_no_theme_evidence():
+    tagger = ThemeTagger(embedder=None)
+    text = (
+        "Økonomiudvalget anbefaler overfor Byrådet at indstillingen godkendes. Sagen har ingen økonomiske konsekvenser."
+    )
+    assert "oekonomi_budget" not in [t["key"] for t in tagger.tag("Tilslutning til fjernvarme", text)]
 
 
 def test_references_to_earlier_meetings():

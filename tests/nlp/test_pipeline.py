@@ -70,4 +70,19 @@ def test_a_one_megabyte_punkt_is_enriched(enricher):
     )
     text = paragraph * (1_000_000 // len(paragraph))
     tags = enricher.enrich_meeting(_meeting(text))[1]
-    assert len(tags.amounts) > 1000 and len(tags.laws) > 1000
+    assert len(tags.laws) > 1000
+    # the same amount in the same words is listed once, at its first mention
+    assert {(a.value, a.kind) for a in tags.amounts} == {(1_500_000, "money"), (223, "count")}
+    assert min(a.start for a in tags.amounts) < len(paragraph)
+
+
+def test_entities_carry_confidence_and_evidence(enricher):
+    text = "Claus Houden (V) og Odense Kommune bevilgede 2 mio. kr. til Kirkens Korshær i Vollsmose."
+    tags = enricher.enrich_meeting(_meeting(text))[1]
+    found = {e.text: e for e in tags.entities}
+    assert found["Claus Houden"].label == "PER" and "rule" in found["Claus Houden"].evidence
+    assert found["Odense Kommune"].label == "ORG" and "gazetteer" in found["Odense Kommune"].evidence
+    assert "Odense" not in found  # inside the longer name
+    assert all(0 < e.confidence <= 1 for e in tags.entities)
+    (money,) = tags.amounts
+    assert money.context.endswith("til Kirkens Korshær i") and money.confidence > 0.9
