@@ -30,7 +30,9 @@ CONFIDENCE = {
     "period": 0.2,
 }
 
-NUMBER = r"[-−–]?[ ]?(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
+# A number starts where no digit, dot or comma stands before it: without that, a long run of digits
+# with no unit after it is tried from every position (quadratic; 8,000 digits took 14 s).
+NUMBER = r"(?<![\d.,])[-−–]?[ ]?(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
 _SCALE_WORDS = {
     "mio": 1e6,
     "mio.": 1e6,
