@@ -79,10 +79,15 @@ class Overrides:
     committee: str | None = None
 
     def apply(self, meeting: Meeting, source: str) -> None:
+        from nlp.committees import canonical_committee
+
         if self.municipality:
             meeting.municipality = self.municipality
         if self.committee:
             meeting.committee = self.committee
+        # One committee, one name: "Byråd 2022-2025" and "Byrådet" are the same body.
+        meeting.committee, period = canonical_committee(meeting.committee)
+        meeting.period = meeting.period or period
         if not meeting.municipality.strip():
             raise NotAReferatError(f"{source}: kommunen står ikke i filen; angiv den med --municipality")
         if meeting.committee.strip().lower() in _UNKNOWN_COMMITTEES:
