@@ -78,7 +78,7 @@ def compound_parts(word: str) -> tuple[str, ...]:
     known = lexicon()
     for i in range(MIN_PART, len(lower) - MIN_PART + 1):
         head_stem = stem(lower[i:])
-        if head_stem not in known or head_stem == stem(lower):
+        if len(head_stem) < MIN_PART or head_stem not in known or head_stem == stem(lower):
             continue
         modifier = lower[:i]
         if modifier.endswith(_LINKING) and len(modifier) > MIN_PART:
