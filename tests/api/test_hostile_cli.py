@@ -37,7 +37,8 @@ def test_hostile_files_are_each_one_line_and_the_rest_goes_in(tmp_path):
         (folder / path.name).write_bytes(path.read_bytes())
     (folder / "deep-array.json").write_bytes(b"[" * 200_000 + b"]" * 200_000)
     (folder / "big.txt").write_bytes(
-        b"REFERAT \xc3\x86ldrer\xc3\xa5det d. 01-05-2024\n\nPunkt 1: A\n\n" + b"<" * 3_000_000
+        b"REFERAT \xc3\x86ldrer\xc3\xa5det d. 01-05-2024\n\nM\xc3\xb8dested: Odense Kommune\n\nPunkt 1: A\n\n"
+        + b"<" * 3_000_000
     )
     long_name = "x" * 150 + ".json"
     (folder / long_name).write_text('{"Moede": {"Dato": "2024-01-01"}, "Dagsordenpunkter": [{"Felter": "x"}]}')
