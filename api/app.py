@@ -11,7 +11,7 @@ import os
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
@@ -159,6 +159,23 @@ DateParam = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", descript
 Text = Annotated[str | None, Query(max_length=200)]
 
 
+def search_filters(
+    municipality: Text = None,
+    committee: Text = None,
+    date_from: DateParam = None,
+    date_to: DateParam = None,
+    case_type: Annotated[str | None, Query(pattern=r"^([A-Ea-e]-sag|Lukket|lukket)$")] = None,
+    theme: Text = None,
+    kle: Annotated[str | None, Query(pattern=r"^\d{2}(\.\d{2}){0,2}$")] = None,
+    entity: Text = None,
+    has_decision: bool | None = None,
+) -> Filters:
+    """The search filters as query parameters: one definition for /api/search and /feed.atom."""
+    filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
+    return schemas.check_filters(filters)
+
+
+SearchFilters = Annotated[Filters, Depends(search_filters)]
 BAD_PARAMETER: dict = {422: {"model": schemas.ErrorResponse, "description": "Ugyldig parameter"}}
 NOT_FOUND: dict = {404: {"model": schemas.ErrorResponse, "description": "Ukendt id"}, **BAD_PARAMETER}
 
@@ -171,23 +188,12 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
     @app.get("/api/search", tags=["søgning"], response_model=schemas.SearchResponse, responses=BAD_PARAMETER)
     def api_search(
         q: Q,
+        filters: SearchFilters,
         limit: Limit = 10,
         offset: Offset = 0,
-        municipality: Text = None,
-        committee: Text = None,
-        date_from: DateParam = None,
-        date_to: DateParam = None,
-        case_type: Annotated[str | None, Query(pattern=r"^([A-Ea-e]-sag|Lukket|lukket)$")] = None,
-        theme: Text = None,
-        kle: Annotated[str | None, Query(pattern=r"^\d{2}(\.\d{2}){0,2}$")] = None,
-        entity: Text = None,
-        has_decision: bool | None = None,
     ) -> dict:
         """Hybrid søgning (leksikalsk + semantisk) med filtre, facetter og fremhævede uddrag."""
-        filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
-        data = archive.search(q, limit=limit, offset=offset, filters=schemas.check_filters(filters)).to_dict()
-        if data["facets"].get("years"):  # newest year first, whatever the counts
-            data["facets"]["years"] = sorted(data["facets"]["years"], key=lambda v: str(v["value"]), reverse=True)
+        data = archive.search(q, limit=limit, offset=offset, filters=filters).to_dict()
         return data
 
     @app.get(
@@ -266,19 +272,10 @@ def _install_feed_routes(app: FastAPI, archive: Archive) -> None:
     def search_feed(
         request: Request,
         q: Q,
-        municipality: Text = None,
-        committee: Text = None,
-        date_from: DateParam = None,
-        date_to: DateParam = None,
-        case_type: Annotated[str | None, Query(pattern=r"^([A-Ea-e]-sag|Lukket|lukket)$")] = None,
-        theme: Text = None,
-        kle: Annotated[str | None, Query(pattern=r"^\d{2}(\.\d{2}){0,2}$")] = None,
-        entity: Text = None,
-        has_decision: bool | None = None,
+        filters: SearchFilters,
     ) -> Response:
         """Søgningen som Atom-feed: nye punkter dukker op i en feedlæser. Samme filtre som /api/search."""
-        filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
-        result = archive.search(q, limit=FEED_LIMIT, filters=schemas.check_filters(filters))
+        result = archive.search(q, limit=FEED_LIMIT, filters=filters)
         base = site_url(request)
         query = urlencode({"q": q, **filters.active()})
         body = atom_feed(

@@ -36,28 +36,9 @@ def _free_port() -> int:
 
 
 def _session_pids(session: str) -> set[int]:
-    """PIDs of the processes our cluster started: they inherit the `REFERAT_RAY_SESSION` marker, or
-    (Ray's agents, started with a filtered environment) hold a file of the session folder open, or
-    name it (Ray renames its processes, so command lines alone do not say)."""
-    marker = f"REFERAT_RAY_SESSION={session}".encode()
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if (
-                marker in (entry / "environ").read_bytes().split(b"\0")
-                or session.encode() in (entry / "cmdline").read_bytes()
-            ):
-                pids.add(int(entry.name))
-                continue
-            for fd in (entry / "fd").iterdir():
-                if os.readlink(fd).startswith(session):
-                    pids.add(int(entry.name))
-                    break
-        except OSError:
-            continue
-    return pids
+    from index.cluster import session_pids
+
+    return session_pids(session)
 
 
 def main() -> None:

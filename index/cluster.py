@@ -208,3 +208,28 @@ def _run(ray, store, files: list[Path], actors: list, report: IngestReport, prog
                     done[i] = ray.get(ref)
                 except Exception as exc:  # noqa: BLE001 - a lost worker fails its file, not the ingest
                     done[i] = ("error", f"Ray-fejl: {exc.__class__.__name__}: {exc}")
+
+
+def session_pids(session: str) -> set[int]:
+    """PIDs of the processes our cluster started: they inherit the `REFERAT_RAY_SESSION` marker, or
+    (Ray's agents, started with a filtered environment) hold a file of the session folder open, or
+    name it (Ray renames its processes, so command lines alone do not say)."""
+    marker = f"REFERAT_RAY_SESSION={session}".encode()
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if (
+                marker in (entry / "environ").read_bytes().split(b"\0")
+                or session.encode() in (entry / "cmdline").read_bytes()
+            ):
+                pids.add(int(entry.name))
+                continue
+            for fd in (entry / "fd").iterdir():
+                if os.readlink(fd).startswith(session):
+                    pids.add(int(entry.name))
+                    break
+        except OSError:
+            continue
+    return pids

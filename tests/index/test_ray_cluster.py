@@ -13,7 +13,10 @@ import pytest
 
 pytest.importorskip("ray", reason="Ray is not installed: pip install 'referat[cluster]' (.ci/run installs it)")
 
-from index.cluster import ingest_paths_on_ray  # noqa: E402
+from index.cluster import (
+    ingest_paths_on_ray,  # noqa: E402
+    session_pids,
+)
 from index.ingest import ingest_paths  # noqa: E402
 from index.store import Store  # noqa: E402
 from nlp.embedder import get_embedder  # noqa: E402
@@ -37,28 +40,7 @@ def _ray_bin() -> str:
 
 
 def _pids(session: str) -> set[int]:
-    """PIDs of the processes our cluster started: they inherit the `REFERAT_RAY_SESSION` marker, or
-    (Ray's agents, started with a filtered environment) hold a file of the session folder open, or
-    name it (Ray renames its processes, so command lines alone do not say)."""
-    marker = f"REFERAT_RAY_SESSION={session}".encode()
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if (
-                marker in (entry / "environ").read_bytes().split(b"\0")
-                or session.encode() in (entry / "cmdline").read_bytes()
-            ):
-                pids.add(int(entry.name))
-                continue
-            for fd in (entry / "fd").iterdir():
-                if os.readlink(fd).startswith(session):
-                    pids.add(int(entry.name))
-                    break
-        except OSError:
-            continue
-    return pids
+    return session_pids(session)
 
 
 @pytest.fixture()
