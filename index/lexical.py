@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from functools import lru_cache
 
 from index.analysis import STOPWORDS, compound_parts, fold, stem, words
 
@@ -92,14 +93,26 @@ def scores(
     return {int(r[0]): float(r[1]) for r in rows}
 
 
+_WORD = re.compile(r"[A-Za-zÆØÅæøåéÉ0-9§]+")
+
+
+@lru_cache(maxsize=200_000)
+def _keys(word: str) -> tuple[str, str] | None:
+    """(stem, folded form) of a lower-case word, or None for a stop word: the hot path of snippets."""
+    if word in STOPWORDS or len(word) < 2:
+        return None
+    return stem(word), fold(word)
+
+
 def term_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Character spans of the words in `text` whose index term (or compound part) is in `terms`."""
+    parts = [t for t in terms if len(t) >= 4]
     spans = []
-    for m in re.finditer(r"[A-Za-zÆØÅæøåéÉ0-9§]+", text):
-        w = m.group(0).lower()
-        if w in STOPWORDS or len(w) < 2:
+    for m in _WORD.finditer(text):
+        keys = _keys(m.group(0).lower())
+        if keys is None:
             continue
-        s = stem(w)
-        if s in terms or fold(w) in terms or any(len(t) >= 4 and t in s for t in terms):
+        s, f = keys
+        if s in terms or f in terms or any(t in s for t in parts):
             spans.append(m.span())
     return spans

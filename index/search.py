@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index import lexical
-from index.analysis import base_terms, words
+from index.analysis import base_terms, fold, words
 from index.filters import Filters
 from index.lexical import term_matches
 from index.store import Store
@@ -295,7 +295,15 @@ class Searcher:
         body = [p for p in passages if p[1] != "Titel"]  # (cos, section, text)
         if not body:
             return "", ""
-        lex = np.array([len(term_matches(p[2], terms)) if terms else 0 for p in body], dtype=np.float32)
+        # A passage that contains none of the terms as a substring of its folded text has no match:
+        # checked in C before the word-by-word matching.
+        folded = [fold(p[2]) for p in body] if terms else []
+        lex = np.array(
+            [len(term_matches(p[2], terms)) if any(t in f for t in terms) else 0 for p, f in zip(body, folded)]
+            if terms
+            else [0] * len(body),
+            dtype=np.float32,
+        )
         lex_n = lex / lex.max() if lex.max() > 0 else lex
         cos = np.array([p[0] for p in body], dtype=np.float32)
         dense_n = np.clip((cos - COS_FLOOR) / (COS_CEIL - COS_FLOOR), 0, 1)
