@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -33,12 +32,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _session_pids(session: str) -> set[int]:
-    from index.cluster import session_pids
-
-    return session_pids(session)
 
 
 def main() -> None:
@@ -81,23 +74,9 @@ def main() -> None:
             print(f"{label}_s={timings[label]:.1f}")
         print(f"ray_speedup={timings['one_node'] / timings['two_nodes']:.2f}")
     finally:
-        for pid in _session_pids(session):
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        deadline = time.time() + 20
-        while _session_pids(session) and time.time() < deadline:
-            time.sleep(0.5)
-        for pid in _session_pids(session):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        deadline = time.time() + 10  # a killed process leaves /proc when it has been reaped
-        while _session_pids(session) and time.time() < deadline:
-            time.sleep(0.2)
-        left = _session_pids(session)
+        from index.cluster import stop_session
+
+        left = stop_session(session)
         print(f"ray_processes_left={len(left)}")
 
 

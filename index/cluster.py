@@ -233,3 +233,20 @@ def session_pids(session: str) -> set[int]:
         except OSError:
             continue
     return pids
+
+
+def stop_session(session: str) -> set[int]:
+    """Stop every process of a Ray session we started, by PID: TERM, then KILL, then wait until they
+    are reaped. Returns the PIDs still there (none, normally)."""
+    import signal
+
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        for pid in session_pids(session):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.time() + wait  # a killed process leaves /proc when it has been reaped
+        while session_pids(session) and time.time() < deadline:
+            time.sleep(0.2)
+    return session_pids(session)

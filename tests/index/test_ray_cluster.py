@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ else:
 
 from index.cluster import (
     ingest_paths_on_ray,  # noqa: E402
-    session_pids,
+    stop_session,
 )
 from index.ingest import ingest_paths  # noqa: E402
 from index.store import Store  # noqa: E402
@@ -40,10 +39,6 @@ def _ray_bin() -> str:
 
     candidate = Path(sys.executable).parent / "ray"
     return str(candidate if candidate.exists() else "ray")
-
-
-def _pids(session: str) -> set[int]:
-    return session_pids(session)
 
 
 @pytest.fixture()
@@ -85,30 +80,8 @@ def loopback_cluster(tmp_path):
         )
         yield f"127.0.0.1:{port}"
     finally:
-        _stop(ray, env, str(temp))
-
-
-def _stop(ray: str, env: dict, session: str) -> None:
-    """Stop every Ray process of this session: by PID first, then `ray stop` for stragglers."""
-    import signal
-
-    for pid in _pids(session):
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.time() + 20
-    while _pids(session) and time.time() < deadline:
-        time.sleep(0.5)
-    for pid in _pids(session):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    deadline = time.time() + 10  # a killed process leaves /proc when it has been reaped
-    while _pids(session) and time.time() < deadline:
-        time.sleep(0.2)
-    assert not _pids(session), "a process of the test cluster is still running"
+        # Every process of this session, by PID (never a global `ray stop`).
+        assert not stop_session(str(temp)), "a process of the test cluster is still running"
 
 
 def _snapshot(store: Store) -> dict:
