@@ -172,7 +172,7 @@ def search_filters(
 ) -> Filters:
     """The search filters as query parameters: one definition for /api/search and /feed.atom."""
     filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
-    return schemas.check_filters(filters)
+    return filters.validate()
 
 
 SearchFilters = Annotated[Filters, Depends(search_filters)]
@@ -216,7 +216,7 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
         municipality: Text = None, committee: Text = None, date_from: DateParam = None, date_to: DateParam = None
     ) -> list:
         """Møderne i arkivet, nyeste først (som `referat meetings --json`)."""
-        schemas.check_filters(Filters(date_from=date_from, date_to=date_to))
+        Filters(date_from=date_from, date_to=date_to).validate()
         rows = archive.store.meetings()
         return [
             r

@@ -336,12 +336,11 @@ def search(
     ] = None,
 ) -> None:
     """Søg i arkivet (hybrid: leksikalsk + semantisk)."""
-    from api.schemas import check_filters
     from index.search import Filters
 
     filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
     try:
-        result = _archive(home, create=False).search(query, limit=limit, offset=offset, filters=check_filters(filters))
+        result = _archive(home, create=False).search(query, limit=limit, offset=offset, filters=filters.validate())
     except ReferatError as exc:
         _fail(str(exc))
     if as_json:
@@ -442,13 +441,12 @@ def watch_add(
     has_decision: Annotated[bool | None, typer.Option("--has-decision/--no-decision")] = None,
 ) -> None:
     """Gem en søgning. `referat watch run` viser derefter kun nye punkter."""
-    from api.schemas import check_filters
     from index.search import Filters
     from index.watches import add_watch
 
     filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
     try:
-        watch = add_watch(_archive(home, create=False).store, name, query, check_filters(filters))
+        watch = add_watch(_archive(home, create=False).store, name, query, filters.validate())
     except ReferatError as exc:
         _fail(str(exc))
     shown = f"Gemt: {watch.name} = {watch.query!r} {watch.filters or ''}"

@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 from pydantic import Field
 
-from api.schemas import check_filters
 from index.archive import Archive
 from index.search import Filters
 from nlp.errors import ReferatError
@@ -113,7 +112,7 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
         answer with the sentence it comes from and its punkt; it is null when no answer is certain."""
         filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
         try:
-            result = archive.search(query, limit=limit, filters=check_filters(filters))
+            result = archive.search(query, limit=limit, filters=filters.validate())
         except ReferatError as exc:
             raise _failed(exc) from None
         hits = []
@@ -165,7 +164,7 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
     ) -> dict[str, Any]:
         """List meetings in the archive, newest first, each with its agenda items (id, number, title)."""
         try:
-            check_filters(Filters(date_from=date_from, date_to=date_to))
+            Filters(date_from=date_from, date_to=date_to).validate()
         except ReferatError as exc:
             raise _failed(exc) from None
         meetings = []

@@ -4,15 +4,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from index.search import Filters
-
-CASE_TYPES = {"a-sag", "b-sag", "c-sag", "d-sag", "e-sag", "lukket"}
-
-
-def check_filters(filters: Filters) -> Filters:
-    """The same one-line errors for a bad filter in the API (422), MCP (isError) and CLI (exit 1)."""
-    return filters.validate()
-
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")

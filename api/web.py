@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from api.schemas import check_filters
 from api.section_html import render_section
 from api.urls import site_url
 from index.archive import Archive
@@ -89,7 +88,7 @@ def install_web(app: FastAPI, archive: Archive) -> None:
         }
         if q:
             try:
-                checked = check_filters(Filters(**filters))
+                checked = Filters(**filters).validate()
                 result = archive.search(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, filters=checked)
                 context["result"] = result
                 context["facets"] = _facet_links(q, filters, result.facets, theme_labels)
@@ -169,8 +168,6 @@ def _facet_links(q: str, filters: dict, facets: dict, theme_labels: dict) -> lis
         values = facets.get(key) or []
         if not values:
             continue
-        if key == "years":  # a time line reads in order, not by count
-            values = sorted(values, key=lambda v: str(v["value"]), reverse=True)
         items = []
         for v in values[:8]:
             value = v["value"]
