@@ -18,6 +18,7 @@ from pathlib import Path
 
 from index.store import Store, sha256_bytes
 from index.writer import Saved, save_document
+from nlp.committees import canonical_committee
 from nlp.deadline import Deadline
 from nlp.enrichment import Enrichment, enrich_version
 from nlp.errors import NotAReferatError, ReferatError
@@ -79,8 +80,6 @@ class Overrides:
     committee: str | None = None
 
     def apply(self, meeting: Meeting, source: str) -> None:
-        from nlp.committees import canonical_committee
-
         if self.municipality:
             meeting.municipality = self.municipality
         if self.committee:

@@ -110,6 +110,7 @@ class Searcher:
         self.embedder = embedder
         self.view = view
         self.generation = generation
+        self._names_cache: tuple[list[str], list[str]] | None = None  # per generation: names change with it
 
     # -- scoring ----------------------------------------------------------------------------
 
@@ -177,7 +178,7 @@ class Searcher:
 
     def _names(self, db) -> tuple[list[str], list[str]]:
         """Committee and municipality names of the archive, for reading them out of queries."""
-        if getattr(self, "_names_cache", None) is None:
+        if self._names_cache is None:
             committees = [r[0] for r in db.execute("SELECT DISTINCT committee FROM meetings")]
             municipalities = [r[0] for r in db.execute("SELECT DISTINCT municipality FROM meetings")]
             self._names_cache = (committees, municipalities)

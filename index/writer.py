@@ -25,14 +25,14 @@ import numpy as np
 from index import links
 from index.analysis import terms as index_terms
 from index.store import Store
+from nlp.amounts import is_shown as amount_shown
 from nlp.enrichment import Enrichment
+from nlp.entities import is_shown as entity_shown
 from nlp.links import find_meeting_references
 from nlp.model import Meeting, Punkt, meeting_from_dict
+from nlp.passages import punkt_passages
 
 log = logging.getLogger(__name__)
-
-#: Which document kinds can be searched together, best first. A referat stands alone.
-_KIND_RANK = {"referat": 2, "dagsorden": 1, "tillaeg": 0}
 
 
 @dataclass
@@ -205,7 +205,7 @@ def _rederive(
     wanted = _active_documents(db, meeting_id)
     current = {r[0] for r in db.execute("SELECT DISTINCT document FROM punkter WHERE meeting = ?", (meeting_id,))}
     was_open = {r[0] for r in db.execute("SELECT slug FROM punkter WHERE meeting = ? AND NOT closed", (meeting_id,))}
-    was_open |= {s for s in pending_open}
+    was_open |= pending_open
     for doc_id in current - set(wanted):
         _drop_punkter(db, doc_id)
     db.execute("UPDATE documents SET active = 0 WHERE meeting = ?", (meeting_id,))
@@ -223,7 +223,7 @@ def _rederive(
             version = None
             if not enrich:
                 log.warning("%s: dokument %d gemt uden NLP; kør 'referat reindex --enrich'", slug, doc_id)
-        if _KIND_RANK.get(meeting.kind, 0) >= 1:  # the main document says who took part
+        if meeting.kind != "tillaeg":  # the main document says who took part
             db.execute("DELETE FROM participants WHERE meeting = ?", (meeting_id,))
             db.executemany(
                 "INSERT INTO participants VALUES (?,?,?,?)",
@@ -249,15 +249,6 @@ def _rederive(
             )
         db.execute("UPDATE documents SET enrich_version = ? WHERE id = ?", (version if enrichments else None, doc_id))
     return added
-
-
-def _shown(tag, kind: str) -> bool:
-    """Whether a tag clears its precision threshold (`nlp.entities.is_shown`/`nlp.amounts.is_shown`)."""
-    module = __import__(f"nlp.{kind}", fromlist=["is_shown"])
-    judge = getattr(module, "is_shown", None)
-    if judge is None:
-        return getattr(tag, "kind", None) not in ("year", "period")
-    return bool(judge(tag))
 
 
 def _insert_punkt(
@@ -310,8 +301,6 @@ def _insert_punkt(
     if closed:  # a closed punkt is its title and nothing else, wherever it is stored
         passages = [p for p in passages if p.section == "Titel"]
     if not passages:
-        from nlp.passages import punkt_passages
-
         passages = punkt_passages(punkt)[:1] if closed else punkt_passages(punkt)
     vectors = tags.vectors if tags is not None and tags.vectors is not None and not closed else None
     if closed and tags is not None and tags.vectors is not None:
@@ -361,9 +350,9 @@ def _insert_punkt(
                 e.start,
                 e.end,
                 e.section,
-                float(getattr(e, "confidence", 1.0)),
-                str(getattr(e, "evidence", "")),
-                int(_shown(e, "entities")),
+                e.confidence,
+                e.evidence,
+                int(entity_shown(e)),
             )
             for e in tags.entities
         ],
@@ -382,10 +371,10 @@ def _insert_punkt(
                 a.start,
                 a.end,
                 a.section,
-                float(getattr(a, "confidence", 1.0)),
-                str(getattr(a, "evidence", "")),
-                getattr(a, "context", None),
-                int(_shown(a, "amounts")),
+                a.confidence,
+                a.evidence,
+                a.context,
+                int(amount_shown(a)),
             )
             for a in tags.amounts
         ],
