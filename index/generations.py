@@ -69,24 +69,33 @@ def current_manifest(root: Path) -> Manifest | None:
     return Manifest.read(root / name)
 
 
-def _vectors(db, ids: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, vectors) of passages that have a vector; all of them, or the given ids."""
+def _vectors(db, ids: list[int] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, punkt ids, vectors) of passages that have a vector; all of them, or the given ids.
+    One read gives both the segment's vectors and the passage -> punkt map."""
+    sql = "SELECT id, punkt, vector FROM passages WHERE vector IS NOT NULL"
     if ids is None:
-        rows = db.execute("SELECT id, vector FROM passages WHERE vector IS NOT NULL ORDER BY id").fetchall()
+        rows = db.execute(sql + " ORDER BY id").fetchall()
     else:
         rows = []
         for i in range(0, len(ids), 900):
             chunk = ids[i : i + 900]
-            rows += db.execute(
-                f"SELECT id, vector FROM passages WHERE vector IS NOT NULL AND id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
+            rows += db.execute(f"{sql} AND id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
         rows.sort(key=lambda r: r[0])
     if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros((0, 0), dtype=np.float32)
     got = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-    return got, vectors
+    punkter = np.fromiter((r[1] for r in rows), dtype=np.int32, count=len(rows))
+    vectors = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+    return got, punkter, vectors
+
+
+def _set_punkter(passage_punkt: np.ndarray, ids: np.ndarray, punkter: np.ndarray) -> np.ndarray:
+    """The passage -> punkt map with `ids` set, grown to hold them."""
+    top = int(ids.max()) + 1 if len(ids) else 0
+    if top > len(passage_punkt):
+        passage_punkt = np.concatenate([passage_punkt, np.full(top - len(passage_punkt), -1, np.int32)])
+    passage_punkt[ids] = punkter
+    return passage_punkt
 
 
 def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = False, progress=None) -> Manifest:
@@ -108,7 +117,6 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
         if compatible and not rebuild and cur.log == position:
             return cur
         started = time.time()
-        passage_punkt: np.ndarray | None = None
         if compatible and not rebuild:
             old = root / cur.name
             base_ids = np.load(root / "segments" / (cur.base + ".ids.npy"))
@@ -123,23 +131,15 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
             added = sorted(p for p, op in last.items() if op == "add")
             tomb |= set(removed[np.isin(removed, base_ids)].tolist())
             keep = ~np.isin(d_ids, removed)
-            new_ids, new_vectors = _vectors(db, added)
+            new_ids, new_punkter, new_vectors = _vectors(db, added)
             d_ids = np.concatenate([d_ids[keep], new_ids])
             d_vectors = np.concatenate([d_vectors[keep], new_vectors]) if len(new_ids) else d_vectors[keep]
             # The passage -> punkt map: carried over, changed only where passages came and went.
-            top = int(max(len(passage_punkt) - 1, *(new_ids.tolist() or [0])))
-            if top >= len(passage_punkt):
-                passage_punkt = np.concatenate([passage_punkt, np.full(top + 1 - len(passage_punkt), -1, np.int32)])
             passage_punkt[removed[removed < len(passage_punkt)]] = -1
-            for pid, punkt in (
-                db.execute(f"SELECT id, punkt FROM passages WHERE id IN ({','.join(str(int(i)) for i in new_ids)})")
-                if len(new_ids)
-                else []
-            ):
-                passage_punkt[pid] = punkt
+            passage_punkt = _set_punkter(passage_punkt, new_ids, new_punkter)
             rebuild = len(d_ids) + len(tomb) > max(1000, settings.merge_ratio * len(base_ids))
         if not compatible or rebuild:
-            base_ids, vectors = _vectors(db)
+            base_ids, base_punkter, vectors = _vectors(db)
             if vectors.size and vectors.shape[1] != dim:
                 raise IndexMismatchError(
                     f"passagernes vektorer har dimension {vectors.shape[1]}, modellen '{model}' {dim}; "
@@ -154,11 +154,7 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
             np.save(root / "segments" / (base_name + ".ids.npy"), base_ids)
             base_log, kind = position, kind_of(base)
             d_ids, d_vectors, tomb = np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32), set()
-            rows = db.execute("SELECT id, punkt FROM passages WHERE vector IS NOT NULL").fetchall()
-            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            passage_punkt = np.full(int(ids.max()) + 1 if len(ids) else 1, -1, dtype=np.int32)
-            passage_punkt[ids] = np.fromiter((r[1] for r in rows), dtype=np.int32, count=len(rows))
-            del rows
+            passage_punkt = _set_punkter(np.full(1, -1, dtype=np.int32), base_ids, base_punkter)
             if progress:
                 progress(len(base_ids), len(base_ids))
         else:
