@@ -33,6 +33,7 @@ from index.lexical import term_matches
 from index.store import Store
 from index.vectors import VectorView
 from nlp.errors import BadQueryError, NotFoundError
+from nlp.query_understanding import understand
 from nlp.settings import settings
 
 MAX_QUERY_CHARS = settings.max_query_chars
@@ -207,8 +208,6 @@ class Searcher:
         return boosts
 
     def _search(self, db, query: str, qvec: np.ndarray, limit: int, offset: int, filters: Filters) -> SearchResult:
-        from nlp.query_understanding import understand
-
         committees, municipalities = self._names(db)
         intent = understand(query, committees, municipalities)
         w_lex = W_LEX_ENGLISH if intent.language == "en" else W_LEX
