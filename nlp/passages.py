@@ -35,37 +35,33 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
+def _pack(pieces: list[str], max_words: int, min_words: int, sep: str) -> list[str]:
+    """Consecutive pieces joined while they stay within `max_words` (a group is only closed once it
+    has `min_words`)."""
+    groups: list[str] = []
+    buf: list[str] = []
+    size = 0
+    for piece in pieces:
+        n = _words(piece)
+        if buf and size + n > max_words and size >= min_words:
+            groups.append(sep.join(buf))
+            buf, size = [], 0
+        buf.append(piece)
+        size += n
+    if buf:
+        groups.append(sep.join(buf))
+    return groups
+
+
 def _chunks(paragraphs: list[str], max_words: int, min_words: int) -> list[str]:
     """Greedy: consecutive paragraphs up to `max_words`; a long paragraph is cut at sentences."""
     units: list[str] = []
     for para in paragraphs:
         if _words(para) <= max_words:
             units.append(para)
-            continue
-        buf: list[str] = []
-        size = 0
-        for sentence in _SENTENCE.split(para):
-            n = _words(sentence)
-            if buf and size + n > max_words:
-                units.append(" ".join(buf))
-                buf, size = [], 0
-            buf.append(sentence)
-            size += n
-        if buf:
-            units.append(" ".join(buf))
-    chunks: list[str] = []
-    buf = []
-    size = 0
-    for unit in units:
-        n = _words(unit)
-        if buf and size + n > max_words and size >= min_words:
-            chunks.append("\n".join(buf))
-            buf, size = [], 0
-        buf.append(unit)
-        size += n
-    if buf:
-        chunks.append("\n".join(buf))
-    return [c[:4000] for c in chunks]
+        else:
+            units.extend(_pack(_SENTENCE.split(para), max_words, 0, " "))
+    return [c[:4000] for c in _pack(units, max_words, min_words, "\n")]
 
 
 def section_paragraphs(text: str) -> list[str]:
