@@ -11,7 +11,9 @@ import re
 
 from markupsafe import Markup, escape
 
-MONTHS = "januar februar marts april maj juni juli august september oktober november december".split()
+from nlp.dates import MONTH_NAMES
+
+MONTHS = MONTH_NAMES
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
 _NUMBER = re.compile(r"^[-−–]?\s?\d{1,3}(?:\.\d{3})*(?:,\d+)?$|^[-−–]?\s?\d+(?:,\d+)?$")
 COLOURS = ["#0b5394", "#b45f06", "#38761d", "#741b47", "#45818e", "#7f6000"]  # >= 4.5:1 on white

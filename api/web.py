@@ -19,6 +19,7 @@ from api.section_html import render_section
 from api.urls import site_url
 from index.archive import Archive
 from index.search import MAX_QUERY_CHARS, Filters
+from nlp.dates import danish_date
 from nlp.errors import NotFoundError, ReferatError
 from nlp.themes import load_themes
 
@@ -50,17 +51,9 @@ FACET_LABELS = {
 }
 
 
-def _danish_date(iso: str | None) -> str:
-    months = "januar februar marts april maj juni juli august september oktober november december".split()
-    if not iso or not re.match(r"^\d{4}-\d{2}-\d{2}$", iso):
-        return iso or ""
-    y, m, d = iso.split("-")
-    return f"{int(d)}. {months[int(m) - 1]} {y}"
-
-
 def install_web(app: FastAPI, archive: Archive) -> None:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.filters["dansk_dato"] = _danish_date
+    templates.env.filters["dansk_dato"] = danish_date
     templates.env.globals["quote"] = lambda s: quote(s, safe="/")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     theme_labels = {t.key: t.label for t in load_themes()}
@@ -126,7 +119,7 @@ def install_web(app: FastAPI, archive: Archive) -> None:
         timeline = _timeline(punkt)
         citation = (
             f"{punkt['meeting']['municipality']} Kommune, {punkt['meeting']['committee']}, "
-            f"møde {_danish_date(punkt['meeting']['date'])}, punkt {punkt['number']}: {punkt['title']}. "
+            f"møde {danish_date(punkt['meeting']['date'])}, punkt {punkt['number']}: {punkt['title']}. "
             f"{site_url(request)}/punkt/{quote(punkt['id'], safe='/')}"
         )
         return render(

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from nlp.amounts import find_amounts
+from nlp.dates import danish_date
 
 #: Hits whose text is read for an answer: the answer is in the best few or not at all.
 TOP_HITS = 3
@@ -207,7 +208,7 @@ def _date_answer(store, words: list[str], hits: list[dict]) -> dict | None:
     if len(dates) != 1:
         return None
     date, sentence, punkt_id = found[0]
-    answer = {"kind": "date", "text": _danish_date(date), "value": date, "unit": "dato"}
+    answer = {"kind": "date", "text": danish_date(date), "value": date, "unit": "dato"}
     return _cite({**answer, "sentence": sentence, "punkt_id": punkt_id}, hits)
 
 
@@ -216,9 +217,3 @@ def _cite(answer: dict, hits: list[dict]) -> dict:
     hit = next(h for h in hits if h["id"] == answer["punkt_id"])
     keys = ("title", "municipality", "committee", "meeting_date", "number")
     return {**answer, **{k: hit.get(k) for k in keys}}
-
-
-def _danish_date(iso: str) -> str:
-    months = "januar februar marts april maj juni juli august september oktober november december".split()
-    y, m, d = iso.split("-")
-    return f"{int(d)}. {months[int(m) - 1]} {y}"

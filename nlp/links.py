@@ -11,10 +11,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-MONTHS = {
-    m: i + 1
-    for i, m in enumerate("januar februar marts april maj juni juli august september oktober november december".split())
-}
+from nlp.dates import MONTHS
+
 _DATE = re.compile(
     r"(?:den\s)?(?P<d>\d{1,2})\.\s?(?P<m>januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december)"
     r"(?:\s(?P<y>(?:19|20)\d{2}))?",

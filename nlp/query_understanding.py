@@ -38,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from nlp.dates import MONTH_NAMES
 from nlp.settings import settings
 
 # -- language -----------------------------------------------------------------------------------
@@ -111,10 +112,7 @@ _MONTHS = {
     "november": 11, "nov": 11,
     "december": 12, "dec": 12,
 }  # fmt: skip
-_MONTH_NAMES_DA = [
-    "", "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-]  # fmt: skip
+_MONTH_NAMES_DA = ("", *MONTH_NAMES)  # 1-based
 # Season -> (first month, last month). Winter is taken as January-February of the year named.
 _SEASONS = {
     "foråret": (3, 5, "foråret"), "forår": (3, 5, "foråret"), "spring": (3, 5, "foråret"),

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from nlp.dates import MONTHS
 from nlp.deadline import Deadline, check
 from nlp.errors import NotAReferatError
 from nlp.model import Attachment, Meeting, Punkt, Section
@@ -50,10 +51,6 @@ _HEADER = re.compile(
     re.IGNORECASE,
 )
 _TIME = re.compile(r"kl\.?\s*(?P<h>\d{1,2})[:.](?P<min>\d{2})")
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate("januar februar marts april maj juni juli august september oktober november december".split())
-}
 _DANISH_DATE = re.compile(r"(?P<d>\d{1,2})\.\s*(?P<month>[a-zæøå]+)\s+(?P<y>\d{4})", re.IGNORECASE)
 _MUNICIPALITY = re.compile(r"\b([A-ZÆØÅ][a-zæøå]+(?:-[A-ZÆØÅ][a-zæøå]+)?) Kommunes?\b")
 _NOT_A_MUNICIPALITY = {"Den", "Hver", "Hele", "Anden", "Samme", "Egen", "Vores", "Denne"}
@@ -159,7 +156,7 @@ def _read_header(clean: list[str], text: str, source: str) -> Meeting:
             if match := _TIME.search(line):
                 time = f"{int(match.group('h')):02d}:{match.group('min')}"
             if date is None and (match := _DANISH_DATE.search(line)):
-                month = _MONTHS.get(match.group("month").lower())
+                month = MONTHS.get(match.group("month").lower())
                 if month:
                     date = f"{int(match.group('y')):04d}-{month:02d}-{int(match.group('d')):02d}"
         elif line.lower().startswith("mødested") and place is None:
