@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from dataclasses import dataclass
 from functools import lru_cache
 
 from index.analysis import STOPWORDS, compound_parts, fold, stem, words
@@ -48,27 +49,57 @@ def _near(db: sqlite3.Connection, term: str) -> list[str]:
     return [m[0] for m in found]
 
 
-def query_terms(db: sqlite3.Connection, query: str) -> tuple[list[str], dict[str, list[str]]]:
-    """Index terms of a query, and the corrections made for words the archive does not know."""
-    terms: list[str] = []
-    corrections: dict[str, list[str]] = {}
+@dataclass(frozen=True)
+class QueryWord:
+    """One word of a query as the index sees it: its alternative terms and whether it was known.
+
+    `status` is `known` (the archive holds the word or it is too short to correct), `corrected`
+    (replaced by near known terms: a typo), `parts` (only its compound parts are known:
+    `fugleinfluenza` -> fugl, influenza) or `unknown` (nothing near it: likely a subject the archive
+    does not hold). `whole` are the terms that stand for the word itself (its stem or corrections,
+    not its parts); `df` is the number of punkter holding the word itself (0 for parts or unknown).
+    """
+
+    word: str
+    terms: tuple[str, ...]
+    status: str
+    df: int
+    whole: tuple[str, ...] = ()
+    corrections: tuple[str, ...] = ()
+
+
+def query_words(db: sqlite3.Connection, query: str) -> list[QueryWord]:
+    """The query's content words with their index terms (stems, compound parts, typo corrections)."""
+    out: list[QueryWord] = []
+    seen: set[str] = set()
     for w in words(query):
-        if w in STOPWORDS or len(w) < 2:
+        if w in STOPWORDS or len(w) < 2 or w in seen:
             continue
+        seen.add(w)
         t = stem(w)
         parts = [p for p in compound_parts(w) if _known(db, p)]
-        if _known(db, t) or len(t) < 4:
-            terms.append(t)
-            terms.extend(parts)
+        df = _known(db, t)
+        if df or len(t) < 4:
+            out.append(QueryWord(w, tuple(dict.fromkeys([t, *parts])), "known", df, (t,)))
             continue
         fixed = _near(db, t)
         if fixed:
-            corrections[w] = fixed
-            terms.extend(fixed[:2])
-        terms.extend(parts)
-        if not fixed and not parts:
-            terms.append(t)
-    return list(dict.fromkeys(terms)), corrections
+            terms = tuple(dict.fromkeys([*fixed[:2], *parts]))
+            df = max(_known(db, x) for x in fixed[:2])
+            out.append(QueryWord(w, terms, "corrected", df, tuple(fixed[:2]), tuple(fixed)))
+        elif parts:
+            out.append(QueryWord(w, tuple(parts), "parts", 0))
+        else:
+            out.append(QueryWord(w, (t,), "unknown", 0))
+    return out
+
+
+def query_terms(db: sqlite3.Connection, query: str) -> tuple[list[str], dict[str, list[str]]]:
+    """Index terms of a query, and the corrections made for words the archive does not know."""
+    found = query_words(db, query)
+    terms = list(dict.fromkeys(t for w in found for t in w.terms))
+    corrections = {w.word: list(w.corrections) for w in found if w.status == "corrected"}
+    return terms, corrections
 
 
 def scores(
@@ -102,6 +133,16 @@ def _keys(word: str) -> tuple[str, str] | None:
     if word in STOPWORDS or len(word) < 2:
         return None
     return stem(word), fold(word)
+
+
+def text_keys(text: str) -> set[str]:
+    """Every stem and folded form of the words of a text (what a query word must equal to be in it)."""
+    keys: set[str] = set()
+    for m in _WORD.finditer(text):
+        found = _keys(m.group(0).lower())
+        if found is not None:
+            keys.update(found)
+    return keys
 
 
 def term_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index import lexical
-from index.analysis import base_terms, fold, words
+from index import lexical, ranking
+from index.analysis import fold
 from index.filters import Filters
 from index.lexical import term_matches
+from index.ranking import Evidence
 from index.store import Store
 from index.vectors import VectorView
 from nlp.errors import BadQueryError, NotFoundError
@@ -39,23 +40,15 @@ from nlp.settings import settings
 MAX_QUERY_CHARS = settings.max_query_chars
 MAX_LIMIT = settings.max_limit
 # e5-small cosines are compressed: unrelated text ~0.75-0.78, on topic ~0.86+. A fixed scale keeps
-# the dense evidence comparable across queries (tuned on the development queries, bench/search.py).
+# the dense evidence comparable across queries (snippets; a result needs a cosine above the floor
+# or a lexical match to be listed at all).
 COS_FLOOR, COS_CEIL = 0.78, 0.86
-W_LEX, W_DENSE = 0.3, 0.7
-#: English words in Danish text are mostly noise; names and loanwords still match, weakly.
-W_LEX_ENGLISH = 0.1
-#: Soft preferences read from the query (a period, a committee or municipality, a decision): a
-#: small multiplicative boost, never a filter (measured +0.005 nDCG@10 on the dev queries).
-PREFERENCE_BOOST = 1.1
-DECISION_BOOST = 1.05
-SECOND_PASSAGE = 0.3  # weight of a punkt's second-best passage in its dense score
+#: Soft preferences read from the query (a period, a committee or municipality, a decision) raise a
+#: punkt by this share of the spread of the query's top ten scores: a nudge among near-equals, never a
+#: filter (bench/search.py measures them on and off).
+PREFERENCE_SHARE = 0.25
+DECISION_SHARE = 0.12
 CANDIDATES = 100  # punkter from each side whose passages are all scored exactly
-LOW_CONFIDENCE_KNOWN = 0.5  # share of a Danish query's words the archive contains at all
-LOW_CONFIDENCE_ENGLISH_COS = 0.80
-_ENGLISH = frozenset(
-    "the a an of to in for and how what which who did does is are into with on about when where much many "
-    "people was were".split()
-)
 
 __all__ = ["Filters", "SearchResult", "Searcher", "highlight", "validate_query", "validate_paging"]
 
@@ -112,6 +105,8 @@ class Searcher:
         self.view = view
         self.generation = generation
         self._names_cache: tuple[list[str], list[str]] | None = None  # per generation: names change with it
+        self._count_cache: int | None = None
+        self.ranker = ranking.load()
 
     # -- scoring ----------------------------------------------------------------------------
 
@@ -152,21 +147,6 @@ class Searcher:
         rows = db.execute(f"SELECT id, section, text FROM passages WHERE punkt IN ({_in(punkter)}) ORDER BY id")
         return {r["id"]: (r["section"], r["text"]) for r in rows}
 
-    def _low_confidence(self, db: sqlite3.Connection, query: str, best_cos: float) -> bool:
-        """Flag a query the archive probably cannot answer.
-
-        In Danish: most of its words never occur in the archive. In English (no lexical
-        evidence to judge by): even the best passage is far from it.
-        """
-        tokens = words(query)
-        if tokens and sum(t in _ENGLISH for t in tokens) >= max(1, len(tokens) // 4) and not re.search("[æøå]", query):
-            return best_cos < LOW_CONFIDENCE_ENGLISH_COS
-        distinct = list(dict.fromkeys(base_terms(query)))  # as typed, before typo correction
-        if not distinct:
-            return best_cos < LOW_CONFIDENCE_ENGLISH_COS
-        known = sum(1 for t in distinct if lexical.document_frequency(db, t) > 0)
-        return known / len(distinct) < LOW_CONFIDENCE_KNOWN
-
     # -- public -----------------------------------------------------------------------------
 
     def search(self, query: str, *, limit: int = 10, offset: int = 0, filters: Filters | None = None) -> SearchResult:
@@ -185,8 +165,20 @@ class Searcher:
             self._names_cache = (committees, municipalities)
         return self._names_cache
 
+    @staticmethod
+    def _named_elsewhere(db, intent, top: list[int]) -> bool:
+        """The query names a municipality and none of the first results is from it (though they are
+        preferred): whatever the archive holds on the subject, it holds nothing from there
+        ("busruter i Odense" among Greve's bus routes)."""
+        if not intent.municipalities or not top:
+            return False
+        named = {m.lower() for m in intent.municipalities}
+        rows = db.execute(f"SELECT DISTINCT lower(municipality) FROM punkter WHERE id IN ({_in(top)})")
+        return not named & {r[0] for r in rows}
+
     def _preferences(self, db, intent, candidates: list[int]) -> dict[int, float]:
-        """Boost per candidate from what the query says besides its subject (1.0: none)."""
+        """Preference per candidate from what the query says besides its subject, in shares of the
+        top-ten spread (0: none)."""
         if not intent.has_preferences or not candidates:
             return {}
         lo = f"{int(intent.date_from[:4]) - 1}{intent.date_from[4:]}" if intent.date_from else None
@@ -197,50 +189,77 @@ class Searcher:
         for r in db.execute(
             f"SELECT id, date, committee, municipality, has_decision FROM punkter WHERE id IN ({_in(candidates)})"
         ):
-            boost = 1.0
+            boost = 0.0
             if (lo or hi) and (not lo or r["date"] >= lo) and (not hi or r["date"] <= hi):
-                boost *= PREFERENCE_BOOST
+                boost += PREFERENCE_SHARE
             if r["committee"].lower() in committees or r["municipality"].lower() in municipalities:
-                boost *= PREFERENCE_BOOST
+                boost += PREFERENCE_SHARE
             if intent.wants_decision and r["has_decision"]:
-                boost *= DECISION_BOOST
+                boost += DECISION_SHARE
             boosts[r["id"]] = boost
         return boosts
 
-    def _search(self, db, query: str, qvec: np.ndarray, limit: int, offset: int, filters: Filters) -> SearchResult:
-        committees, municipalities = self._names(db)
-        intent = understand(query, committees, municipalities)
-        w_lex = W_LEX_ENGLISH if intent.language == "en" else W_LEX
+    def _punkt_count(self, db) -> int:
+        if self._count_cache is None:
+            self._count_cache = int(db.execute("SELECT COUNT(*) FROM punkter").fetchone()[0])
+        return self._count_cache
+
+    def _evidence(self, db, query: str, qvec: np.ndarray, filters: Filters, english: bool) -> Evidence:
+        """Candidates of both sides, every candidate passage's cosine, and the ranking features."""
         where, params = filters.sql()
-        terms, corrections = lexical.query_terms(db, query)
+        found = lexical.query_words(db, query)
+        terms = list(dict.fromkeys(t for w in found for t in w.terms))
         lex = lexical.scores(db, terms, where, params)
         dense_first = self._dense(db, qvec, filters.punkt_mask(db))
         top_lex = sorted(lex, key=lex.get, reverse=True)[:CANDIDATES]
         top_dense = sorted(dense_first, key=dense_first.get, reverse=True)[:CANDIDATES]
         candidates = list(dict.fromkeys([*top_dense, *top_lex]))
+        passages = self._passage_cosines(db, candidates, qvec)
+        matrix = ranking.features(db, candidates, lex, passages, dense_first, found, self._punkt_count(db))
+        return Evidence(candidates, matrix, passages, found, english)
+
+    def explain(self, query: str, filters: Filters | None = None) -> Evidence:
+        """The evidence a query's ranking is made from (for benches and for asking why)."""
+        query = validate_query(query)
+        filters = (filters or Filters()).validate()
+        qvec = self.embedder.queries([query])[0]
+        with self.store.snapshot() as db:
+            committees, municipalities = self._names(db)
+            intent = understand(query, committees, municipalities)
+            evidence = self._evidence(db, query, qvec, filters, intent.language == "en")
+            self._score(db, evidence)
+            return evidence
+
+    def _score(self, db, evidence: Evidence) -> None:
+        """The model's score of every candidate, and the passage coverage of the top ten."""
+        evidence.scores = self.ranker.score(evidence)
+        top = [evidence.candidates[i] for i in np.argsort(-evidence.scores, kind="stable")[:10]]
+        evidence.passage_cover = ranking.passage_cover(db, top, evidence.words, self._punkt_count(db))
+
+    def _search(self, db, query: str, qvec: np.ndarray, limit: int, offset: int, filters: Filters) -> SearchResult:
+        committees, municipalities = self._names(db)
+        intent = understand(query, committees, municipalities)
+        evidence = self._evidence(db, query, qvec, filters, intent.language == "en")
+        words = evidence.words
+        terms = list(dict.fromkeys(t for w in words for t in w.terms))
+        corrections = {w.word: list(w.corrections) for w in words if w.status == "corrected"}
+        candidates, passages = evidence.candidates, evidence.passages
         if not candidates:
             return SearchResult(query, [], 0, True, self._facets(db, []), corrections)
-        passages = self._passage_cosines(db, candidates, qvec)
+        self._score(db, evidence)
+        low_confidence, _ = self.ranker.nothing_relevant(evidence)
         boosts = self._preferences(db, intent, candidates)
-        lex_max = max(lex.values()) if lex else 0.0
-        scored: list[tuple[float, int]] = []
-        dense_of: dict[int, float] = {}
-        for pid in candidates:
-            cosines = [c for c, _ in passages[pid]] or [dense_first.get(pid, 0.0)]
-            best = cosines[0]
-            second = cosines[1] if len(cosines) > 1 else best
-            dense = (1 - SECOND_PASSAGE) * best + SECOND_PASSAGE * second
-            dense_of[pid] = best
-            dense_norm = min(max((dense - COS_FLOOR) / (COS_CEIL - COS_FLOOR), 0.0), 1.0)
-            lex_norm = lex.get(pid, 0.0) / lex_max if lex_max > 0 else 0.0
-            if lex_norm > 0 or dense_norm > 0:
-                scored.append(((w_lex * lex_norm + W_DENSE * dense_norm) * boosts.get(pid, 1.0), pid))
-        scored.sort(key=lambda s: (-s[0], s[1]))
-        # Results are those with some real evidence; a long tail of near-zero scores is noise.
-        top = scored[0][0] if scored else 0.0
-        kept = [(s, pid) for s, pid in scored if s >= max(0.05, 0.15 * top)]
-        best_cos = max(dense_of.values()) if dense_of else 0.0
-        low_confidence = not kept or self._low_confidence(db, query, best_cos)
+        ordered = np.sort(evidence.scores)[::-1]
+        spread = float(ordered[0] - ordered[min(9, len(ordered) - 1)])
+        # Results are the candidates with real evidence: a word of the query or a cosine above the floor.
+        real = (evidence.column("lex") > 0) | (evidence.column("cos1") >= COS_FLOOR)
+        kept = [
+            (float(score) + spread * boosts.get(pid, 0.0), pid)
+            for score, pid, ok in zip(evidence.scores, candidates, real, strict=True)
+            if ok
+        ]
+        kept.sort(key=lambda s: (-s[0], s[1]))
+        low_confidence = low_confidence or not kept or self._named_elsewhere(db, intent, [p for _, p in kept[:3]])
         term_set = set(terms)
         page = kept[offset : offset + limit]
         shown = [pid for _, pid in page]

@@ -37,63 +37,42 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from nlp.dates import MONTH_NAMES
 from nlp.settings import settings
 
 # -- language -----------------------------------------------------------------------------------
 
-_DA_WORDS = frozenset(
-    """og i at er det en den til på de som med for af har ikke der et fra kan om vil skal var
-    blev også men så eller efter ved hvor hvad hvem hvorfor hvornår hvordan hvilke hvilken mange
-    meget nye ny sag sager kommunen byrådet udvalget om mod under over samt tidligere seneste
-    sidste år jeg vi må får fik skete blevet bliver besluttede besluttet mellem siden før efteråret
-    foråret sommeren vinteren""".split()
-)
-_EN_WORDS = frozenset(
-    """the of and to in is are was were what which who why when how does did do for on with by
-    from about at this that these those an a be been has have had will would can could should
-    any all there their its it into than then between since before after last year years new
-    council committee municipality decided decision city cost costs much many spending""".split()
-)
-# Letters and endings that Danish words have and English words rarely do, and the reverse.
-_DA_ENDINGS = ("erne", "ene", "ning", "ninger", "else", "elser", "hed", "heder", "ighed", "lig", "lige", "sk", "tet")
-_EN_ENDINGS = ("tion", "tions", "ing", "ies", "ed", "ly", "ity", "ment", "ments", "ous", "ship", "ness", "'s")
-_EN_LETTERS = re.compile(r"w|th|sh|ch|qu|wh|ck", re.IGNORECASE)
-_DA_LETTERS = re.compile(r"[æøå]|aa\b|oe|ae", re.IGNORECASE)
+#: A query is read as English when the detector gives English at least this confidence (of da/en).
+ENGLISH_CONFIDENCE = 0.5
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    """Lingua's n-gram models for Danish and English only (made for short text; loaded once)."""
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.ENGLISH, Language.DANISH).build()
 
 
 def detect_language(text: str) -> str:
-    """`da` or `en` for a short query. Function words count most, then æøå and word endings.
+    """`da` or `en` for a short query, by lingua's detector on the query's ordinary words.
 
-    Ties go to Danish, the archive's language: a Danish-looking query searched as Danish loses
-    nothing, while English is only a hint for the result page and for translation-minded ranking.
+    Names (capitalised words after the first, and words in capitals: "Mads Thomsen", "ARGO") say
+    nothing of the language and are left out; a query of names, numbers or nothing is Danish, the
+    archive's language: a Danish-looking query searched as Danish loses nothing.
     """
     raw = re.findall(r"[^\W\d_]+(?:'s)?", text)
-    if not raw:
+    ordinary = [w for i, w in enumerate(raw) if not (w.isupper() and len(w) > 1) and (i == 0 or not w[:1].isupper())]
+    if len(ordinary) == 1 and len(raw) > 1 and ordinary[0] is raw[0] and raw[0][:1].isupper():
+        ordinary = []  # "Mads Thomsen": a capitalised first word before other names is a name too
+    if not ordinary:
         return "da"
-    da = en = 0.0
-    for i, original in enumerate(raw):
-        w = original.lower()
-        if w in _DA_WORDS:
-            da += 2
-        if w in _EN_WORDS:
-            en += 2
-        if re.search(r"[æøå]", w):
-            da += 3
-            continue
-        if i > 0 and original[:1].isupper():  # a name ("Mads Thomsen") says nothing of the language
-            continue
-        if len(w) >= 4 and w.endswith(("ts", "ks", "ps")) and not w.endswith("ets"):  # "cuts", "parks"
-            en += 1
-        if len(w) >= 5:
-            if w.endswith(_EN_ENDINGS):
-                en += 0.75
-            if w.endswith(_DA_ENDINGS):
-                da += 0.75
-        if _EN_LETTERS.search(w) and not _DA_LETTERS.search(w):
-            en += 0.5
-    return "en" if en > da else "da"
+    from lingua import Language
+
+    confidence = _detector().compute_language_confidence(" ".join(ordinary), Language.ENGLISH)
+    return "en" if confidence >= ENGLISH_CONFIDENCE else "da"
 
 
 # -- dates --------------------------------------------------------------------------------------

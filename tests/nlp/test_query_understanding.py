@@ -41,6 +41,9 @@ def u(query: str):
         "planting a new forest",
         "fees for civil weddings at the town hall",
         "housing for refugees",
+        "rat control fee",
+        "mobile phone mast",
+        "pet cemetary",
     ],
 )
 def test_english_queries_are_english(query: str) -> None:
@@ -57,6 +60,7 @@ def test_english_queries_are_english(query: str) -> None:
         "budget 2024",
         "Mads Thomsen",
         "Villa Sitka",
+        "ARGO",
         "hjemløse",
         "Hvornår holder byrådet møder i 2024?",
     ],
@@ -66,13 +70,18 @@ def test_danish_queries_are_danish(query: str) -> None:
 
 
 def test_language_of_every_judged_query() -> None:
-    """The judged queries carry their language: at most one short one may be misread."""
+    """The judged queries carry their language (121 of them, many of two or three words)."""
     queries = []
-    for name in ("queries-dev.json", "queries-greve-dev.json"):
+    for name in (
+        "queries-dev.json",
+        "queries-greve-dev.json",
+        "queries-greve-extra-dev.json",
+        "queries-noanswer-dev.json",
+    ):
         queries += json.loads((FIXTURES / name).read_text(encoding="utf-8"))["queries"]
     wrong = [q["query"] for q in queries if detect_language(q["query"]) != q["lang"]]
-    assert len(queries) >= 60
-    assert len(wrong) <= 1, wrong
+    assert len(queries) >= 120
+    assert wrong == []
 
 
 def test_empty_query_is_danish() -> None:

@@ -1,0 +1,244 @@
+"""Evidence per candidate punkt, and the fitted model that turns it into a score and a verdict.
+
+A query's candidates (the best punkter of BM25 and of the dense index) are described by a few
+features that mean the same thing in every query, so that one linear model ranks them all:
+- `lex`: BM25 divided by the query's best BM25 (how this punkt compares on the words);
+- `cover`: the share of the query's information (IDF-weighted words, a typo's corrections and a
+  compound's parts counting for the word) the punkt contains at all; `cover_whole`: the same, with
+  each word itself (not its parts: `fugleinfluenza` is not covered by `fugl` and `influenza`);
+- `cos1`, `cos2`, `cos3`: the cosines of the punkt's three best passages (e5 cosines are
+  comparable across queries; several agreeing passages mean the punkt is about it, one alone is
+  often a passing mention); `cos_title`, `cos_lead`: of its title and its first passage of text;
+
+English queries get their own lexical weights (English words in Danish text are mostly noise).
+The model (`models/ranker/ranker.json`, fitted by `bench/fit_ranker.py` on the development
+queries with and without distractors) also holds the calibrated "nothing relevant" decision: a
+logistic model over the query's best evidence, fitted on answerable and no-answer queries.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from index.lexical import QueryWord, text_keys
+
+MODEL = Path(__file__).resolve().parents[1] / "models" / "ranker" / "ranker.json"
+
+FEATURES = ("lex", "cover", "cover_whole", "cos1", "cos2", "cos3", "cos_title", "cos_lead")
+#: Query-level evidence for the "nothing relevant" decision.
+QUERY_FEATURES = (
+    "top_cos",
+    "top_score",
+    "top_cover",
+    "top_cover_whole",
+    "passage_cover",
+    "unknown_share",
+    "english",
+)
+
+
+def _in(ids) -> str:
+    return ",".join(str(int(i)) for i in ids)
+
+
+@dataclass
+class Evidence:
+    """What one query found: its candidates, their features and each one's passages."""
+
+    candidates: list[int]
+    features: np.ndarray  # (len(candidates), len(FEATURES))
+    passages: dict[int, list]  # punkt -> [(cosine, passage id)], best first
+    words: list[QueryWord]
+    english: bool
+    scores: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    passage_cover: float = 0.0  # see `passage_cover`
+
+    def column(self, name: str) -> np.ndarray:
+        return self.features[:, FEATURES.index(name)]
+
+
+def word_weights(words: list[QueryWord], n_punkter: int) -> np.ndarray:
+    """IDF of each query word; an unknown word weighs as much as the rarest possible one."""
+    n = max(n_punkter, 1)
+    return np.array([math.log(1 + n / max(w.df, 1)) for w in words], dtype=np.float64)
+
+
+def coverage(
+    db: sqlite3.Connection, candidates: list[int], words: list[QueryWord], n_punkter: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """IDF-weighted share of the query's words each candidate contains: by any of a word's terms,
+    and by the word itself."""
+    lenient = np.zeros(len(candidates), dtype=np.float64)
+    whole = np.zeros(len(candidates), dtype=np.float64)
+    if not words or not candidates:
+        return lenient, whole
+    weights = word_weights(words, n_punkter)
+    position = {pid: i for i, pid in enumerate(candidates)}
+    marks = _in(candidates)
+
+    def containing(terms) -> list[int]:
+        match = " OR ".join(f'"{t}"' for t in terms if t.isalnum())
+        if not match:
+            return []
+        # `+rowid`: filter the matches by the list; a bare `rowid IN` makes FTS5 run one query per id (30x slower).
+        sql = f"SELECT rowid FROM punkt_terms WHERE punkt_terms MATCH ? AND +rowid IN ({marks})"
+        return [position[r[0]] for r in db.execute(sql, (match,))]
+
+    for weight, word in zip(weights, words, strict=True):
+        if word.status == "unknown":
+            continue
+        lenient[containing(word.terms)] += weight
+        if word.whole:
+            whole[containing(word.whole)] += weight
+    return lenient / weights.sum(), whole / weights.sum()
+
+
+def passage_cover(db: sqlite3.Connection, top: list[int], words: list[QueryWord], n_punkter: int) -> float:
+    """The largest IDF-weighted share of the query's words (each itself, not its compound parts) that
+    one passage of the top punkter holds.
+
+    A long punkt holds most common words somewhere; a passage that holds all of them is about
+    them. Among look-alikes this tells "nothing on this" apart better than the punkt's coverage.
+    """
+    if not top or not words:
+        return 0.0
+    weights = word_weights(words, n_punkter)
+    best = 0.0
+    for (text,) in db.execute(f"SELECT text FROM passages WHERE punkt IN ({_in(top)})"):
+        keys = text_keys(text)
+        held = 0.0
+        for weight, word in zip(weights, words, strict=True):
+            # A word is held as itself, or as the head of a compound (`pension` in `førtidspension`).
+            if any(t in keys or (len(t) >= 6 and any(k.endswith(t) for k in keys)) for t in word.whole):
+                held += weight
+        best = max(best, held)
+    return best / weights.sum()
+
+
+def lead_cosines(passages: dict[int, list]) -> tuple[dict[int, float], dict[int, float]]:
+    """Cosines of each punkt's title passage and of its first passage of text (its summary).
+
+    A punkt's passages are written in order, title first (`index.writer`), and passage ids are
+    never reused, so the smallest id is the title and the next one the lead: no lookup needed.
+    """
+    title_cos: dict[int, float] = {}
+    lead_cos: dict[int, float] = {}
+    for punkt, rows in passages.items():
+        if not rows:
+            continue
+        by_id = sorted(rows, key=lambda r: r[1])
+        title_cos[punkt] = by_id[0][0]
+        if len(by_id) > 1:
+            lead_cos[punkt] = by_id[1][0]
+    return title_cos, lead_cos
+
+
+def features(
+    db: sqlite3.Connection,
+    candidates: list[int],
+    lex: dict[int, float],
+    passages: dict[int, list],
+    fallback_cos: dict[int, float],
+    words: list[QueryWord],
+    n_punkter: int,
+) -> np.ndarray:
+    """The FEATURES matrix of the candidates (rows in candidate order)."""
+    lex_max = max(lex.values()) if lex else 0.0
+    titles, leads = lead_cosines(passages)
+    rows = []
+    for pid in candidates:
+        cosines = [c for c, _ in passages.get(pid, [])] or [fallback_cos.get(pid, 0.0)]
+        best = cosines[0]
+        second = cosines[1] if len(cosines) > 1 else best
+        third = cosines[2] if len(cosines) > 2 else second
+        rows.append(
+            (
+                lex.get(pid, 0.0) / lex_max if lex_max > 0 else 0.0,
+                0.0,
+                0.0,
+                best,
+                second,
+                third,
+                titles.get(pid, best),
+                leads.get(pid, best),
+            )
+        )
+    matrix = np.array(rows, dtype=np.float64).reshape(len(candidates), len(FEATURES))
+    if len(candidates):
+        lenient, whole = coverage(db, candidates, words, n_punkter)
+        matrix[:, FEATURES.index("cover")] = lenient
+        matrix[:, FEATURES.index("cover_whole")] = whole
+    return matrix
+
+
+def unknown_share(words: list[QueryWord]) -> float:
+    """Share of the query's words the archive does not hold as such (unknown, or only their parts)."""
+    return sum(1 for w in words if w.status in ("unknown", "parts")) / max(len(words), 1)
+
+
+def query_features(features: np.ndarray, scores: np.ndarray, held: float, unknown: float, english: bool) -> np.ndarray:
+    """The QUERY_FEATURES vector: the best evidence among the top ten, and how known the words are
+    (for a Danish query only: the words of an English one are unknown to a Danish archive anyway)."""
+    unknown = 0.0 if english else unknown
+    if not len(features):
+        return np.array([0.0, 0.0, 0.0, 0.0, 0.0, unknown, float(english)])
+    top = np.argsort(-scores, kind="stable")[:10]
+    column = lambda name: features[top, FEATURES.index(name)]  # noqa: E731
+    return np.array(
+        [
+            float(features[:, FEATURES.index("cos1")].max()),
+            float(scores[top[0]]),
+            float(column("cover").max()),
+            float(column("cover_whole").max()),
+            held,
+            unknown,
+            float(english),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """A linear model over FEATURES (one weight vector per language) and the no-answer logistic model."""
+
+    weights: dict[str, list[float]]  # "da" / "en" -> one weight per feature, then the bias
+    no_answer: list[float]  # one weight per query feature, then the bias
+    threshold: float  # P(nothing relevant) above which a result is flagged
+
+    def score(self, evidence: Evidence) -> np.ndarray:
+        w = np.asarray(self.weights["en" if evidence.english else "da"], dtype=np.float64)
+        return evidence.features @ w[:-1] + w[-1]
+
+    def nothing_relevant(self, evidence: Evidence) -> tuple[bool, float]:
+        """Whether the archive probably holds nothing on the query, and the probability of that."""
+        w = np.asarray(self.no_answer, dtype=np.float64)
+        x = query_features(
+            evidence.features, evidence.scores, evidence.passage_cover, unknown_share(evidence.words), evidence.english
+        )
+        z = float(x @ w[:-1] + w[-1])
+        p = 1.0 / (1.0 + math.exp(-z))
+        return p > self.threshold, p
+
+    def to_json(self) -> dict:
+        return {
+            "features": list(FEATURES),
+            "query_features": list(QUERY_FEATURES),
+            "weights": self.weights,
+            "no_answer": self.no_answer,
+            "threshold": self.threshold,
+        }
+
+
+@lru_cache(maxsize=4)
+def load(path: Path = MODEL) -> Ranker:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURES or tuple(data["query_features"]) != QUERY_FEATURES:
+        raise ValueError(f"{path}: fitted for other features; run bench/fit_ranker.py")
+    return Ranker(data["weights"], data["no_answer"], data["threshold"])
