@@ -48,6 +48,8 @@ COS_FLOOR, COS_CEIL = 0.78, 0.86
 #: filter (bench/search.py measures them on and off).
 PREFERENCE_SHARE = 0.25
 DECISION_SHARE = 0.12
+#: A named municipality whose best punkt falls this share of the top-ten spread below the best: flagged.
+NAMED_MARGIN = 0.5
 CANDIDATES = 100  # punkter from each side whose passages are all scored exactly
 
 __all__ = ["Filters", "SearchResult", "Searcher", "highlight", "validate_query", "validate_paging"]
@@ -153,9 +155,8 @@ class Searcher:
         query = validate_query(query)
         validate_paging(limit, offset)
         filters = (filters or Filters()).validate()
-        qvec = self.embedder.queries([query])[0]
         with self.store.snapshot() as db:
-            return self._search(db, query, qvec, limit, offset, filters)
+            return self._search(db, query, limit, offset, filters)
 
     def _names(self, db) -> tuple[list[str], list[str]]:
         """Committee and municipality names of the archive, for reading them out of queries."""
@@ -166,15 +167,25 @@ class Searcher:
         return self._names_cache
 
     @staticmethod
-    def _named_elsewhere(db, intent, top: list[int]) -> bool:
-        """The query names a municipality and none of the first results is from it (though they are
-        preferred): whatever the archive holds on the subject, it holds nothing from there
-        ("busruter i Odense" among Greve's bus routes)."""
-        if not intent.municipalities or not top:
+    def _named_elsewhere(db, intent, evidence: Evidence) -> bool:
+        """The query names a municipality whose best punkt, by evidence alone (before it is
+        preferred), falls below the best by more than half the spread of the top ten: whatever the
+        archive holds on the subject, it holds little from there ("busruter i Odense" among Greve's
+        bus routes)."""
+        if not intent.municipalities or not len(evidence.scores):
             return False
-        named = {m.lower() for m in intent.municipalities}
-        rows = db.execute(f"SELECT DISTINCT lower(municipality) FROM punkter WHERE id IN ({_in(top)})")
-        return not named & {r[0] for r in rows}
+        ordered = np.sort(evidence.scores)[::-1]
+        spread = float(ordered[0] - ordered[min(9, len(ordered) - 1)])
+        names = ",".join("?" * len(intent.municipalities))
+        named = {
+            r[0]
+            for r in db.execute(
+                f"SELECT id FROM punkter WHERE id IN ({_in(evidence.candidates)}) AND lower(municipality) IN ({names})",
+                [m.lower() for m in intent.municipalities],
+            )
+        }
+        scores = [s for s, p in zip(evidence.scores, evidence.candidates, strict=True) if p in named]
+        return not scores or max(scores) < ordered[0] - NAMED_MARGIN * spread
 
     def _preferences(self, db, intent, candidates: list[int]) -> dict[int, float]:
         """Preference per candidate from what the query says besides its subject, in shares of the
@@ -204,10 +215,20 @@ class Searcher:
             self._count_cache = int(db.execute("SELECT COUNT(*) FROM punkter").fetchone()[0])
         return self._count_cache
 
-    def _evidence(self, db, query: str, qvec: np.ndarray, filters: Filters, english: bool) -> Evidence:
-        """Candidates of both sides, every candidate passage's cosine, and the ranking features."""
+    def _evidence(self, db, intent, filters: Filters) -> Evidence:
+        """Candidates of both sides, every candidate passage's cosine, and the ranking features.
+
+        The words to find are the query's subject (`intent.content`): a municipality, committee or
+        period it names is a preference, not a word ("busruter i Odense" is not about the word
+        Odense). The dense side reads the whole query: e5 weighs such words lightly, and the
+        committee and decision words helped it (bench/fit_ranker.py: 0.731 against 0.728).
+        A query read as English whose every word the archive knows as Danish ("hjemlose") is Danish.
+        """
+        subject = intent.content or intent.query
+        qvec = self.embedder.queries([intent.query])[0]
         where, params = filters.sql()
-        found = lexical.query_words(db, query)
+        found = lexical.query_words(db, subject)
+        english = intent.language == "en" and not all(w.status == "known" for w in found)
         terms = list(dict.fromkeys(t for w in found for t in w.terms))
         lex = lexical.scores(db, terms, where, params)
         dense_first = self._dense(db, qvec, filters.punkt_mask(db))
@@ -222,11 +243,10 @@ class Searcher:
         """The evidence a query's ranking is made from (for benches and for asking why)."""
         query = validate_query(query)
         filters = (filters or Filters()).validate()
-        qvec = self.embedder.queries([query])[0]
         with self.store.snapshot() as db:
             committees, municipalities = self._names(db)
             intent = understand(query, committees, municipalities)
-            evidence = self._evidence(db, query, qvec, filters, intent.language == "en")
+            evidence = self._evidence(db, intent, filters)
             self._score(db, evidence)
             return evidence
 
@@ -236,10 +256,10 @@ class Searcher:
         top = [evidence.candidates[i] for i in np.argsort(-evidence.scores, kind="stable")[:10]]
         evidence.passage_cover = ranking.passage_cover(db, top, evidence.words, self._punkt_count(db))
 
-    def _search(self, db, query: str, qvec: np.ndarray, limit: int, offset: int, filters: Filters) -> SearchResult:
+    def _search(self, db, query: str, limit: int, offset: int, filters: Filters) -> SearchResult:
         committees, municipalities = self._names(db)
         intent = understand(query, committees, municipalities)
-        evidence = self._evidence(db, query, qvec, filters, intent.language == "en")
+        evidence = self._evidence(db, intent, filters)
         words = evidence.words
         terms = list(dict.fromkeys(t for w in words for t in w.terms))
         corrections = {w.word: list(w.corrections) for w in words if w.status == "corrected"}
@@ -259,7 +279,7 @@ class Searcher:
             if ok
         ]
         kept.sort(key=lambda s: (-s[0], s[1]))
-        low_confidence = low_confidence or not kept or self._named_elsewhere(db, intent, [p for _, p in kept[:3]])
+        low_confidence = low_confidence or not kept or self._named_elsewhere(db, intent, evidence)
         term_set = set(terms)
         page = kept[offset : offset + limit]
         shown = [pid for _, pid in page]
@@ -272,7 +292,14 @@ class Searcher:
                 hits.append(self._hit(info[pid], score, scored_passages, term_set))
         facets = self._facets(db, [pid for _, pid in kept[:200]])
         return SearchResult(
-            query, hits, len(kept), low_confidence, facets, corrections, intent.language, intent.explanation
+            query,
+            hits,
+            len(kept),
+            low_confidence,
+            facets,
+            corrections,
+            "en" if evidence.english else "da",
+            intent.explanation,
         )
 
     @staticmethod
