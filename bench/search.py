@@ -2,11 +2,16 @@
 
     python bench/search.py [--home DIR] [--distractors ../shared/corpus/greve-firstagenda-more] [-v]
 
-Two judged query sets: `tests/fixtures/queries-dev.json` (25 queries over the Odense sample) and
-`tests/fixtures/queries-greve-dev.json` (42 queries over the 145 Greve meetings). The sample run
-scores the first set on the sample alone; with `--distractors`, the sample and the Greve meetings
-are ingested together (distractors without NLP, which ranking does not use) and both sets are
-scored there (`distractors_` and `greve_` prefixes).
+Judged query sets (tests/fixtures): `queries-dev.json` (25 queries over the Odense sample),
+`queries-greve-dev.json` (42 over the 145 Greve meetings), `queries-greve-extra-dev.json` (24
+English, paraphrase and typo queries over them) and `queries-noanswer-dev.json` (30 no-answer
+queries, grepped against every file). The sample run scores the first and the no-answer set on the
+sample alone (`noanswer_` prefix); with `--distractors`, the sample and the Greve meetings are
+ingested together (distractors without NLP, which ranking does not use) and every set is scored
+there (`distractors_`, `greve_`, `greve_extra_`, `distractors_noanswer_` prefixes).
+
+The ranking model was fitted on these same queries (`bench/fit_ranker.py`), so these figures are
+in-sample; `bench/fit_ranker.py` prints the cross-validated ones.
 
 Prints `name=value` lines: ndcg_at_10, ndcg_at_5, recall_at_10, mrr overall and per query type,
 no-answer flags (a no_answer query scores 1 when flagged low_confidence; `flagged_answerable` counts
@@ -120,6 +125,8 @@ def main() -> None:
     stats = archive.stats()
     print(f"punkter={stats['punkter']} passages={stats['passages']} index={stats['index']}")
     report(evaluate(archive, sample_queries, sample_key, args.repeats), "", args.verbose)
+    no_answer = load_queries("queries-noanswer-dev.json")
+    report(evaluate(archive, no_answer, lambda k: k, 1), "noanswer_", args.verbose)
     if args.distractors:
         big = Archive(Path(args.home) / "distractors")
         t0 = time.time()
@@ -131,6 +138,9 @@ def main() -> None:
         report(evaluate(big, sample_queries, sample_key, args.repeats), "distractors_", args.verbose)
         greve = load_queries("queries-greve-dev.json")
         report(evaluate(big, greve, lambda k: k, args.repeats), "greve_", args.verbose)
+        extra = load_queries("queries-greve-extra-dev.json")
+        report(evaluate(big, extra, lambda k: k, args.repeats), "greve_extra_", args.verbose)
+        report(evaluate(big, no_answer, lambda k: k, 1), "distractors_noanswer_", args.verbose)
 
 
 if __name__ == "__main__":
