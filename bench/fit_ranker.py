@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from search import file_ids, load_queries, sample_key  # noqa: E402
+from search import file_ids, judged, load_queries, sample_key  # noqa: E402
 
 from index.archive import Archive  # noqa: E402
 from index.ranking import FEATURES, MODEL, Ranker, query_features, unknown_share  # noqa: E402
@@ -57,7 +57,7 @@ def collect(home: Path) -> list[dict]:
         slug_to_id = {r[0]: r[1] for r in archive.store.db.execute("SELECT slug, id FROM punkter")}
         searcher = archive.searcher()
         for q in load_queries(fixture):
-            relevance = {slug_to_id[ids_of[key(k)]]: v for k, v in q["relevance"].items() if key(k) in ids_of}
+            relevance = {slug_to_id[slug]: v for slug, v in judged(q, ids_of, key).items()}
             ev = searcher.explain(q["query"])
             rows.append(
                 {

@@ -58,6 +58,14 @@ def file_ids(archive: Archive) -> dict[str, str]:
     return {f"{Path(r['path']).name}#{r['number']}": r["slug"] for r in rows}
 
 
+def judged(q: dict, ids_of: dict[str, str], key) -> dict[str, int]:
+    """The query's graded punkt ids in this archive; a judged punkt the archive lacks is reported."""
+    missing = [k for k in q["relevance"] if key(k) not in ids_of]
+    if missing:
+        print(f"# {q['qid']}: {len(missing)} judged punkter not in this archive: {missing[:3]}", file=sys.stderr)
+    return {ids_of[key(k)]: v for k, v in q["relevance"].items() if key(k) in ids_of}
+
+
 def dcg(gains: list[float]) -> float:
     return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
 
@@ -68,7 +76,7 @@ def evaluate(archive: Archive, queries: list[dict], key, repeats: int = 1) -> di
     latencies: list[float] = []
     archive.search("opvarmning")  # warm
     for q in queries:
-        relevance = {ids_of[key(k)]: v for k, v in q["relevance"].items() if key(k) in ids_of}
+        relevance = judged(q, ids_of, key)
         for _ in range(repeats):
             archive.embedder.clear_cache()  # measure the query embedding too, every time
             t0 = time.perf_counter()
