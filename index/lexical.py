@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from index.analysis import STOPWORDS, compound_parts, fold, stem, words
+from nlp import synonyms
 
 #: Lexical candidates per query (ranked by BM25 inside SQLite, filters applied first).
 MAX_CANDIDATES = 1000
@@ -68,8 +69,9 @@ class QueryWord:
     corrections: tuple[str, ...] = ()
 
 
-def query_words(db: sqlite3.Connection, query: str) -> list[QueryWord]:
-    """The query's content words with their index terms (stems, compound parts, typo corrections)."""
+def query_words(db: sqlite3.Connection, query: str, *, expand: bool = False) -> list[QueryWord]:
+    """The query's content words with their index terms (stems, compound parts, typo corrections,
+    and with `expand` the stems of the word's thesaurus synonyms the archive holds)."""
     out: list[QueryWord] = []
     seen: set[str] = set()
     for w in words(query):
@@ -80,7 +82,8 @@ def query_words(db: sqlite3.Connection, query: str) -> list[QueryWord]:
         parts = [p for p in compound_parts(w) if _known(db, p)]
         df = _known(db, t)
         if df or len(t) < 4:
-            out.append(QueryWord(w, tuple(dict.fromkeys([t, *parts])), "known", df, (t,)))
+            extra = [x for x in map(stem, synonyms.expand(w)) if _known(db, x)] if expand else []
+            out.append(QueryWord(w, tuple(dict.fromkeys([t, *parts, *extra])), "known", df, (t,)))
             continue
         fixed = _near(db, t)
         if fixed:

@@ -227,7 +227,7 @@ class Searcher:
         subject = intent.content or intent.query
         qvec = self.embedder.queries([intent.query])[0]
         where, params = filters.sql()
-        found = lexical.query_words(db, subject)
+        found = lexical.query_words(db, subject, expand=settings.query_expansion)
         english = intent.language == "en" and not all(w.status == "known" for w in found)
         terms = list(dict.fromkeys(t for w in found for t in w.terms))
         lex = lexical.scores(db, terms, where, params)

@@ -74,10 +74,9 @@ class Settings:
     #: A year that names a case ("budget 2024", "byggesagsgebyrer 2025") prefers meetings from this
     #: many months before that year on: in Greve such cases are decided from mid-year before.
     subject_year_lookback_months: int = 6
-    #: Weight of a thesaurus synonym beside a typed word in lexical scoring: 0.3 helped paraphrases
-    #: without hurting typo queries on the dev queries, 0.5 hurt them (bench/search_peers.py --expand).
-    synonym_weight: float = 0.3
-    #: Expansion is off by default: it changed 2 of 61 dev queries (+0.004 to +0.019 nDCG@10).
+    #: Expansion adds the stems of a known word's synonyms to its lexical terms. Off by default: under
+    #: the fitted ranker it lowered cross-validated nDCG@10 from 0.731 to 0.724 and did not lift
+    #: paraphrases (bench/fit_ranker.py with REFERAT_QUERY_EXPANSION=true).
     query_expansion: bool = False
 
     # -- harvest (FirstAgenda sites) -------------------------------------------------------------

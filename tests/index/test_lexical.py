@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from index import lexical
-from index.analysis import compound_parts, fold, terms
+from index.analysis import compound_parts, fold, stem, terms
 from index.lexical import term_matches
 from index.store import Store
 
@@ -105,3 +105,17 @@ def test_term_matches_mark_stems_and_compounds():
     spans = term_matches(text, {"pension"})
     marked = [text[s:e] for s, e in spans]
     assert "førtidspension" in marked and "pensionen" in marked
+
+
+def test_expansion_adds_the_synonyms_the_archive_holds(tmp_path):
+    """`settings.query_expansion`: a known word also finds its thesaurus synonyms (mythes-da)."""
+    store = Store(tmp_path / "referat.sqlite")
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO punkt_terms (rowid, terms) VALUES (1, ?)", (" ".join(terms("Ny bopæl og adresse")),))
+        conn.execute("INSERT INTO punkt_terms (rowid, terms) VALUES (2, ?)", (" ".join(terms("Borgerens bopæl")),))
+    plain = lexical.query_words(store.db, "adresse")
+    expanded = lexical.query_words(store.db, "adresse", expand=True)
+    assert plain[0].terms == (stem("adresse"),)
+    assert stem("bopæl") in expanded[0].terms and expanded[0].whole == (stem("adresse"),)
+    assert set(lexical.scores(store.db, list(expanded[0].terms))) == {1, 2}
+    assert set(lexical.scores(store.db, list(plain[0].terms))) == {1}
