@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from index.analysis import STOPWORDS, compound_parts, fold, stem, words
-from nlp import synonyms
+from nlp import glossary, synonyms
 
 #: Lexical candidates per query (ranked by BM25 inside SQLite, filters applied first).
 MAX_CANDIDATES = 1000
@@ -55,7 +55,8 @@ class QueryWord:
     """One word of a query as the index sees it: its alternative terms and whether it was known.
 
     `status` is `known` (the archive holds the word or it is too short to correct), `corrected`
-    (replaced by near known terms: a typo), `parts` (only its compound parts are known:
+    (replaced by near known terms: a typo), `translated` (an English word found by its Danish
+    words, `english_words`), `parts` (only its compound parts are known:
     `fugleinfluenza` -> fugl, influenza) or `unknown` (nothing near it: likely a subject the archive
     does not hold). `whole` are the terms that stand for the word itself (its stem or corrections,
     not its parts); `df` is the number of punkter holding the word itself (0 for parts or unknown).
@@ -67,6 +68,29 @@ class QueryWord:
     df: int
     whole: tuple[str, ...] = ()
     corrections: tuple[str, ...] = ()
+
+
+def english_words(db: sqlite3.Connection, query: str) -> list[QueryWord]:
+    """An English query's content words, each found by the Danish words the glossary gives for it
+    (`translated`), or as itself when the archive holds it (a name, a loanword), else `unknown`.
+    No typo correction: the nearest Danish word to an English one is noise."""
+    out: list[QueryWord] = []
+    for item in glossary.translate(query):
+        own = [t for t in dict.fromkeys(stem(w) for w in item.english.split()) if _known(db, t)]
+        danish = [stem(w) for d in item.danish for w in words(d) if len(w) >= 2]  # "co2-fangst": co2, fangst, co2fangst
+        whole = [t for t in dict.fromkeys([*danish, *own]) if _known(db, t)]
+        # A compound's parts only when the archive holds none of the words: "indkvartering" -> "ring" is noise.
+        parts = [] if whole else [p for d in item.danish for p in compound_parts(d) if _known(db, p)]
+        if item.danish and (whole or parts):
+            status = "translated" if whole else "parts"
+            df = max((_known(db, t) for t in whole), default=0)
+            out.append(QueryWord(item.english, tuple(dict.fromkeys([*whole, *parts])), status, df, tuple(whole)))
+            continue
+        if own:
+            out.append(QueryWord(item.english, tuple(own), "known", max(_known(db, t) for t in own), tuple(own)))
+        else:
+            out.append(QueryWord(item.english, (stem(item.english.replace(" ", "")),), "unknown", 0))
+    return out
 
 
 def query_words(db: sqlite3.Connection, query: str, *, expand: bool = False) -> list[QueryWord]:

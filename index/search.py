@@ -229,6 +229,8 @@ class Searcher:
         where, params = filters.sql()
         found = lexical.query_words(db, subject, expand=settings.query_expansion)
         english = intent.language == "en" and not all(w.status == "known" for w in found)
+        if english and settings.translate_english:
+            found = lexical.english_words(db, subject)
         terms = list(dict.fromkeys(t for w in found for t in w.terms))
         lex = lexical.scores(db, terms, where, params)
         dense_first = self._dense(db, qvec, filters.punkt_mask(db))

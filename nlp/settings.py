@@ -78,6 +78,9 @@ class Settings:
     #: the fitted ranker it lowered cross-validated nDCG@10 from 0.731 to 0.724 and did not lift
     #: paraphrases (bench/fit_ranker.py with REFERAT_QUERY_EXPANSION=true).
     query_expansion: bool = False
+    #: An English query's words are looked up in the bundled English -> Danish glossary and found by
+    #: their Danish words (nlp/glossary.py).
+    translate_english: bool = True
 
     # -- harvest (FirstAgenda sites) -------------------------------------------------------------
     #: Seconds between requests: one meeting a second keeps a municipality's site unbothered.

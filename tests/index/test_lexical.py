@@ -119,3 +119,22 @@ def test_expansion_adds_the_synonyms_the_archive_holds(tmp_path):
     assert stem("bopæl") in expanded[0].terms and expanded[0].whole == (stem("adresse"),)
     assert set(lexical.scores(store.db, list(expanded[0].terms))) == {1, 2}
     assert set(lexical.scores(store.db, list(plain[0].terms))) == {1}
+
+
+def test_english_words_are_found_by_their_danish_words(tmp_path, monkeypatch):
+    """An English query's words: the glossary's Danish words the archive holds, the word itself when
+    the archive holds it too (a loanword), `unknown` otherwise; never a Danish typo correction."""
+    from nlp import glossary
+
+    table = {"motorway": ("motorvej",), "nois": ("støj",), "hous": ("bolig",)}  # keys are English stems
+    monkeypatch.setattr(glossary, "load", lambda path=None: table)
+    store = Store(tmp_path / "referat.sqlite")
+    with store.transaction() as conn:
+        for i, text in enumerate(["Støj fra motorvejen", "Housing First og nye boliger"], 1):
+            conn.execute("INSERT INTO punkt_terms (rowid, terms) VALUES (?, ?)", (i, " ".join(terms(text))))
+    found = {w.word: w for w in lexical.english_words(store.db, "noise from the motorway, Housing First, xylophones")}
+    assert found["motorway"].status == "translated" and stem("motorvej") in found["motorway"].terms
+    assert found["noise"].terms == (stem("støj"),)
+    assert set(found["housing"].terms) == {stem("bolig"), stem("housing")}
+    assert found["first"].status == "known"
+    assert found["xylophones"].status == "unknown" and not found["xylophones"].corrections
