@@ -77,8 +77,7 @@ def english_words(db: sqlite3.Connection, query: str) -> list[QueryWord]:
     out: list[QueryWord] = []
     for item in glossary.translate(query):
         own = [t for t in dict.fromkeys(stem(w) for w in item.english.split()) if _known(db, t)]
-        danish = [stem(w) for d in item.danish for w in words(d) if len(w) >= 2]  # "co2-fangst": co2, fangst, co2fangst
-        whole = [t for t in dict.fromkeys([*danish, *own]) if _known(db, t)]
+        whole = list(dict.fromkeys([*_danish_terms(db, item.danish), *own]))
         # A compound's parts only when the archive holds none of the words: "indkvartering" -> "ring" is noise.
         parts = [] if whole else [p for d in item.danish for p in compound_parts(d) if _known(db, p)]
         if item.danish and (whole or parts):
@@ -93,9 +92,10 @@ def english_words(db: sqlite3.Connection, query: str) -> list[QueryWord]:
     return out
 
 
-def query_words(db: sqlite3.Connection, query: str, *, expand: bool = False) -> list[QueryWord]:
-    """The query's content words with their index terms (stems, compound parts, typo corrections,
-    and with `expand` the stems of the word's thesaurus synonyms the archive holds)."""
+def query_words(db: sqlite3.Connection, query: str, *, expand: bool = False, official: bool = False) -> list[QueryWord]:
+    """The query's content words with their index terms (stems, compound parts, typo corrections;
+    with `expand` the stems of the word's thesaurus synonyms the archive holds; with `official` the
+    words minutes use for a citizen's word, `nlp.glossary.officialese`)."""
     out: list[QueryWord] = []
     seen: set[str] = set()
     for w in words(query):
@@ -118,6 +118,33 @@ def query_words(db: sqlite3.Connection, query: str, *, expand: bool = False) -> 
             out.append(QueryWord(w, tuple(parts), "parts", 0))
         else:
             out.append(QueryWord(w, (t,), "unknown", 0))
+    return _with_official_words(db, query, out) if official else out
+
+
+def _danish_terms(db: sqlite3.Connection, danish: tuple[str, ...]) -> list[str]:
+    """The archive's terms for the given Danish words ("co2-fangst": co2, fangst, co2fangst)."""
+    return [t for t in dict.fromkeys(stem(w) for d in danish for w in words(d) if len(w) >= 2) if _known(db, t)]
+
+
+def _with_official_words(db: sqlite3.Connection, query: str, found: list[QueryWord]) -> list[QueryWord]:
+    """A citizen's word also finds the minutes' word for it ("gadelys" -> vejbelysning): a listed
+    word gains those terms, a listed phrase ("snyd med ydelser") becomes a word of its own."""
+    by_word = {w.word: i for i, w in enumerate(found)}
+    out = list(found)
+    for item in glossary.officialese(query):
+        extra = _danish_terms(db, item.danish)
+        if not extra:
+            continue
+        df = max(_known(db, t) for t in extra)
+        if item.english in by_word:
+            w = out[by_word[item.english]]
+            terms = tuple(dict.fromkeys([*w.terms, *extra]))
+            out[by_word[item.english]] = QueryWord(
+                w.word, terms, "translated" if w.status != "known" else w.status, max(w.df, df),
+                tuple(dict.fromkeys([*w.whole, *extra])), w.corrections,
+            )  # fmt: skip
+        else:
+            out.append(QueryWord(item.english, tuple(extra), "translated", df, tuple(extra)))
     return out
 
 

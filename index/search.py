@@ -227,7 +227,7 @@ class Searcher:
         subject = intent.content or intent.query
         qvec = self.embedder.queries([intent.query])[0]
         where, params = filters.sql()
-        found = lexical.query_words(db, subject, expand=settings.query_expansion)
+        found = lexical.query_words(db, subject, expand=settings.query_expansion, official=settings.official_words)
         english = intent.language == "en" and not all(w.status == "known" for w in found)
         if english and settings.translate_english:
             found = lexical.english_words(db, subject)

@@ -1,12 +1,14 @@
-"""English words and phrases of municipal life, with the Danish words a referat uses for them.
+"""Word lists that give a query the words municipal minutes use: English -> Danish, everyday -> official.
 
-An English query over Danish minutes shares few words with them ("traffic noise from the
-motorway" / "trafikstøj fra motorvejen"); the dense side understands some of it, the lexical side
-none. `translate` turns an English query into its words with their Danish translations from the
-bundled glossary (`nlp/resources/glossary-en-da.tsv`, written for the project), matching two-word
-phrases before single words and comparing English words by their Snowball stem ("fees" finds
-"fee"). English stop words are left out; a word the glossary lacks stays as it is (a name, or a
-loanword such as "Housing First").
+A query often shares few words with the minutes it is after: in English ("traffic noise from the
+motorway" / "trafikstøj fra motorvejen") or in a citizen's Danish ("gadelys" / "vejbelysning",
+"ombudsmand" / "borgerrådgiver"). The dense side understands some of it, the lexical side none.
+Two bundled lists, both written for the project, close part of the gap:
+- `glossary-en-da.tsv`: English words and phrases with their Danish words (`translate`);
+- `paraphrases-da.tsv`: everyday Danish words and phrases with the words of minutes (`officialese`).
+Both match phrases of up to three words before single words and compare words by their Snowball
+stem ("fees" finds "fee", "gadelyset" finds "gadelys"). Stop words are left out of `translate`; a
+word a list lacks stays as it is (a name, or a loanword such as "Housing First").
 """
 
 from __future__ import annotations
@@ -21,42 +23,45 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from nlp.errors import ReferatError
 
-RESOURCE = Path(__file__).resolve().parent / "resources" / "glossary-en-da.tsv"
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+RESOURCES = Path(__file__).resolve().parent / "resources"
+RESOURCE = RESOURCES / "glossary-en-da.tsv"
+PARAPHRASES = RESOURCES / "paraphrases-da.tsv"
+_WORD = re.compile(r"[a-zæøåéäöü0-9]+(?:'[a-z]+)?")
 #: spaCy's English stop words, less those that name things in a municipality ("Housing First",
 #: "amount", "a water well", "the first/last meeting").
 STOP = frozenset(STOP_WORDS) - {
     "amount", "back", "bottom", "call", "empty", "first", "front", "full", "keep", "last", "move", "name",
     "part", "serious", "show", "side", "top", "well",
 }  # fmt: skip
+MAX_PHRASE = 3
 
 
 class GlossaryError(ReferatError):
-    """The bundled glossary is missing or malformed."""
+    """A bundled word list is missing or malformed."""
 
     status_code = 500
 
 
 @dataclass(frozen=True)
 class Translated:
-    """One English word or phrase of a query and its Danish words (empty: not in the glossary)."""
+    """One word or phrase of a query and the words the minutes use for it (empty: not in the list)."""
 
-    english: str
+    english: str  # the query's own word or phrase (English for `translate`, Danish for `officialese`)
     danish: tuple[str, ...]
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
+@lru_cache(maxsize=2)
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(language)
 
 
-def _key(words: list[str]) -> str:
-    return " ".join(_stemmer().stemWords(words))
+def _key(words: list[str], language: str) -> str:
+    return " ".join(_stemmer(language).stemWords(words))
 
 
-@lru_cache(maxsize=4)
-def load(path: Path = RESOURCE) -> dict[str, tuple[str, ...]]:
-    """Stemmed English key (one or two words) -> Danish words. Lines: `english<TAB>dansk,dansk`."""
+@lru_cache(maxsize=8)
+def load(path: Path = RESOURCE, language: str = "english") -> dict[str, tuple[str, ...]]:
+    """Stemmed key (one to three words) -> the minutes' words. Lines: `word or phrase<TAB>ord,ord`."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -65,31 +70,49 @@ def load(path: Path = RESOURCE) -> dict[str, tuple[str, ...]]:
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
-        english, sep, rest = line.partition("\t")
-        danish = tuple(d.strip().lower() for d in rest.split(",") if d.strip())
-        if not sep or not english.strip() or not danish:
-            raise GlossaryError(f"ordlisten {path.name}, linje {number}: forventede 'english<TAB>dansk,...'")
-        key = _key(_WORD.findall(english.lower()))
-        table[key] = tuple(dict.fromkeys([*table.get(key, ()), *danish]))
+        source, sep, rest = line.partition("\t")
+        target = tuple(d.strip().lower() for d in rest.split(",") if d.strip())
+        if not sep or not source.strip() or not target:
+            raise GlossaryError(f"ordlisten {path.name}, linje {number}: forventede 'ord<TAB>ord,...'")
+        key = _key(_WORD.findall(source.lower()), language)
+        table[key] = tuple(dict.fromkeys([*table.get(key, ()), *target]))
     return table
 
 
-def translate(query: str, *, path: Path = RESOURCE) -> list[Translated]:
-    """The query's content words (two-word glossary phrases joined), each with its Danish words."""
-    table = load(path)
-    tokens = _WORD.findall(query.lower())
-    out: list[Translated] = []
+def _match(tokens: list[str], table: dict[str, tuple[str, ...]], language: str) -> list[tuple[int, int, tuple]]:
+    """(start, end, words) of the longest listed phrase at each position, left to right."""
+    found = []
     i = 0
     while i < len(tokens):
-        if i + 1 < len(tokens):
-            pair = _key(tokens[i : i + 2])
-            if pair in table:
-                out.append(Translated(" ".join(tokens[i : i + 2]), table[pair]))
-                i += 2
-                continue
-        word = tokens[i].split("'")[0]  # "greve's" -> "greve"
-        i += 1
-        if word in STOP:
+        for n in range(min(MAX_PHRASE, len(tokens) - i), 0, -1):
+            key = _key(tokens[i : i + n], language)
+            if key in table:
+                found.append((i, i + n, table[key]))
+                i += n
+                break
+        else:
+            found.append((i, i + 1, ()))
+            i += 1
+    return found
+
+
+def translate(query: str, *, path: Path = RESOURCE) -> list[Translated]:
+    """An English query's content words (listed phrases joined), each with its Danish words."""
+    tokens = [w.split("'")[0] for w in _WORD.findall(query.lower())]  # "greve's" -> "greve"
+    table = load(path, "english")
+    out = []
+    for start, end, danish in _match(tokens, table, "english"):
+        words = tokens[start:end]
+        if not danish and words[0] in STOP:
             continue
-        out.append(Translated(word, table.get(_key([word]), ())))
+        out.append(Translated(" ".join(words), danish))
     return out
+
+
+def officialese(query: str, *, path: Path = PARAPHRASES) -> list[Translated]:
+    """The everyday Danish words and phrases of a query that minutes say otherwise, with their words."""
+    if not path.exists():
+        return []
+    tokens = _WORD.findall(query.lower())
+    table = load(path, "danish")
+    return [Translated(" ".join(tokens[s:e]), words) for s, e, words in _match(tokens, table, "danish") if words]

@@ -81,6 +81,9 @@ class Settings:
     #: An English query's words are looked up in the bundled English -> Danish glossary and found by
     #: their Danish words (nlp/glossary.py).
     translate_english: bool = True
+    #: A Danish query's everyday words also find the words minutes use for them ("gadelys" ->
+    #: vejbelysning), from the bundled list `nlp/resources/paraphrases-da.tsv` (nlp/glossary.py).
+    official_words: bool = True
 
     # -- harvest (FirstAgenda sites) -------------------------------------------------------------
     #: Seconds between requests: one meeting a second keeps a municipality's site unbothered.

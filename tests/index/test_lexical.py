@@ -127,7 +127,7 @@ def test_english_words_are_found_by_their_danish_words(tmp_path, monkeypatch):
     from nlp import glossary
 
     table = {"motorway": ("motorvej",), "nois": ("støj",), "hous": ("bolig",)}  # keys are English stems
-    monkeypatch.setattr(glossary, "load", lambda path=None: table)
+    monkeypatch.setattr(glossary, "load", lambda path=None, language="english": table)
     store = Store(tmp_path / "referat.sqlite")
     with store.transaction() as conn:
         for i, text in enumerate(["Støj fra motorvejen", "Housing First og nye boliger"], 1):
