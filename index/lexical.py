@@ -127,24 +127,19 @@ def _danish_terms(db: sqlite3.Connection, danish: tuple[str, ...]) -> list[str]:
 
 
 def _with_official_words(db: sqlite3.Connection, query: str, found: list[QueryWord]) -> list[QueryWord]:
-    """A citizen's word also finds the minutes' word for it ("gadelys" -> vejbelysning): a listed
-    word gains those terms, a listed phrase ("snyd med ydelser") becomes a word of its own."""
+    """A citizen's word also finds the minutes' words for it ("gadelys" -> vejbelysning; a listed
+    phrase's words join its first word). They widen what the word matches, not what it is: the
+    word's own terms (`whole`), which judge "nothing relevant", stay as they were."""
     by_word = {w.word: i for i, w in enumerate(found)}
     out = list(found)
     for item in glossary.officialese(query):
         extra = _danish_terms(db, item.danish)
-        if not extra:
+        owner = next((by_word[w] for w in item.english.split() if w in by_word), None)
+        if not extra or owner is None:
             continue
-        df = max(_known(db, t) for t in extra)
-        if item.english in by_word:
-            w = out[by_word[item.english]]
-            terms = tuple(dict.fromkeys([*w.terms, *extra]))
-            out[by_word[item.english]] = QueryWord(
-                w.word, terms, "translated" if w.status != "known" else w.status, max(w.df, df),
-                tuple(dict.fromkeys([*w.whole, *extra])), w.corrections,
-            )  # fmt: skip
-        else:
-            out.append(QueryWord(item.english, tuple(extra), "translated", df, tuple(extra)))
+        w = out[owner]
+        status = "translated" if w.status == "unknown" else w.status  # found now, by the minutes' words
+        out[owner] = QueryWord(w.word, tuple(dict.fromkeys([*w.terms, *extra])), status, w.df, w.whole, w.corrections)
     return out
 
 

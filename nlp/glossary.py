@@ -74,8 +74,11 @@ def load(path: Path = RESOURCE, language: str = "english") -> dict[str, tuple[st
         target = tuple(d.strip().lower() for d in rest.split(",") if d.strip())
         if not sep or not source.strip() or not target:
             raise GlossaryError(f"ordlisten {path.name}, linje {number}: forventede 'ord<TAB>ord,...'")
-        key = _key(_WORD.findall(source.lower()), language)
-        table[key] = tuple(dict.fromkeys([*table.get(key, ()), *target]))
+        words = _WORD.findall(source.lower())
+        # Snowball stems a base form and its inflections apart at times ("gadelys" -> gadely, but
+        # "gadelyset" -> gadelys): the list's words are kept both as written and stemmed.
+        for key in dict.fromkeys([" ".join(words), _key(words, language)]):
+            table[key] = tuple(dict.fromkeys([*table.get(key, ()), *target]))
     return table
 
 
@@ -85,8 +88,9 @@ def _match(tokens: list[str], table: dict[str, tuple[str, ...]], language: str) 
     i = 0
     while i < len(tokens):
         for n in range(min(MAX_PHRASE, len(tokens) - i), 0, -1):
-            key = _key(tokens[i : i + n], language)
-            if key in table:
+            words = tokens[i : i + n]
+            key = next((k for k in (" ".join(words), _key(words, language)) if k in table), None)
+            if key is not None:
                 found.append((i, i + n, table[key]))
                 i += n
                 break
@@ -111,8 +115,6 @@ def translate(query: str, *, path: Path = RESOURCE) -> list[Translated]:
 
 def officialese(query: str, *, path: Path = PARAPHRASES) -> list[Translated]:
     """The everyday Danish words and phrases of a query that minutes say otherwise, with their words."""
-    if not path.exists():
-        return []
     tokens = _WORD.findall(query.lower())
     table = load(path, "danish")
     return [Translated(" ".join(tokens[s:e]), words) for s, e, words in _match(tokens, table, "danish") if words]

@@ -138,3 +138,23 @@ def test_english_words_are_found_by_their_danish_words(tmp_path, monkeypatch):
     assert set(found["housing"].terms) == {stem("bolig"), stem("housing")}
     assert found["first"].status == "known"
     assert found["xylophones"].status == "unknown" and not found["xylophones"].corrections
+
+
+def test_official_words_widen_a_word_without_changing_what_it_is(tmp_path, monkeypatch):
+    """`settings.official_words`: "gadelys" also finds vejbelysning; its own terms (which judge
+    "nothing relevant") stay; a phrase's words join its first word."""
+    from nlp import glossary
+
+    table = {"gadelys": ("vejbelysning",), "snyd med ydels": ("bedrageri",)}  # keys are Danish stems
+    monkeypatch.setattr(glossary, "load", lambda path=None, language="danish": table)
+    store = Store(tmp_path / "referat.sqlite")
+    with store.transaction() as conn:
+        for i, text in enumerate(["Vejbelysning slukkes om natten", "Socialt bedrageri og ydelser"], 1):
+            conn.execute("INSERT INTO punkt_terms (rowid, terms) VALUES (?, ?)", (i, " ".join(terms(text))))
+    plain = {w.word: w for w in lexical.query_words(store.db, "gadelys og snyd med ydelser")}
+    found = {w.word: w for w in lexical.query_words(store.db, "gadelys og snyd med ydelser", official=True)}
+    assert stem("vejbelysning") in found["gadelys"].terms
+    assert (plain["gadelys"].status, found["gadelys"].status) == ("unknown", "translated")
+    assert stem("vejbelysning") not in found["gadelys"].whole
+    assert stem("bedrageri") in found["snyd"].terms
+    assert all(stem("vejbelysning") not in w.terms for w in plain.values())

@@ -52,3 +52,20 @@ def test_the_bundled_glossary_loads_and_is_broad():
     table = glossary.load()
     assert len(table) >= 800
     assert all(danish and all(d == d.lower() for d in danish) for danish in table.values())
+
+
+def test_everyday_danish_finds_the_words_of_minutes(tmp_path):
+    path = tmp_path / "paraphrases.tsv"
+    path.write_text("gadelys\tvejbelysning,belysning\nsnyd med ydelser\tbedrageri,kontrolgruppe\n", encoding="utf-8")
+    found = glossary.officialese("gadelyset slukkes om natten; snyd med ydelser", path=path)
+    assert found == [
+        Translated("gadelyset", ("vejbelysning", "belysning")),  # by its stem
+        Translated("snyd med ydelser", ("bedrageri", "kontrolgruppe")),
+    ]
+    assert glossary.officialese("budget 2025", path=path) == []
+
+
+def test_the_bundled_paraphrase_list_loads():
+    table = glossary.load(glossary.PARAPHRASES, "danish")
+    assert len(table) >= 500
+    assert all(key and words for key, words in table.items())
