@@ -31,7 +31,9 @@ class Hit(_Open):
     case_type: str | None
     closed: bool
     decision: str | None
-    score: float
+    score: float = Field(
+        description="Rangeringens score (models/ranker): højere er bedre; kun sammenlignelig inden for én søgning"
+    )
     snippet: str = Field(description="Bedste passage, HTML-escaped, matchede ord i <mark>")
     snippet_section: str = ""
     themes: list[str] = []
