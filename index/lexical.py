@@ -137,9 +137,8 @@ def _with_official_words(db: sqlite3.Connection, query: str, found: list[QueryWo
         owner = next((by_word[w] for w in item.english.split() if w in by_word), None)
         if not extra or owner is None:
             continue
-        w = out[owner]
-        status = "translated" if w.status == "unknown" else w.status  # found now, by the minutes' words
-        out[owner] = QueryWord(w.word, tuple(dict.fromkeys([*w.terms, *extra])), status, w.df, w.whole, w.corrections)
+        w = out[owner]  # its status stays: a word the archive lacks as typed is still unknown to it
+        out[owner] = QueryWord(w.word, tuple(dict.fromkeys([*w.terms, *extra])), w.status, w.df, w.whole, w.corrections)
     return out
 
 
