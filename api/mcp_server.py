@@ -130,7 +130,13 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
         answer = result.answer
         if answer:
             answer = {**answer, "citation": citation({**answer, "id": answer["punkt_id"]})}
-        return {"query": result.query, "low_confidence": result.low_confidence, "answer": answer, "hits": hits}
+        return {
+            "query": result.query,
+            "low_confidence": result.low_confidence,
+            "understood": result.understood,
+            "answer": answer,
+            "hits": hits,
+        }
 
     @server.tool()
     def get_punkt(

@@ -63,6 +63,10 @@ class SearchResponse(_Open):
     total: int
     low_confidence: bool = Field(description="Sand når arkivet næppe indeholder svaret")
     corrections: dict[str, list[str]] = {}
+    language: str = Field("da", description="Forespørgslens sprog: da eller en")
+    understood: str = Field(
+        "", description='Hvad søgningen forstod ud over emnet, til visning ("Viser punkter fra 2024 først")'
+    )
     answer: Answer | None = Field(None, description="Direkte svar med kilde, kun når ét svar klart vinder")
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]

@@ -68,6 +68,7 @@ class QueryWord:
     df: int
     whole: tuple[str, ...] = ()
     corrections: tuple[str, ...] = ()
+    danish: tuple[str, ...] = ()  # for a translated English word: its Danish words the archive holds
 
 
 def english_words(db: sqlite3.Connection, query: str) -> list[QueryWord]:
@@ -83,7 +84,9 @@ def english_words(db: sqlite3.Connection, query: str) -> list[QueryWord]:
         if item.danish and (whole or parts):
             status = "translated" if whole else "parts"
             df = max((_known(db, t) for t in whole), default=0)
-            out.append(QueryWord(item.english, tuple(dict.fromkeys([*whole, *parts])), status, df, tuple(whole)))
+            held = tuple(d for d in item.danish if _danish_terms(db, (d,)))
+            terms = tuple(dict.fromkeys([*whole, *parts]))
+            out.append(QueryWord(item.english, terms, status, df, tuple(whole), danish=held))
             continue
         if own:
             out.append(QueryWord(item.english, tuple(own), "known", max(_known(db, t) for t in own), tuple(own)))

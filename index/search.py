@@ -301,7 +301,7 @@ class Searcher:
             facets,
             corrections,
             "en" if evidence.english else "da",
-            intent.explanation,
+            ". ".join(filter(None, [intent.explanation, _translation_note(words)])),
         )
 
     @staticmethod
@@ -411,6 +411,12 @@ class Searcher:
             ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
             info = self._info(db, [pid for pid, _ in ranked])
             return [self._hit(info[pid], score, [], set()) for pid, score in ranked if pid in info]
+
+
+def _translation_note(words) -> str:
+    """What an English query was searched for in Danish, for the result page."""
+    pairs = [f"{w.word} → {', '.join(w.danish)}" for w in words if w.danish]
+    return f"Engelske ord søgt på dansk: {'; '.join(pairs)}" if pairs else ""
 
 
 def highlight(text: str, terms: set[str], max_chars: int = 420) -> str:

@@ -25,6 +25,13 @@ def test_search_matches_cli_shape(client):
     assert PUNKT in [h["id"] for h in data["hits"]]
 
 
+def test_search_says_its_language_and_what_it_understood(client):
+    data = client.get("/api/search", params={"q": "budget 2024 i Greve", "limit": 3}).json()
+    assert data["language"] == "da" and "2024" in data["understood"] and "Greve" in data["understood"]
+    english = client.get("/api/search", params={"q": "study trip to the Netherlands", "limit": 3}).json()
+    assert english["language"] == "en" and "holland" in english["understood"]
+
+
 def test_search_filters_as_parameters(client):
     data = client.get(
         "/api/search", params={"q": "budget", "municipality": "Greve", "date_from": "2023-01-01", "limit": 50}

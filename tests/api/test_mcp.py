@@ -63,6 +63,7 @@ def _is_error(result) -> bool:
 def _check(results: dict) -> None:
     search = results["search"]
     assert search["low_confidence"] is False and 1 <= len(search["hits"]) <= 3
+    assert "understood" in search
     for hit in search["hits"]:
         citation = hit["citation"]
         assert hit["id"] and citation["municipality"] and citation["committee"] and citation["date"]

@@ -118,6 +118,7 @@ def test_low_confidence_and_english_and_typo(server, page):
     assert "Intet relevant fundet" in page.locator("main").inner_text()
     page.goto(server + "/?q=committee+study+trip+to+the+Netherlands")
     assert page.locator("ol.hits li").count() > 0
+    assert "netherlands → holland" in page.locator("p.understood").inner_text().lower()
     page.goto(server + "/?q=hjemlose")
     assert "hjemløs" in page.locator("ol.hits").inner_text().lower()
 

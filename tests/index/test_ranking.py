@@ -138,3 +138,11 @@ def test_a_named_municipality_the_results_are_not_from_is_flagged(archive):
     result = archive.search(f"{subject} i Greve")
     assert result.hits and result.hits[0]["id"] == gold_punkt_id("004#5")
     assert result.low_confidence
+
+
+def test_the_result_says_what_an_english_query_was_searched_for(archive):
+    result = archive.search("committee study trip to the Netherlands")
+    assert result.language == "en"
+    assert "Engelske ord søgt på dansk" in result.understood and "holland" in result.understood
+    danish = archive.search("studietur til Holland")
+    assert danish.language == "da" and "Engelske" not in danish.understood
