@@ -89,11 +89,6 @@ def compound_parts(word: str) -> tuple[str, ...]:
     return ()
 
 
-def base_terms(text: str) -> list[str]:
-    """Stems of a text's words, stop words dropped, no compound parts: what a user typed."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
-
-
 def terms(text: str) -> list[str]:
     """Index terms of a text: each word's stem, then its compound parts."""
     out: list[str] = []

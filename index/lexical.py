@@ -95,20 +95,33 @@ def english_words(db: sqlite3.Connection, query: str) -> list[QueryWord]:
     return out
 
 
+def _content_words(query: str) -> list[str]:
+    """The query's words that carry content: no stop words, no single letters, each once."""
+    return list(dict.fromkeys(w for w in words(query) if w not in STOPWORDS and len(w) >= 2))
+
+
+def _as_typed(db: sqlite3.Connection, word: str) -> tuple[str, int, bool]:
+    """A word's stem, the punkter holding it, and whether it counts as known: held, or too short to correct."""
+    t = stem(word)
+    df = _known(db, t)
+    return t, df, bool(df) or len(t) < 4
+
+
+def all_known(db: sqlite3.Connection, query: str) -> bool:
+    """Whether every content word of the query is `known` as typed (what `query_words` would say,
+    without looking for corrections)."""
+    return all(_as_typed(db, w)[2] for w in _content_words(query))
+
+
 def query_words(db: sqlite3.Connection, query: str, *, expand: bool = False, official: bool = False) -> list[QueryWord]:
     """The query's content words with their index terms (stems, compound parts, typo corrections;
     with `expand` the stems of the word's thesaurus synonyms the archive holds; with `official` the
     words minutes use for a citizen's word, `nlp.glossary.officialese`)."""
     out: list[QueryWord] = []
-    seen: set[str] = set()
-    for w in words(query):
-        if w in STOPWORDS or len(w) < 2 or w in seen:
-            continue
-        seen.add(w)
-        t = stem(w)
+    for w in _content_words(query):
+        t, df, known = _as_typed(db, w)
         parts = [p for p in compound_parts(w) if _known(db, p)]
-        df = _known(db, t)
-        if df or len(t) < 4:
+        if known:
             extra = [x for x in map(stem, synonyms.expand(w)) if _known(db, x)] if expand else []
             out.append(QueryWord(w, tuple(dict.fromkeys([t, *parts, *extra])), "known", df, (t,)))
             continue
@@ -122,6 +135,16 @@ def query_words(db: sqlite3.Connection, query: str, *, expand: bool = False, off
         else:
             out.append(QueryWord(w, (t,), "unknown", 0))
     return _with_official_words(db, query, out) if official else out
+
+
+def terms_of(found: list[QueryWord]) -> list[str]:
+    """Every index term of the query's words, once, in order: what BM25 and the snippets look for."""
+    return list(dict.fromkeys(t for w in found for t in w.terms))
+
+
+def corrections_of(found: list[QueryWord]) -> dict[str, list[str]]:
+    """Typed word -> the known words it was corrected to (shown as "Søgte også efter")."""
+    return {w.word: list(w.corrections) for w in found if w.status == "corrected"}
 
 
 def _danish_terms(db: sqlite3.Connection, danish: tuple[str, ...]) -> list[str]:
@@ -148,9 +171,7 @@ def _with_official_words(db: sqlite3.Connection, query: str, found: list[QueryWo
 def query_terms(db: sqlite3.Connection, query: str) -> tuple[list[str], dict[str, list[str]]]:
     """Index terms of a query, and the corrections made for words the archive does not know."""
     found = query_words(db, query)
-    terms = list(dict.fromkeys(t for w in found for t in w.terms))
-    corrections = {w.word: list(w.corrections) for w in found if w.status == "corrected"}
-    return terms, corrections
+    return terms_of(found), corrections_of(found)
 
 
 def scores(

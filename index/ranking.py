@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from index.lexical import QueryWord, text_keys
+from index.store import in_list
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "ranker" / "ranker.json"
 
@@ -42,10 +43,6 @@ QUERY_FEATURES = (
     "unknown_share",
     "english",
 )
-
-
-def _in(ids) -> str:
-    return ",".join(str(int(i)) for i in ids)
 
 
 @dataclass
@@ -81,7 +78,7 @@ def coverage(
         return lenient, whole
     weights = word_weights(words, n_punkter)
     position = {pid: i for i, pid in enumerate(candidates)}
-    marks = _in(candidates)
+    marks = in_list(candidates)
 
     def containing(terms) -> list[int]:
         match = " OR ".join(f'"{t}"' for t in terms if t.isalnum())
@@ -111,7 +108,7 @@ def passage_cover(db: sqlite3.Connection, top: list[int], words: list[QueryWord]
         return 0.0
     weights = word_weights(words, n_punkter)
     best = 0.0
-    for (text,) in db.execute(f"SELECT text FROM passages WHERE punkt IN ({_in(top)})"):
+    for (text,) in db.execute(f"SELECT text FROM passages WHERE punkt IN ({in_list(top)})"):
         keys = text_keys(text)
         held = 0.0
         for weight, word in zip(weights, words, strict=True):

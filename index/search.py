@@ -31,7 +31,7 @@ from index.analysis import fold
 from index.filters import Filters
 from index.lexical import term_matches
 from index.ranking import Evidence
-from index.store import Store
+from index.store import Store, in_list
 from index.vectors import VectorView
 from nlp.errors import BadQueryError, NotFoundError
 from nlp.query_understanding import understand
@@ -94,10 +94,6 @@ def validate_paging(limit: int, offset: int) -> None:
         raise BadQueryError("offset skal være mellem 0 og 10000")
 
 
-def _in(ids) -> str:
-    return ",".join(str(int(i)) for i in ids)
-
-
 class Searcher:
     """Search over one store and one generation of its vector index."""
 
@@ -146,7 +142,7 @@ class Searcher:
         """passage id -> (section, text) for the punkter shown on a page."""
         if not punkter:
             return {}
-        rows = db.execute(f"SELECT id, section, text FROM passages WHERE punkt IN ({_in(punkter)}) ORDER BY id")
+        rows = db.execute(f"SELECT id, section, text FROM passages WHERE punkt IN ({in_list(punkter)}) ORDER BY id")
         return {r["id"]: (r["section"], r["text"]) for r in rows}
 
     # -- public -----------------------------------------------------------------------------
@@ -167,25 +163,19 @@ class Searcher:
         return self._names_cache
 
     @staticmethod
-    def _named_elsewhere(db, intent, evidence: Evidence) -> bool:
+    def _named_elsewhere(db, intent, evidence: Evidence, spread: float) -> bool:
         """The query names a municipality whose best punkt, by evidence alone (before it is
         preferred), falls below the best by more than half the spread of the top ten: whatever the
         archive holds on the subject, it holds little from there ("busruter i Odense" among Greve's
         bus routes)."""
         if not intent.municipalities or not len(evidence.scores):
             return False
-        ordered = np.sort(evidence.scores)[::-1]
-        spread = float(ordered[0] - ordered[min(9, len(ordered) - 1)])
-        names = ",".join("?" * len(intent.municipalities))
-        named = {
-            r[0]
-            for r in db.execute(
-                f"SELECT id FROM punkter WHERE id IN ({_in(evidence.candidates)}) AND lower(municipality) IN ({names})",
-                [m.lower() for m in intent.municipalities],
-            )
-        }
+        marks = ",".join("?" * len(intent.municipalities))
+        where = f"id IN ({in_list(evidence.candidates)}) AND lower(municipality) IN ({marks})"
+        sql = f"SELECT id FROM punkter WHERE {where}"
+        named = {r[0] for r in db.execute(sql, [m.lower() for m in intent.municipalities])}
         scores = [s for s, p in zip(evidence.scores, evidence.candidates, strict=True) if p in named]
-        return not scores or max(scores) < ordered[0] - NAMED_MARGIN * spread
+        return not scores or max(scores) < evidence.scores.max() - NAMED_MARGIN * spread
 
     def _preferences(self, db, intent, candidates: list[int]) -> dict[int, float]:
         """Preference per candidate from what the query says besides its subject, in shares of the
@@ -198,7 +188,7 @@ class Searcher:
         municipalities = {m.lower() for m in intent.municipalities}
         boosts: dict[int, float] = {}
         for r in db.execute(
-            f"SELECT id, date, committee, municipality, has_decision FROM punkter WHERE id IN ({_in(candidates)})"
+            f"SELECT id, date, committee, municipality, has_decision FROM punkter WHERE id IN ({in_list(candidates)})"
         ):
             boost = 0.0
             if (lo or hi) and (not lo or r["date"] >= lo) and (not hi or r["date"] <= hi):
@@ -227,12 +217,12 @@ class Searcher:
         subject = intent.content or intent.query
         qvec = self.embedder.queries([intent.query])[0]
         where, params = filters.sql()
-        found = lexical.query_words(db, subject, expand=settings.query_expansion, official=settings.official_words)
-        english = intent.language == "en" and not all(w.status == "known" for w in found)
+        english = intent.language == "en" and not lexical.all_known(db, subject)
         if english and settings.translate_english:
             found = lexical.english_words(db, subject)
-        terms = list(dict.fromkeys(t for w in found for t in w.terms))
-        lex = lexical.scores(db, terms, where, params)
+        else:
+            found = lexical.query_words(db, subject, expand=settings.query_expansion, official=settings.official_words)
+        lex = lexical.scores(db, lexical.terms_of(found), where, params)
         dense_first = self._dense(db, qvec, filters.punkt_mask(db))
         top_lex = sorted(lex, key=lex.get, reverse=True)[:CANDIDATES]
         top_dense = sorted(dense_first, key=dense_first.get, reverse=True)[:CANDIDATES]
@@ -241,34 +231,30 @@ class Searcher:
         matrix = ranking.features(db, candidates, lex, passages, dense_first, found, self._punkt_count(db))
         return Evidence(candidates, matrix, passages, found, english)
 
+    def _read(self, db, query: str, filters: Filters):
+        """What the query says (`understand`) and its scored evidence: the start of every search."""
+        committees, municipalities = self._names(db)
+        intent = understand(query, committees, municipalities)
+        evidence = self._evidence(db, intent, filters)
+        evidence.scores = self.ranker.score(evidence)
+        top = [evidence.candidates[i] for i in np.argsort(-evidence.scores, kind="stable")[:10]]
+        evidence.passage_cover = ranking.passage_cover(db, top, evidence.words, self._punkt_count(db))
+        return intent, evidence
+
     def explain(self, query: str, filters: Filters | None = None) -> Evidence:
         """The evidence a query's ranking is made from (for benches and for asking why)."""
         query = validate_query(query)
         filters = (filters or Filters()).validate()
         with self.store.snapshot() as db:
-            committees, municipalities = self._names(db)
-            intent = understand(query, committees, municipalities)
-            evidence = self._evidence(db, intent, filters)
-            self._score(db, evidence)
-            return evidence
-
-    def _score(self, db, evidence: Evidence) -> None:
-        """The model's score of every candidate, and the passage coverage of the top ten."""
-        evidence.scores = self.ranker.score(evidence)
-        top = [evidence.candidates[i] for i in np.argsort(-evidence.scores, kind="stable")[:10]]
-        evidence.passage_cover = ranking.passage_cover(db, top, evidence.words, self._punkt_count(db))
+            return self._read(db, query, filters)[1]
 
     def _search(self, db, query: str, limit: int, offset: int, filters: Filters) -> SearchResult:
-        committees, municipalities = self._names(db)
-        intent = understand(query, committees, municipalities)
-        evidence = self._evidence(db, intent, filters)
+        intent, evidence = self._read(db, query, filters)
         words = evidence.words
-        terms = list(dict.fromkeys(t for w in words for t in w.terms))
-        corrections = {w.word: list(w.corrections) for w in words if w.status == "corrected"}
+        corrections = lexical.corrections_of(words)
         candidates, passages = evidence.candidates, evidence.passages
         if not candidates:
             return SearchResult(query, [], 0, True, self._facets(db, []), corrections)
-        self._score(db, evidence)
         low_confidence, _ = self.ranker.nothing_relevant(evidence)
         boosts = self._preferences(db, intent, candidates)
         ordered = np.sort(evidence.scores)[::-1]
@@ -281,8 +267,8 @@ class Searcher:
             if ok
         ]
         kept.sort(key=lambda s: (-s[0], s[1]))
-        low_confidence = low_confidence or not kept or self._named_elsewhere(db, intent, evidence)
-        term_set = set(terms)
+        low_confidence = low_confidence or not kept or self._named_elsewhere(db, intent, evidence, spread)
+        term_set = set(lexical.terms_of(words))
         page = kept[offset : offset + limit]
         shown = [pid for _, pid in page]
         info = self._info(db, shown)
@@ -312,7 +298,7 @@ class Searcher:
             "SELECT p.id, p.slug, p.municipality, p.committee, p.date, p.number, p.title, p.case_type, p.closed, "
             "p.decision, p.journal_number, p.kle, m.slug AS meeting_slug, "
             "(SELECT group_concat(key, ' ') FROM themes t WHERE t.punkt = p.id) AS theme_keys "
-            f"FROM punkter p JOIN meetings m ON m.id = p.meeting WHERE p.id IN ({_in(ids)})"
+            f"FROM punkter p JOIN meetings m ON m.id = p.meeting WHERE p.id IN ({in_list(ids)})"
         ).fetchall()
         return {r["id"]: r for r in rows}
 
@@ -365,7 +351,7 @@ class Searcher:
             for k in ("themes", "committees", "years", "case_types", "people", "organisations", "municipalities")
         }
         if ids:
-            marks = _in(ids)
+            marks = in_list(ids)
             for r in db.execute(f"SELECT committee, municipality, date, case_type FROM punkter WHERE id IN ({marks})"):
                 counts["committees"][r["committee"]] += 1
                 counts["municipalities"][r["municipality"]] += 1

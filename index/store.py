@@ -133,6 +133,11 @@ CREATE TRIGGER IF NOT EXISTS punkter_removed AFTER DELETE ON punkter
 """
 
 
+def in_list(ids) -> str:
+    """Integer ids as the inside of an SQL `IN (...)`: ints only, so nothing else reaches the SQL."""
+    return ",".join(str(int(i)) for i in ids)
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
