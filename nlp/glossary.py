@@ -22,6 +22,7 @@ import Stemmer
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from nlp.errors import ReferatError
+from nlp.wordlist import read_word_list
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 RESOURCE = RESOURCES / "glossary-en-da.tsv"
@@ -62,18 +63,9 @@ def _key(words: list[str], language: str) -> str:
 @lru_cache(maxsize=8)
 def load(path: Path = RESOURCE, language: str = "english") -> dict[str, tuple[str, ...]]:
     """Stemmed key (one to three words) -> the minutes' words. Lines: `word or phrase<TAB>ord,ord`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise GlossaryError(f"ordlisten {path} kan ikke læses ({exc.strerror}); installér pakken igen") from exc
     table: dict[str, tuple[str, ...]] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        source, sep, rest = line.partition("\t")
-        target = tuple(d.strip().lower() for d in rest.split(",") if d.strip())
-        if not sep or not source.strip() or not target:
-            raise GlossaryError(f"ordlisten {path.name}, linje {number}: forventede 'ord<TAB>ord,...'")
+    for source, targets in read_word_list(path, error=GlossaryError, label="ordlisten", hint="installér pakken igen"):
+        target = tuple(t.lower() for t in targets)
         words = _WORD.findall(source.lower())
         # Snowball stems a base form and its inflections apart at times ("gadelys" -> gadely, but
         # "gadelyset" -> gadelys): the list's words are kept both as written and stemmed.

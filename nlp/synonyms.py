@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from nlp.errors import ReferatError
+from nlp.wordlist import read_word_list
 
 RESOURCE = Path(__file__).resolve().parent / "resources" / "synonyms-da.tsv"
 
@@ -27,23 +28,13 @@ class SynonymResourceError(ReferatError):
 @lru_cache(maxsize=4)
 def load(path: Path = RESOURCE) -> dict[str, tuple[str, ...]]:
     """Word -> synonyms. Lines: `word<TAB>syn,syn`; `#` starts a comment."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SynonymResourceError(
-            f"synonymlisten {path} kan ikke læses ({exc.strerror}); installér pakken igen "
-            "eller dan den med bench/derive_synonyms.py"
-        ) from exc
-    table: dict[str, tuple[str, ...]] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        word, sep, rest = line.partition("\t")
-        synonyms = tuple(s.strip() for s in rest.split(",") if s.strip())
-        if not sep or not word.strip() or not synonyms:
-            raise SynonymResourceError(f"synonymlisten {path.name}, linje {number}: forventede 'ord<TAB>synonym,...'")
-        table[word.strip().lower()] = synonyms
-    return table
+    rows = read_word_list(
+        path,
+        error=SynonymResourceError,
+        label="synonymlisten",
+        hint="installér pakken igen eller dan den med bench/derive_synonyms.py",
+    )
+    return {word.lower(): synonyms for word, synonyms in rows}
 
 
 def expand(word: str, *, path: Path = RESOURCE) -> list[str]:
