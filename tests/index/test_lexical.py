@@ -22,15 +22,20 @@ DOCS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    store = Store(tmp_path_factory.mktemp("lex") / "referat.sqlite")
+def lexical_store(folder, texts: list[str]) -> Store:
+    """A store whose lexical index holds the texts as punkter 1, 2, ... (nothing else is needed here)."""
+    store = Store(folder / "referat.sqlite")
     with store.transaction() as conn:
         conn.executemany(
             "INSERT INTO punkt_terms (rowid, terms) VALUES (?, ?)",
-            [(i + 1, " ".join(terms(text))) for i, text in enumerate(DOCS)],
+            [(i + 1, " ".join(terms(text))) for i, text in enumerate(texts)],
         )
-    return store.db
+    return store
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    return lexical_store(tmp_path_factory.mktemp("lex"), DOCS).db
 
 
 def best(db, query: str) -> int:
@@ -109,10 +114,7 @@ def test_term_matches_mark_stems_and_compounds():
 
 def test_expansion_adds_the_synonyms_the_archive_holds(tmp_path):
     """`settings.query_expansion`: a known word also finds its thesaurus synonyms (mythes-da)."""
-    store = Store(tmp_path / "referat.sqlite")
-    with store.transaction() as conn:
-        conn.execute("INSERT INTO punkt_terms (rowid, terms) VALUES (1, ?)", (" ".join(terms("Ny bopæl og adresse")),))
-        conn.execute("INSERT INTO punkt_terms (rowid, terms) VALUES (2, ?)", (" ".join(terms("Borgerens bopæl")),))
+    store = lexical_store(tmp_path, ["Ny bopæl og adresse", "Borgerens bopæl"])
     plain = lexical.query_words(store.db, "adresse")
     expanded = lexical.query_words(store.db, "adresse", expand=True)
     assert plain[0].terms == (stem("adresse"),)
@@ -128,10 +130,7 @@ def test_english_words_are_found_by_their_danish_words(tmp_path, monkeypatch):
 
     table = {"motorway": ("motorvej",), "nois": ("støj",), "hous": ("bolig",)}  # keys are English stems
     monkeypatch.setattr(glossary, "load", lambda path=None, language="english": table)
-    store = Store(tmp_path / "referat.sqlite")
-    with store.transaction() as conn:
-        for i, text in enumerate(["Støj fra motorvejen", "Housing First og nye boliger"], 1):
-            conn.execute("INSERT INTO punkt_terms (rowid, terms) VALUES (?, ?)", (i, " ".join(terms(text))))
+    store = lexical_store(tmp_path, ["Støj fra motorvejen", "Housing First og nye boliger"])
     found = {w.word: w for w in lexical.english_words(store.db, "noise from the motorway, Housing First, xylophones")}
     assert found["motorway"].status == "translated" and stem("motorvej") in found["motorway"].terms
     assert found["noise"].terms == (stem("støj"),)
@@ -147,10 +146,7 @@ def test_official_words_widen_a_word_without_changing_what_it_is(tmp_path, monke
 
     table = {"gadelys": ("vejbelysning",), "snyd med ydels": ("bedrageri",)}  # keys are Danish stems
     monkeypatch.setattr(glossary, "load", lambda path=None, language="danish": table)
-    store = Store(tmp_path / "referat.sqlite")
-    with store.transaction() as conn:
-        for i, text in enumerate(["Vejbelysning slukkes om natten", "Socialt bedrageri og ydelser"], 1):
-            conn.execute("INSERT INTO punkt_terms (rowid, terms) VALUES (?, ?)", (i, " ".join(terms(text))))
+    store = lexical_store(tmp_path, ["Vejbelysning slukkes om natten", "Socialt bedrageri og ydelser"])
     plain = {w.word: w for w in lexical.query_words(store.db, "gadelys og snyd med ydelser")}
     found = {w.word: w for w in lexical.query_words(store.db, "gadelys og snyd med ydelser", official=True)}
     assert stem("vejbelysning") in found["gadelys"].terms
