@@ -1,16 +1,18 @@
-"""Hybrid search: Danish BM25 and e5 embeddings fused per punkt, with filters, facets and snippets.
+"""Hybrid search: Danish BM25 and e5 embeddings, ranked per punkt by a fitted model, with filters,
+facets and snippets.
 
 Ranking, in short:
 1. the filter compiles once into SQL (lexical) and a bitmap of allowed passages (dense);
-2. the query's index terms (stemmed, folded, decompounded, typo-corrected) score the allowed
-   punkter with BM25 inside SQLite's FTS5;
-3. the query embedding finds the nearest allowed passages in the vector index;
-4. for the candidate punkter of both, every passage's cosine is computed from the stored vectors,
-   and a punkt's dense score is its best passage's cosine with its second best as support (one
-   strong passage alone is often a passing mention; two agreeing passages mean the punkt is
-   about it);
-5. both are normalised to [0, 1] (BM25 by the best score of the query, cosine by a fixed scale,
-   since cosines are comparable across queries) and combined with weights;
+2. the query is read (`nlp.query_understanding`): its language, and what it names besides its
+   subject (a period, a committee or municipality, a wish for decisions), which become preferences;
+3. the subject's index terms (stemmed, folded, decompounded, typo-corrected; an English word's
+   Danish words, a citizen's word's official ones) score the allowed punkter with BM25 in FTS5;
+4. the query embedding finds the nearest allowed passages in the vector index;
+5. for the best candidates of both, every passage's cosine is computed from the stored vectors,
+   and each candidate is described by evidence that means the same in every query
+   (`index.ranking`: BM25 against the query's best, word coverage, its best passages', title's and
+   lead's cosines); a linear model fitted on the development queries scores it, the preferences
+   nudge the order, and a second model judges whether anything relevant was found at all;
 6. each hit shows its best passage, where lexical and dense evidence agree most, with the
    query's words marked.
 Every step works on candidates or SQL-indexed rows; nothing loops over the collection in Python.
