@@ -26,6 +26,7 @@ from index import links
 from index.analysis import terms as index_terms
 from index.store import Store
 from nlp.amounts import is_shown as amount_shown
+from nlp.closed import subject as closed_subject
 from nlp.enrichment import Enrichment
 from nlp.entities import is_shown as entity_shown
 from nlp.links import find_meeting_references
@@ -145,6 +146,7 @@ def save_document(
     with store.transaction() as db:
         old = db.execute("SELECT id, meeting FROM documents WHERE path = ?", (path,)).fetchone()
         meeting_id, slug = _upsert_meeting(db, meeting)
+        _close_across_documents(db, meeting_id, meeting, exclude=int(old["id"]) if old else None)
         seq = int(db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents").fetchone()[0])
         if keep_order and old:  # re-enrichment: the document is no newer than it was
             seq = int(db.execute("SELECT seq FROM documents WHERE id = ?", (old["id"],)).fetchone()[0])
@@ -184,6 +186,35 @@ def save_document(
     if purge:
         store.purge_deleted()
     return Saved(slug, active, len(meeting.punkter))
+
+
+def _close_across_documents(db: sqlite3.Connection, meeting_id: int, meeting: Meeting, exclude: int | None) -> None:
+    """A punkt closed in any document of a meeting is closed in all of them: the dagsorden kept
+    beside the referat that closed punkt 2 must not keep punkt 2's body in its stored content. A
+    punkt is the same punkt by its number or by its title without the marking."""
+    others = [
+        (int(r["id"]), unpack(r["content"]))
+        for r in db.execute("SELECT id, content FROM documents WHERE meeting = ?", (meeting_id,))
+        if int(r["id"]) != exclude
+    ]
+    documents = [meeting, *(m for _, m in others)]
+    numbers = {p.number for m in documents for p in m.punkter if p.closed}
+    subjects = {s for m in documents for p in m.punkter if p.closed and (s := closed_subject(p.title))}
+
+    def close_matching(m: Meeting) -> bool:
+        changed = False
+        for p in m.punkter:
+            if not p.closed and (p.number in numbers or closed_subject(p.title) in subjects):
+                log.warning("punkt %s er lukket i et andet dokument af mødet; lukkes også her", p.number)
+                p.close()
+                changed = True
+        return changed
+
+    close_matching(meeting)
+    for doc_id, other in others:
+        if close_matching(other):
+            db.execute("UPDATE documents SET content = ? WHERE id = ?", (pack(other), doc_id))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('purge_pending', '1')")
 
 
 def _drop_punkter(db: sqlite3.Connection, doc_id: int) -> set[int]:

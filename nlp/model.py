@@ -138,6 +138,11 @@ class Punkt:
         """The punkt's whole text as the NLP layer sees it: sections in order."""
         return "\n\n".join(s.text for s in self.sections if s.text)
 
+    def close(self) -> None:
+        """Closed: the title (and case number) stay, nothing else of the punkt is kept."""
+        self.closed, self.case_type = True, "Lukket"
+        self.sections, self.attachments, self.absent, self.absence_notes = [], [], [], []
+
 
 @dataclass
 class Meeting:

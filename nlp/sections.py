@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from nlp import closed
 from nlp.model import JournalNumber, Punkt
 
 # Heading as written (lower-cased, trailing colon removed) -> canonical name.
@@ -37,33 +38,8 @@ FIRSTAGENDA_SECTIONS: dict[str, str] = {
 
 CASE_TYPE = re.compile(r"^(?P<type>[A-E]-sag|Lukket)\s*:\s*", re.IGNORECASE)
 
-# -- closed punkter ------------------------------------------------------------------------------
-_CLOSED_WORDS = r"(?:punkt|punkter|sag|sager|dagsorden|møde|del)"
-#: `Lukket: …`, `Lukket punkt: …`, `LUKKET - …`, `Lukket`, `[Lukket] …`: the title starts with it.
-_CLOSED_PREFIX = re.compile(rf"^[\W_]{{0,5}}lukket(?:\s+{_CLOSED_WORDS})?[\s)\]]*(?:[:\-–—.|/]|$)", re.IGNORECASE)
-#: `… (Lukket)`, `… (lukket punkt)` anywhere in the title.
-_CLOSED_MARK = re.compile(rf"[(\[]\s*lukket(?:\s+{_CLOSED_WORDS})?\s*[)\]]", re.IGNORECASE)
-#: `… - Lukket` at the end of the title.
-_CLOSED_SUFFIX = re.compile(rf"[:\-–—|]\s*lukket(?:\s+{_CLOSED_WORDS})?\W{{0,3}}$", re.IGNORECASE)
-#: A heading that opens the closed part of an agenda or marks a punkt closed: `Lukket dagsorden`.
-CLOSED_HEADING = re.compile(rf"^[\W_]{{0,5}}lukke(?:t|de)\s+{_CLOSED_WORDS}\W{{0,3}}$", re.IGNORECASE)
-#: A heading that opens the open part again: `Åben dagsorden`, `Åbne punkter`.
-OPEN_HEADING = re.compile(rf"^[\W_]{{0,5}}(?:åben|åbne|åbent)\s+{_CLOSED_WORDS}\W{{0,3}}$", re.IGNORECASE)
-
-
-def is_closed(title: str | None, caption: str | None = None, headings: tuple[str, ...] | list[str] = ()) -> bool:
-    """Whether a punkt is closed (lukket), from every signal there is; the one place that decides.
-
-    A title or caption marked `Lukket` in any of the ways municipalities write it, or a heading
-    such as `Lukket punkt`/`Lukket dagsorden` in or above the punkt. FirstAgenda's `IsOpen` is no
-    signal (false for every item in Greve's data). When in doubt, closed: showing a closed
-    punkt's content is the one mistake that cannot be taken back.
-    """
-    for text in (title, caption):
-        text = (text or "")[:500].strip()
-        if text and (_CLOSED_PREFIX.match(text) or _CLOSED_MARK.search(text) or _CLOSED_SUFFIX.search(text)):
-            return True
-    return any(CLOSED_HEADING.match((h or "")[:200].strip()) for h in headings)
+# The closed decision has one owner, `nlp.closed`; readers ask it through this name too.
+is_closed = closed.is_closed
 
 
 JOURNAL = re.compile(

@@ -12,18 +12,16 @@ import logging
 import re
 from typing import Any
 
+from nlp import closed
 from nlp.deadline import Deadline, check
 from nlp.errors import NotAReferatError
 from nlp.model import Attachment, JournalNumber, Meeting, Participant, Punkt, Section, Table
 from nlp.readers.firstagenda_schema import DagsordenSchema, MoedeSchema, PunktSchema, validate
 from nlp.sections import (
-    CLOSED_HEADING,
     FIRSTAGENDA_SECTIONS,
-    OPEN_HEADING,
     absent_names,
     canonical_section,
     cap_sections,
-    is_closed,
     parse_journal,
     split_case_type,
 )
@@ -89,9 +87,9 @@ def read_firstagenda(
     for index, item in enumerate(agenda.Dagsordenpunkter, start=1):
         check(deadline, f"læser punkt {index}")
         names = [clean_inline(item.Navn or ""), clean_inline(item.Caption or "")]
-        if any(CLOSED_HEADING.match(n) for n in names if n):
+        if any(closed.opens_closed_part(n) for n in names):
             closed_part = True
-        elif any(OPEN_HEADING.match(n) for n in names if n):
+        elif any(closed.opens_open_part(n) for n in names):
             closed_part = False
         punkt = _read_item(item, index, base_url, closed_part)
         if punkt.number in seen:  # numbers must be unique inside a meeting
@@ -181,8 +179,7 @@ def _read_item(item: PunktSchema, index: int, base_url: str | None, closed_part:
     title = navn or caption or f"Punkt {number}"
     case_type, title = split_case_type(title)
     html = "\n".join(f.Html or "" for f in item.Felter or [])
-    headings = [clean_inline(strip_tags(html[a:b])) for a, b, _ in _headings(html)] if "lukket" in html.lower() else []
-    if closed_part or is_closed(navn, caption, headings):
+    if closed_part or closed.decide(navn, caption, _short_lines(html), _fields(item)):
         case_type = "Lukket"
     case_number = str(item.SagsNummer or item.CaseNumber or "").strip()
     journal = (parse_journal(case_number) or JournalNumber(raw=case_number)) if case_number else None
@@ -197,6 +194,28 @@ def _read_item(item: PunktSchema, index: int, base_url: str | None, closed_part:
     if punkt.decision:
         punkt.absent, punkt.absence_notes = absent_names(punkt.decision)
     return punkt
+
+
+def _short_lines(html: str) -> list[str]:
+    """The body's headings and short paragraphs outside tables, where a marking such as
+    `<h2>LUKKET</h2>` stands (a table cell "Lukket" is an opening hour, not a marking)."""
+    html = re.sub(r"\s+", " ", html)  # source line breaks are soft; tags make paragraphs
+    parts, last = [], 0
+    for start, _, _, end, _ in _elements(html, "table"):
+        parts.append(html[last:start])
+        last = end
+    parts.append(html[last:])
+    lines = (clean_inline(raw) for raw in strip_tags("\n".join(parts)).split("\n"))
+    return [line for line in lines if line and len(line) <= closed.MAX_MARKING_CHARS]
+
+
+def _fields(item: PunktSchema) -> dict[str, Any]:
+    """Every field of the item and of its Felter besides the text itself: a field named `Lukket`,
+    or one whose value is a marking, closes the punkt."""
+    fields = {k: v for k, v in item.model_dump(exclude={"Felter", "Bilag"}).items() if v is not None}
+    for felt in item.Felter or []:
+        fields.update({f"Felt.{k}": v for k, v in felt.model_dump(exclude={"Html"}).items() if v is not None})
+    return fields
 
 
 def _elements(html: str, kind: str) -> list[tuple[int, int, int, int, str]]:

@@ -13,19 +13,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from nlp import closed
 from nlp.dates import MONTHS
 from nlp.deadline import Deadline, check
 from nlp.errors import NotAReferatError
 from nlp.model import Attachment, Meeting, Punkt, Section
 from nlp.sections import (
     CASE_TYPE,
-    CLOSED_HEADING,
     JOURNAL,
-    OPEN_HEADING,
     absent_names,
     canonical_section,
     cap_sections,
-    is_closed,
     parse_journal,
     split_case_type,
 )
@@ -231,7 +229,7 @@ def _candidates(clean: list[str], toc: list[str]) -> list[_Candidate]:
             title
             and (
                 CASE_TYPE.match(title)
-                or is_closed(title)
+                or closed.decide_title(title).certain
                 or _comparable(title)[:25] in toc_keys
                 or any(JOURNAL.match(a) for a in after[:3])
                 or (after and canonical_section(after[0]))
@@ -269,13 +267,13 @@ def _split_punkter(
             check(deadline, f"læser linje {i}")
         if i <= skip_until:
             continue
-        if len(line) <= 100 and CLOSED_HEADING.match(line):
-            if "dagsorden" in line.lower() or "punkter" in line.lower() or "sager" in line.lower():
+        if i not in by_line and closed.is_marking(line):
+            if closed.opens_closed_part(line):
                 closed_part = True
                 continue  # a heading of the agenda's parts, not text of the punkt above it
             if blocks:
                 blocks[-1].closed = True
-        elif len(line) <= 100 and OPEN_HEADING.match(line):
+        elif i not in by_line and closed.opens_open_part(line):
             closed_part, reopened = False, True
             continue
         found = by_line.get(i)
@@ -288,7 +286,7 @@ def _split_punkter(
             elif not c.strong and min_strong_after[k + 1] <= c.number:
                 warnings.append(f"{where}: en linje 'Punkt {c.number}:' er ikke en overskrift (et senere har det)")
                 found = None
-            elif not c.strong and not reopened and blocks and (blocks[-1].closed or is_closed(blocks[-1].title)):
+            elif not c.strong and not reopened and blocks and (blocks[-1].closed or closed.is_closed(blocks[-1].title)):
                 warnings.append(f"{where}: en linje 'Punkt {c.number}:' i et lukket punkt er ikke en ny overskrift")
                 found = None
             elif not c.title:
@@ -308,7 +306,7 @@ def _where(blocks: list[_Block]) -> str:
 
 def _read_punkt(block: _Block) -> Punkt:
     case_type, title = split_case_type(block.title)
-    if block.closed or is_closed(block.title):
+    if block.closed or closed.is_closed(block.title):
         case_type = "Lukket"
     punkt = Punkt(number=block.number, title=title, case_type=case_type, closed=case_type == "Lukket")
     lines = block.lines
@@ -332,6 +330,8 @@ def _read_punkt(block: _Block) -> Punkt:
         if canonical_section(line) or len(continuation) >= 2:
             break
         continuation.append(line)
+    if not punkt.closed and continuation and closed.is_closed("\n".join([block.title, *continuation])):
+        punkt.case_type, punkt.closed = "Lukket", True  # a marking on the wrapped line(s) of the heading
     if punkt.closed:
         return punkt  # a closed punkt keeps its title and nothing else
     punkt.sections = _read_sections(lines)

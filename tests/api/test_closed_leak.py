@@ -1,7 +1,10 @@
-"""A closed punkt never leaks: words planted in closed bodies (`zqxhemmelig…`) appear in no
-surface (HTTP API, web page, MCP, CLI, similar, facets) and in no byte of any file under the
-home folder. And a punkt that was open and is re-published closed at the same path loses its old
-words everywhere, the store's free pages and write-ahead log included.
+"""A closed punkt never leaks: words planted in closed bodies (`zqxhemmelig…`, and `zqxlukket…` in
+the minutes `tests/closed_variants.py` writes with every marking we know of) appear in no surface
+(HTTP API, web page, MCP, feeds, saved searches, CLI, similar, facets) and in no byte of any file
+under the home folder, compressed content included. A punkt that was open and is re-published
+closed at the same path loses its old words everywhere, the store's free pages and write-ahead
+log included; and a dagsorden kept beside the referat that closed one of its punkter keeps
+nothing of that punkt's body either.
 
 Written against the public interface only (Archive, HTTP routes, MCP, CLI), so that it holds
 whatever the store and index look like inside."""
@@ -16,11 +19,13 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests import closed_variants
 from tests.conftest import FIXTURES, ROOT
 
 pytestmark = pytest.mark.slow
@@ -28,6 +33,8 @@ pytestmark = pytest.mark.slow
 HOSTILE = FIXTURES / "hostile"
 SECRET = "zqxhemmelig"
 OLD_OPEN = "zqxtidligereaaben"
+PLANTED = closed_variants.PLANTED
+PLANTED_WORDS = (SECRET, OLD_OPEN, PLANTED)
 
 FLIP_OPEN = f"""REFERAT Økonomiudvalget 2022-2025 d. 03-04-2024
 
@@ -65,14 +72,17 @@ def leak_archive(tmp_path_factory):
     inputs.mkdir()
     for name in ("text-closed-variants.txt", "firstagenda-closed-variants.json"):
         shutil.copy(HOSTILE / name, inputs / name)
+    closed_variants.write_all(inputs)
+    dagsorden, referat = closed_variants.dagsorden_then_referat(base)
     flip = base / "flip.txt"
     flip.write_text(FLIP_OPEN, encoding="utf-8")
     archive = Archive(base / "home")
-    first = archive.ingest([inputs, flip])
+    first = archive.ingest([inputs, flip, dagsorden])
     assert first.ok, first.failures
     assert archive.search(f"{OLD_OPEN}1").hits  # the open version is searchable before it is closed
+    assert archive.search(f"{PLANTED}dagsorden1").hits  # and so is the dagsorden's punkt 2
     flip.write_text(FLIP_CLOSED, encoding="utf-8")
-    second = archive.ingest([flip])
+    second = archive.ingest([flip, referat])
     assert second.ok, second.failures
     yield archive
     archive.close()
@@ -89,16 +99,22 @@ def _clean(text: str, query: str = "") -> bool:
     """No planted word in `text`, apart from the query itself where an answer echoes it."""
     if query:
         text = text.replace(query, "")
-    return SECRET not in text and OLD_OPEN not in text
+    return not any(word in text for word in PLANTED_WORDS)
 
 
-QUERIES = [f"{SECRET}{i}" for i in (1, 2, 6, 9, 11, 12, 14, 15, 17)] + [f"{OLD_OPEN}1", "salg af ejendommen"]
+QUERIES = (
+    [f"{SECRET}{i}" for i in (1, 2, 6, 9, 11, 12, 14, 15, 17)]
+    + [f"{PLANTED}{i}" for i in (2, 8, 14, 24, 30, 40, 45)]
+    + [f"{PLANTED}dagsorden1", f"{OLD_OPEN}1", "salg af ejendommen", "køb af areal", "personalesag"]
+)
 
 
 def test_closed_punkter_are_closed_in_the_store(leak_archive):
     ids = _ids(leak_archive)
     closed = [leak_archive.store.punkt(i) for i in ids if leak_archive.store.punkt(i)["closed"]]
-    assert len(closed) >= 15  # 7 in the text file, 9 in the JSON, the flipped one
+    generated = len(closed_variants.REPORTED_TITLES) + len(closed_variants.OWN_TITLES)
+    # 7 in the text file, 9 in the JSON, the flipped one, the generated ones, the dagsorden's punkt 2
+    assert len(closed) >= 17 + 2 * generated + 9
     for punkt in closed:
         assert punkt["case_type"] == "Lukket" and not punkt["sections"] and not punkt["decision"]
         assert not punkt["attachments"] and not punkt["absent"] and not punkt["entities"]
@@ -129,6 +145,26 @@ def test_http_api_and_web_pages_never_show_closed_words(leak_archive):
             assert _clean(client.get(f"/moede/{meeting['id']}").text)
         for url in ("/api/meetings", "/api/entities", "/api/themes", "/arkiv"):
             assert _clean(client.get(url).text), url
+        for q in QUERIES:
+            feed = client.get("/feed.atom", params={"q": q})
+            assert feed.status_code == 200 and _clean(feed.text, q), q
+
+
+def test_saved_searches_never_show_closed_words(leak_archive):
+    """Saved searches are stored, so their words are not planted ones (those would be in the file
+    because a user typed them); they find the closed punkter's titles, and nothing more."""
+    from index.watches import add_watch, remove_watch, run_watch
+
+    found = 0
+    for i, q in enumerate(q for q in QUERIES if not any(w in q for w in PLANTED_WORDS)):
+        add_watch(leak_archive.store, f"laek{i}", q)
+        try:
+            new = run_watch(leak_archive, f"laek{i}")
+            found += len(new)
+            assert _clean(json.dumps(new, ensure_ascii=False)), q
+        finally:
+            remove_watch(leak_archive.store, f"laek{i}")
+    assert found
 
 
 def _serve(app) -> tuple[str, object, threading.Thread]:
@@ -198,15 +234,54 @@ def _files(home: Path) -> list[Path]:
     return [p for p in home.rglob("*") if p.is_file()]
 
 
+def _stored_values(path: Path) -> list[bytes]:
+    """Every value of every row of every table of an SQLite file, BLOBs decompressed when they are
+    zlib streams (documents.content is): a plain grep of the file would miss those."""
+    import sqlite3
+
+    values: list[bytes] = []
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+        for table in tables:
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    if isinstance(value, bytes):
+                        try:
+                            value = zlib.decompress(value)
+                        except zlib.error:
+                            pass
+                        values.append(value)
+                    elif isinstance(value, str):
+                        values.append(value.encode("utf-8"))
+    finally:
+        db.close()
+    return values
+
+
 def test_closed_bodies_never_reach_a_file(leak_archive):
     leak_archive.searcher()
     files = _files(leak_archive.home)
     assert any(p.name.startswith("referat.sqlite") for p in files)
     for path in files:
-        assert SECRET.encode() not in path.read_bytes(), path
+        data = path.read_bytes()
+        assert SECRET.encode() not in data and PLANTED.encode() not in data, path
+    values = _stored_values(leak_archive.home / "referat.sqlite")
+    assert any(b"Godkendt" in v for v in values)  # the decompressed content is really read
+    assert not [v[:80] for v in values if SECRET.encode() in v or PLANTED.encode() in v]
 
 
 def test_an_open_punkt_closed_later_leaves_no_old_words_in_any_file(leak_archive):
     leak_archive.searcher()
     leaked = [str(p) for p in _files(leak_archive.home) if OLD_OPEN.encode() in p.read_bytes()]
     assert not leaked, leaked
+    assert not [v[:80] for v in _stored_values(leak_archive.home / "referat.sqlite") if OLD_OPEN.encode() in v]
+
+
+def test_a_dagsorden_kept_beside_the_referat_keeps_no_closed_body(leak_archive):
+    """The referat closed punkt 2; the dagsorden stays stored (and listed) with punkt 2 closed."""
+    meeting = next(m for m in leak_archive.store.meetings() if "teknik" in m["id"])
+    documents = leak_archive.store.meeting(meeting["id"])["documents"]
+    assert {d["kind"] for d in documents} == {"dagsorden", "referat"}
+    for row in leak_archive.store.db.execute("SELECT content FROM documents"):
+        assert f"{PLANTED}dagsorden".encode() not in zlib.decompress(row[0])

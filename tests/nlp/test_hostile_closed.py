@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 import pytest
 
+from nlp import closed
 from nlp.readers import read_path
 from nlp.sections import is_closed
 from tests.conftest import FIXTURES
@@ -38,10 +39,27 @@ def test_every_closed_title_variant_is_closed(title):
 
 @pytest.mark.parametrize(
     "title",
-    ["Lukket afdeling på plejecentret", "Lukning af skole", "Godkendelse af dagsorden", "Lukkeloven og butikker"],
+    [
+        "Lukning af skole",
+        "Godkendelse af dagsorden",
+        "Lukkeloven og butikker",
+        "Lukkedage på rådhuset i julen 2024",  # real Greve titles: closing days are no marking
+        "Nationale aktiviteter i Greve Svømmehal og lukkedage",
+        "Kommuneplan forslag til offentlig høring",
+        "Forslag om at lukke to afdelinger",
+        "Åbningstider og lukketider i biblioteket",
+        "Fortrolighed i sagsbehandlingen",
+    ],
 )
 def test_open_titles_that_mention_closing_stay_open(title):
     assert not is_closed(title)
+
+
+def test_a_marker_inside_the_subject_closes_and_is_logged_as_doubtful(caplog):
+    """'Lukket afdeling' may be an open punkt about a ward: hiding it is the cheaper error."""
+    decision = closed.decide("Status på den nye lukket afdeling på plejecentret")
+    assert decision.closed and decision.doubtful
+    assert "tvivl" in caplog.text
 
 
 def test_caption_and_headings_are_signals_too():
@@ -77,3 +95,129 @@ def test_firstagenda_closed_variants_in_detail():
     # IsOpen is false for every item, open or closed: it is no signal.
     raw = json.loads((HOSTILE / "firstagenda-closed-variants.json").read_text(encoding="utf-8"))
     assert {i["IsOpen"] for i in raw["Dagsordenpunkter"]} == {False}
+
+
+# -- property tests: variants generated, the decision checked -------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.closed_variants import OWN_TITLES, REPORTED_TITLES  # noqa: E402
+
+MARKINGS = [
+    "Lukket",
+    "Lukket punkt",
+    "Lukkede punkter",
+    "Lukket sag",
+    "Fortroligt",
+    "Fortrolig sag",
+    "Ikke offentligt punkt",
+    "Ikke-offentlig",
+    "Lukk. pkt.",
+    "Undtaget offentlighed",
+]
+SUBJECTS = ["Salg af grund", "Personalesag", "Erstatningssag vedr. Skovvej 3", "Køb af ejendom", "Udbud af rengøring"]
+LOOK_ALIKES = {
+    "e": ["е", "ё"[0], "ｅ", "𝐞"],
+    "k": ["к", "ｋ", "𝐤", "κ"],
+    "u": ["υ", "ｕ", "𝐮"],
+    "t": ["т", "ｔ", "𝐭"],
+    "l": ["ʟ", "ｌ", "𝐥", "ӏ"],
+    "o": ["о", "ο", "ｏ"],
+    "i": ["і", "ｉ"],
+    "f": ["ｆ"],
+    "r": ["г", "ｒ"],
+    "g": ["ｇ"],
+    "p": ["р", "ｐ"],
+    "a": ["а", "ａ"],
+    "s": ["ѕ", "ｓ"],
+    "n": ["ｎ"],
+    "c": ["с", "ｃ"],
+}
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff", "\u202e"]
+
+
+@st.composite
+def disguised(draw, text: str) -> str:
+    """`text` with its case changed, look-alike letters, invisible characters and entities."""
+    out = []
+    for char in text:
+        case = draw(st.sampled_from(["keep", "upper", "lower"]))
+        char = char.upper() if case == "upper" else char.lower() if case == "lower" else char
+        if char.lower() in LOOK_ALIKES and draw(st.integers(0, 4)) == 0:
+            char = draw(st.sampled_from(LOOK_ALIKES[char.lower()]))
+        elif draw(st.integers(0, 9)) == 0:
+            char = f"&#{ord(char)};"
+        out.append(char)
+        if draw(st.integers(0, 7)) == 0:
+            out.append(draw(st.sampled_from(INVISIBLE)))
+    return "".join(out)
+
+
+@st.composite
+def closed_titles(draw) -> str:
+    raw = draw(st.sampled_from(MARKINGS))
+    marking = draw(disguised(raw))
+    subject = draw(st.sampled_from(SUBJECTS))
+    sep = draw(st.sampled_from([": ", "; ", ", ", " - ", " – ", " | ", "/", ". ", " "]))
+    shape = draw(st.sampled_from(["head", "case", "numbered", "tail", "brackets", "quotes", "wrapped", "bold"]))
+    if shape == "head":
+        return f"{marking}{sep}{subject}"
+    if shape == "case":
+        return f"{draw(st.sampled_from(['A-sag', 'B-sag', 'E-sag']))}{sep}{marking}{sep}{subject}"
+    if shape == "numbered":
+        return f"Punkt {draw(st.integers(1, 99))}: {marking} {draw(st.integers(1, 99))}{sep}{subject}"
+    if shape == "tail":
+        return f"{subject}{sep}{marking}"
+    if shape == "brackets":
+        left, right = draw(st.sampled_from(["()", "[]", "{}", "«»", "<>"]))
+        return f"{left}{marking}{right} {subject}" if draw(st.booleans()) else f"{subject} {left}{marking}{right}"
+    if shape == "quotes":
+        return f'"{marking}" {subject}'
+    if shape == "wrapped":
+        cut = draw(st.integers(1, max(1, len(raw) - 1)))
+        return f"{draw(disguised(raw[:cut]))}-\n{draw(disguised(raw[cut:]))}{sep}{subject}"
+    return f"**{marking}**{sep}{subject}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(closed_titles())
+def test_generated_closed_titles_are_closed(title):
+    assert is_closed(title), title
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(SUBJECTS + ["Lukning af skole", "Lukkedage på rådhuset", "Offentlig høring af lokalplan"]))
+def test_generated_open_titles_stay_open(subject):
+    assert not is_closed(subject)
+
+
+@pytest.mark.parametrize("title", REPORTED_TITLES + OWN_TITLES)
+def test_reported_and_own_variants_are_closed(title):
+    assert is_closed(title)
+
+
+@pytest.mark.parametrize(
+    "heading, closes_part",
+    [("Lukket dagsorden", True), ("LUKKEDE PUNKTER", True), ("Fortrolige sager", True), ("Lukket punkt", False)],
+)
+def test_closed_part_headings(heading, closes_part):
+    assert closed.is_marking(heading)
+    assert closed.opens_closed_part(heading) is closes_part
+
+
+def test_open_part_headings_end_it():
+    assert closed.opens_open_part("Åben dagsorden") and closed.opens_open_part("Åbne punkter")
+    assert not closed.opens_open_part("Åbent hus i biblioteket")
+
+
+def test_markers_are_data_with_a_reason():
+    table = closed.markers()
+    assert table.phrases and all(table.reasons[p] for p in table.phrases)
+
+
+def test_fields_named_as_markings_close():
+    assert closed.decide("Salg", fields={"Lukket": True})
+    assert closed.decide("Salg", fields={"IsClosed": "true"})
+    assert closed.decide("Salg", fields={"Type": "Lukket punkt"})
+    assert not closed.decide("Salg", fields={"IsOpen": False, "Lukket": False, "SagsNummer": "24-001"})
