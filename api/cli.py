@@ -525,12 +525,25 @@ def serve(
     _archive(home, create=False)  # refuse a home that does not exist before starting
     os.environ["REFERAT_HOME"] = str(resolve_home(home))
     out.print(f"Referat kører på http://{host}:{port}/  (API: /docs, MCP: /mcp)")
+    from nlp.settings import settings
+
+    # Forwarded headers only from the proxies named in REFERAT_TRUSTED_PROXIES (uvicorn trusts a
+    # loopback client's X-Forwarded-Proto by default, so any local program could turn links https).
+    proxies = {"proxy_headers": bool(settings.trusted_proxies), "forwarded_allow_ips": settings.trusted_proxies or None}
     if workers > 1:  # processes sidestep the GIL; each loads the models once
-        uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run(
+            "api.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            **proxies,
+        )
     else:
         from api.app import create_app
 
-        uvicorn.run(create_app(home, must_exist=True), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(home, must_exist=True), host=host, port=port, log_level="warning", **proxies)
 
 
 @app.command()

@@ -22,6 +22,7 @@ from index.locks import ingest_lock
 from index.search import Searcher, SearchResult
 from index.store import Store
 from nlp.errors import ArchiveMissingError
+from nlp.settings import check as check_settings
 
 
 def resolve_home(home: str | Path | None = None) -> Path:
@@ -31,6 +32,7 @@ def resolve_home(home: str | Path | None = None) -> Path:
 
 class Archive:
     def __init__(self, home: str | Path | None = None, *, embed_model: str | None = None, create: bool = True) -> None:
+        check_settings()  # a REFERAT_… value that could not be read stops here, in one line
         self.home = resolve_home(home)
         if not create and not (self.home / "referat.sqlite").is_file():  # a mistyped --home makes nothing
             raise ArchiveMissingError(f"arkivet findes ikke: {self.home}; kør 'referat ingest' først")

@@ -43,3 +43,9 @@ class ArchiveMissingError(ReferatError):
     """A read command pointed at a home folder that holds no archive (a mistyped `--home`)."""
 
     status_code = 404
+
+
+class SettingsError(ReferatError):
+    """A `REFERAT_…` environment value that is not of its setting's type."""
+
+    status_code = 500

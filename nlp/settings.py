@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 
+from nlp.errors import ReferatError
+
 
 def _cpu_count() -> int:
     try:
@@ -95,6 +97,12 @@ class Settings:
     harvest_max_wait_s: float = 120.0
     harvest_user_agent: str = "Referat/0.1 (+https://github.com/referat-dk/referat; kommunale referater)"
 
+    # -- serving ---------------------------------------------------------------------------------
+    #: Addresses of reverse proxies whose X-Forwarded-* headers are believed (uvicorn's
+    #: `forwarded_allow_ips`, comma-separated, `*` for any). Empty: no forwarded header is trusted,
+    #: and links carry the address and port the server was reached at.
+    trusted_proxies: str = ""
+
     # -- tags (entities, amounts) -----------------------------------------------------------------
     #: Entities below this confidence are kept as candidates, not shown: chosen for precision >= 0.90
     #: on the hand-annotated minutes (tests/fixtures/minutes-gold, development half; bench/ner.py
@@ -114,15 +122,57 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Defaults, overridden by `REFERAT_<NAME>` environment variables."""
+        """Defaults, overridden by `REFERAT_<NAME>` environment variables, each parsed as its
+        field's type; a value that is no such thing is refused, naming the variable."""
         values = {}
+        defaults = cls()
         for f in fields(cls):
-            raw = os.environ.get(f"REFERAT_{f.name.upper()}")
+            name = f"REFERAT_{f.name.upper()}"
+            raw = os.environ.get(name)
             if raw is None:
                 continue
-            kind = type(getattr(cls(), f.name))
-            values[f.name] = kind(raw)
+            values[f.name] = parse_value(name, raw, type(getattr(defaults, f.name)))
         return cls(**values)
 
 
-settings = Settings.from_env()
+_TRUE = {"1", "true", "yes", "ja", "on"}
+_FALSE = {"0", "false", "no", "nej", "off"}
+
+
+def parse_value(name: str, raw: str, kind: type) -> bool | int | float | str:
+    """An environment value as `kind`: booleans from 0/1/false/true/no/yes (`bool("0")` is true),
+    numbers as numbers. Raises `SettingsError` with a Danish message otherwise."""
+    from nlp.errors import SettingsError
+
+    text = raw.strip()
+    if kind is bool:
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise SettingsError(f"{name}={raw!r} er ingen sandhedsværdi (brug 0/1, false/true, no/yes)")
+    if kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            what = "et heltal" if kind is int else "et tal"
+            raise SettingsError(f"{name}={raw!r} er ikke {what}") from None
+    return raw
+
+
+def _load() -> tuple[Settings, ReferatError | None]:
+    """The process's settings; a bad environment value is kept as an error that `check` raises at
+    the entrance (CLI, server, archive), where it becomes one line instead of an import traceback."""
+    try:
+        return Settings.from_env(), None
+    except ReferatError as exc:
+        return Settings(), exc
+
+
+def check() -> None:
+    """Refuse to run on settings the environment gave but that could not be read."""
+    if _error is not None:
+        raise _error
+
+
+settings, _error = _load()
