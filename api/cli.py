@@ -408,6 +408,18 @@ def snippet_text(snippet: str) -> Text:
 
 
 @app.command()
+def datasette(home: HomeOption = None) -> None:
+    """Gør arkivet klar til Datasette: skriver metadata.yaml (beskrivelser, søgefelter) ved referat.sqlite."""
+    from index.datasette import write_metadata
+
+    archive = _archive(home, create=False)
+    path = write_metadata(archive.home)
+    db = Path(archive.home) / "referat.sqlite"
+    err.print(f"skrev {path}", highlight=False)
+    sys.stdout.write(f"datasette serve {db} --metadata {path}\n")
+
+
+@app.command()
 def harvest(
     url: Annotated[str, typer.Argument(help="FirstAgenda-sitet, fx https://dagsordener.greve.dk")],
     home: HomeOption = None,
