@@ -164,8 +164,28 @@ def test_firstagenda_punkter_and_meetings_link_to_their_pages(client, archive):
     page = client.get("/punkt/" + GREVE_PUNKT).text
     assert f'href="{punkt["source_url"].replace("&", "&amp;")}"' in page and "Punktet på dagsordener.greve.dk" in page
     assert f'href="{meeting["source_url"]}"' in client.get("/moede/" + meeting["id"]).text
+    hits_page = client.get("/", params={"q": Q, "date_from": "2025-01-06", "date_to": "2025-01-06"}).text
+    assert f'href="{punkt["source_url"].replace("&", "&amp;")}" rel="external">kilden</a>' in hits_page
     shown = runner.invoke(cli_app, ["show", GREVE_PUNKT, "--home", str(archive.home), "--json"])
     assert json.loads(shown.stdout)["source_url"] == punkt["source_url"]
+
+
+def test_cli_datasette_writes_the_metadata(archive, tmp_path):
+    import shutil
+
+    import yaml
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with sqlite3.connect(archive.home / "referat.sqlite") as src, sqlite3.connect(home / "referat.sqlite") as dst:
+        src.backup(dst)
+    shutil.copytree(archive.home / "index", home / "index")
+    result = runner.invoke(cli_app, ["datasette", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert f"datasette serve {home / 'referat.sqlite'} --metadata {home / 'metadata.yaml'}" in result.stdout
+    written = yaml.safe_load((home / "metadata.yaml").read_text("utf-8"))
+    tables = written["databases"]["referat"]["tables"]
+    assert tables["punkter"]["fts_table"] == "punkt_text" and tables["meetings"]["label_column"] == "name"
 
 
 def test_unknown_source_says_so(client):
