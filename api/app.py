@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import schemas
 from index.archive import Archive
-from index.search import MAX_LIMIT, MAX_QUERY_CHARS, Filters
+from index.search import MAX_LIMIT, MAX_QUERY_CHARS, SORTS, Filters, validate_sort
 from nlp.errors import ReferatError
 
 DESCRIPTION = """
@@ -157,6 +157,15 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Antal hits")]
 Offset = Annotated[int, Query(ge=0, le=10_000, description="Spring over (sideskift)")]
 DateParam = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="ÅÅÅÅ-MM-DD")]
 Text = Annotated[str | None, Query(max_length=200)]
+# A plain string checked by `validate_sort`, so that a wrong value is refused in Danish (a 422).
+Sort = Annotated[
+    str,
+    Query(
+        max_length=40,
+        description="relevance (bedste først) eller date (nyeste møde først, samme resultatmængde)",
+        json_schema_extra={"enum": list(SORTS)},
+    ),
+]
 
 
 def search_filters(
@@ -191,10 +200,36 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
         filters: SearchFilters,
         limit: Limit = 10,
         offset: Offset = 0,
+        sort: Sort = "relevance",
     ) -> dict:
         """Hybrid søgning (leksikalsk + semantisk) med filtre, facetter og fremhævede uddrag."""
-        data = archive.search(q, limit=limit, offset=offset, filters=filters).to_dict()
+        data = archive.search(q, limit=limit, offset=offset, filters=filters, sort=validate_sort(sort)).to_dict()
         return data
+
+    csv_response = {200: {"content": {"text/csv": {}}, "description": "CSV (RFC 4180), UTF-8 med BOM"}}
+
+    @app.get("/api/search.csv", tags=["søgning"], response_class=Response, responses={**csv_response, **BAD_PARAMETER})
+    def api_search_csv(request: Request, q: Q, filters: SearchFilters, sort: Sort = "relevance") -> Response:
+        """Hele søgningens resultat som CSV til et regneark (alle hits, ikke kun en side)."""
+        from api.export import filename, rows, search_all, to_csv
+        from api.urls import site_url
+
+        _, hits = search_all(archive, q, filters=filters, sort=validate_sort(sort))
+        body = "\ufeff" + to_csv(rows(hits, site_url(request)))  # the BOM makes Excel read UTF-8
+        disposition = f'attachment; filename="{filename(q, "csv")}"'
+        return Response(body, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition})
+
+    @app.get("/api/search.json", tags=["søgning"], responses=BAD_PARAMETER)
+    def api_search_json(request: Request, q: Q, filters: SearchFilters, sort: Sort = "relevance") -> JSONResponse:
+        """Hele søgningens resultat som JSON: samme rækker og kolonner som CSV-udtrækket."""
+        from api.export import filename, rows, search_all, to_json
+        from api.urls import site_url
+
+        sort = validate_sort(sort)
+        first, hits = search_all(archive, q, filters=filters, sort=sort)
+        body = to_json(first, rows(hits, site_url(request)), sort=sort, filters=filters.active())
+        disposition = f'attachment; filename="{filename(q, "json")}"'
+        return JSONResponse(body, headers={"Content-Disposition": disposition})
 
     @app.get(
         "/api/punkter/{punkt_id:path}/similar",
@@ -264,7 +299,7 @@ def _install_feed_routes(app: FastAPI, archive: Archive) -> None:
 
     from api.feeds import atom_feed
     from api.urls import site_url
-    from index.watches import get_watch, search_watch
+    from index.watches import get_watch
 
     atom = {200: {"content": {"application/atom+xml": {}}, "description": "Atom 1.0 (RFC 4287)"}}
 
@@ -274,8 +309,8 @@ def _install_feed_routes(app: FastAPI, archive: Archive) -> None:
         q: Q,
         filters: SearchFilters,
     ) -> Response:
-        """Søgningen som Atom-feed: nye punkter dukker op i en feedlæser. Samme filtre som /api/search."""
-        result = archive.search(q, limit=FEED_LIMIT, filters=filters)
+        """Søgningen som Atom-feed, nyeste først: nye punkter dukker op i en feedlæser. Samme filtre som /api/search."""
+        result = archive.search(q, limit=FEED_LIMIT, filters=filters, sort="date")
         base = site_url(request)
         query = urlencode({"q": q, **filters.active()})
         body = atom_feed(
@@ -294,7 +329,7 @@ def _install_feed_routes(app: FastAPI, archive: Archive) -> None:
         from urllib.parse import quote
 
         watch = get_watch(archive.store, name)
-        result = search_watch(archive, watch, FEED_LIMIT)
+        result = archive.search(watch.query, limit=FEED_LIMIT, filters=Filters(**watch.filters), sort="date")
         base = site_url(request)
         body = atom_feed(
             title=f"Referat: {watch.name} ({watch.query})",

@@ -17,6 +17,10 @@ MONTHS = MONTH_NAMES
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
 _NUMBER = re.compile(r"^[-−–]?\s?\d{1,3}(?:\.\d{3})*(?:,\d+)?$|^[-−–]?\s?\d+(?:,\d+)?$")
 COLOURS = ["#0b5394", "#b45f06", "#38761d", "#741b47", "#45818e", "#7f6000"]  # >= 4.5:1 on white
+#: The drawing is 480 units wide with 13-unit labels, and style.css never lets it shrink below 26rem
+#: (a phone scrolls it sideways inside its region instead): labels stay >= 11 px on screen. At
+#: 640 units scaled into a 343 px phone column they were 6 px.
+WIDTH, HEIGHT, FONT = 480, 220, 13
 
 
 def is_period(cell: str) -> bool:
@@ -86,7 +90,7 @@ def bar_chart(rows: list[list[str]], title: str, ident: str) -> Markup | None:
     top = max(max(values), 0.0)
     bottom = min(min(values), 0.0)
     span = (top - bottom) or 1.0
-    w, h, left, right, top_pad, bottom_pad = 640, 230, 64, 12, 16, 30
+    w, h, left, right, top_pad, bottom_pad = WIDTH, HEIGHT, 64, 10, 16, 30
     plot_w, plot_h = w - left - right, h - top_pad - bottom_pad
     group_w = plot_w / len(periods)
     bar_w = max(2.0, min(28.0, (group_w * 0.8) / len(series)))
@@ -100,9 +104,9 @@ def bar_chart(rows: list[list[str]], title: str, ident: str) -> Markup | None:
         f'<title id="{ident}-t">{escape(title)}</title>',
         f'<desc id="{ident}-d">{escape(desc)}</desc>',
         f'<line x1="{left}" y1="{zero_y:.1f}" x2="{w - right}" y2="{zero_y:.1f}" stroke="#4a4a4a"/>',
-        f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" font-size="12" fill="#1b1b1b">'
+        f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" font-size="{FONT}" fill="#1b1b1b">'
         f"{escape(_fmt(top, unit))}</text>",
-        f'<text x="{left - 6}" y="{zero_y + 4:.1f}" text-anchor="end" font-size="12" fill="#1b1b1b">'
+        f'<text x="{left - 6}" y="{zero_y + 4:.1f}" text-anchor="end" font-size="{FONT}" fill="#1b1b1b">'
         f"{escape(_fmt(0.0, unit))}</text>",
     ]
     for i, period in enumerate(periods):
@@ -118,7 +122,7 @@ def bar_chart(rows: list[list[str]], title: str, ident: str) -> Markup | None:
             )
         parts.append(
             f'<text x="{left + i * group_w + group_w / 2:.1f}" y="{h - bottom_pad + 16}" text-anchor="middle" '
-            f'font-size="12" fill="#1b1b1b">{escape(period)}</text>'
+            f'font-size="{FONT}" fill="#1b1b1b">{escape(_label(period, len(periods)))}</text>'
         )
     parts.append("</svg>")
     legend = ""
@@ -129,5 +133,12 @@ def bar_chart(rows: list[list[str]], title: str, ident: str) -> Markup | None:
         )
         legend = f'<ul class="legend">{items}</ul>'
     caption = f"<figcaption>{escape(title)} (tallene står i tabellen)</figcaption>"
-    return Markup(f'<figure class="chart">{"".join(parts)}{legend}{caption}</figure>')
-    return Markup("".join(parts))
+    region = f'<div class="chart-scroll" role="region" tabindex="0" aria-label="Diagram: {escape(title)}">'
+    return Markup(f'<figure class="chart">{region}{"".join(parts)}</div>{legend}{caption}</figure>')
+
+
+def _label(period: str, count: int) -> str:
+    """A month's axis label shortened to three letters when many months share the axis ("sep")."""
+    if count > 6 and period.strip().lower().rstrip(".") in MONTHS:
+        return period.strip()[:3]
+    return period

@@ -334,13 +334,32 @@ def search(
     has_decision: Annotated[
         bool | None, typer.Option("--has-decision/--no-decision", help="Kun punkter med/uden beslutning")
     ] = None,
+    sort: Annotated[
+        str, typer.Option("--sort", help="relevance (bedste først) eller date (nyeste møde først)")
+    ] = "relevance",
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="Hele resultatet som CSV på stdout (alle hits, ikke kun --limit)")
+    ] = False,
+    export_json: Annotated[
+        bool, typer.Option("--export-json", help="Hele resultatet som JSON på stdout, samme rækker som --csv")
+    ] = False,
 ) -> None:
     """Søg i arkivet (hybrid: leksikalsk + semantisk)."""
-    from index.search import Filters
+    from index.search import Filters, validate_sort
 
-    filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
     try:
-        result = _archive(home, create=False).search(query, limit=limit, offset=offset, filters=filters.validate())
+        sort = validate_sort(sort)
+    except ReferatError as exc:  # a wrong option is a usage error (exit status 2), like typer's own
+        err.print(f"[red]fejl:[/red] --sort: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
+    if as_csv or export_json:
+        _export(home, query, filters, sort, "csv" if as_csv else "json")
+        return
+    try:
+        result = _archive(home, create=False).search(
+            query, limit=limit, offset=offset, filters=filters.validate(), sort=sort
+        )
     except ReferatError as exc:
         _fail(str(exc))
     if as_json:
@@ -362,6 +381,22 @@ def search(
             out.print(Text("   ") + snippet_text(hit["snippet"]), highlight=False)
 
 
+def _export(home: str | None, query: str, filters, sort: str, kind: str) -> None:
+    """Every hit of the search as CSV or JSON on stdout (`api.export`, as /api/search.csv)."""
+    from api.export import rows, search_all, to_csv, to_json
+    from api.urls import site_url
+
+    try:
+        first, hits = search_all(_archive(home, create=False), query, filters=filters.validate(), sort=sort)
+    except ReferatError as exc:
+        _fail(str(exc))
+    table = rows(hits, site_url())
+    if kind == "csv":
+        sys.stdout.write(to_csv(table))
+    else:
+        _print_json(to_json(first, table, sort=sort, filters=filters.active()))
+
+
 def snippet_text(snippet: str) -> Text:
     """An HTML snippet as terminal text: entities unescaped, <mark> as reverse video, nothing read as markup."""
     import html
@@ -370,6 +405,18 @@ def snippet_text(snippet: str) -> Text:
     for i, part in enumerate(re.split(r"</?mark>", snippet)):
         text.append(html.unescape(part), style="reverse" if i % 2 else "")
     return text
+
+
+@app.command()
+def datasette(home: HomeOption = None) -> None:
+    """Gør arkivet klar til Datasette: skriver metadata.yaml (beskrivelser, søgefelter) ved referat.sqlite."""
+    from index.datasette import write_metadata
+
+    archive = _archive(home, create=False)
+    path = write_metadata(archive.home)
+    db = Path(archive.home) / "referat.sqlite"
+    err.print(f"skrev {path}", highlight=False)
+    sys.stdout.write(f"datasette serve {db} --metadata {path}\n")
 
 
 @app.command()

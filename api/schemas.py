@@ -37,6 +37,7 @@ class Hit(_Open):
     snippet: str = Field(description="Bedste passage, HTML-escaped, matchede ord i <mark>")
     snippet_section: str = ""
     themes: list[str] = []
+    source_url: str | None = Field(None, description="Siden hos kommunen (udgiveren); null når kilden ikke giver den")
 
 
 class FacetValue(BaseModel):
@@ -68,6 +69,7 @@ class SearchResponse(_Open):
         "", description='Hvad søgningen forstod ud over emnet, til visning ("Viser punkter fra 2024 først")'
     )
     answer: Answer | None = Field(None, description="Direkte svar med kilde, kun når ét svar klart vinder")
+    sort: str = Field("relevance", description="relevance (bedste først) eller date (nyeste møde først)")
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]
 
@@ -79,9 +81,11 @@ class SimilarResponse(BaseModel):
 
 class MeetingRef(BaseModel):
     id: str
+    name: str | None = Field(None, description="Mødet som man siger det: udvalg, kommune, dato")
     municipality: str
     committee: str
     date: str
+    source_url: str | None = Field(None, description="Siden hos kommunen (udgiveren); null når kilden ikke giver den")
 
 
 class Section(_Open):
@@ -97,6 +101,7 @@ class PunktResponse(_Open):
     case_type: str | None
     journal_number: str | None
     closed: bool
+    source_url: str | None = Field(None, description="Siden hos kommunen (udgiveren); null når kilden ikke giver den")
     meeting: MeetingRef
     sections: list[Section]
     decision: str | None
@@ -112,14 +117,18 @@ class PunktResponse(_Open):
 
 class MeetingSummary(BaseModel):
     id: str
+    name: str | None = None
     municipality: str
     committee: str
     date: str
     punkter: int
+    source_url: str | None = Field(None, description="Siden hos kommunen (udgiveren); null når kilden ikke giver den")
 
 
 class MeetingDetail(_Open):
     id: str
+    name: str | None = None
+    source_url: str | None = Field(None, description="Siden hos kommunen (udgiveren); null når kilden ikke giver den")
     municipality: str
     committee: str
     date: str

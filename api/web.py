@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from api.section_html import render_section
 from api.urls import site_url
 from index.archive import Archive
-from index.search import MAX_QUERY_CHARS, Filters
+from index.search import MAX_QUERY_CHARS, Filters, validate_sort
 from nlp.dates import danish_date
 from nlp.errors import NotFoundError, ReferatError
 from nlp.themes import load_themes
@@ -70,9 +70,13 @@ def install_web(app: FastAPI, archive: Archive) -> None:
         except ValueError:
             page = 1
         filters = {k: params.get(k) for k in FILTER_KEYS if params.get(k)}
+        sort = params.get("sort") or "relevance"
+        keep = {**filters, **({"sort": sort} if sort != "relevance" else {})}  # what every link carries
         context = {
             "q": q,
             "filters": filters,
+            "keep": keep,
+            "sort": sort,
             "examples": EXAMPLES,
             "page": page,
             "result": None,
@@ -81,13 +85,18 @@ def install_web(app: FastAPI, archive: Archive) -> None:
         }
         if q:
             try:
+                validate_sort(sort)
                 checked = Filters(**filters).validate()
-                result = archive.search(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, filters=checked)
+                offset = (page - 1) * PAGE_SIZE
+                result = archive.search(q, limit=PAGE_SIZE, offset=offset, filters=checked, sort=sort)
                 context["result"] = result
-                context["facets"] = _facet_links(q, filters, result.facets, theme_labels)
-                context["active"] = _active_filters(q, filters, theme_labels)
-                context["pages"] = _pages(q, filters, page, result.total)
+                context["facets"] = _facet_links(q, keep, result.facets, theme_labels)
+                context["active"] = _active_filters(q, filters, theme_labels, keep)
+                context["pages"] = _pages(q, keep, page, result.total)
                 context["feed_url"] = "/feed.atom?" + urlencode({"q": q, **filters})
+                context["export"] = {
+                    kind: f"/api/search.{kind}?" + urlencode({"q": q, **keep}) for kind in ("csv", "json")
+                }
             except ReferatError as exc:
                 context["error"] = str(exc)
                 return render(request, "search.html", 422, **context)
@@ -125,7 +134,7 @@ def install_web(app: FastAPI, archive: Archive) -> None:
         return render(
             request,
             "punkt.html",
-            source=_source(punkt["meeting"], punkt.get("attachments") or []),
+            source=_source(punkt.get("source_url"), punkt["meeting"]),
             punkt=punkt,
             sections=sections,
             people=people,
@@ -143,7 +152,7 @@ def install_web(app: FastAPI, archive: Archive) -> None:
             meeting = archive.store.meeting(meeting_id)
         except NotFoundError:
             return render(request, "notfound.html", 404, what="mødet", ident=meeting_id)
-        return render(request, "meeting.html", meeting=meeting, source=_source(meeting, []))
+        return render(request, "meeting.html", meeting=meeting, source=_source(None, meeting))
 
     @app.get("/arkiv", response_class=HTMLResponse, include_in_schema=False)
     def overview_page(request: Request) -> HTMLResponse:
@@ -177,7 +186,7 @@ def _facet_links(q: str, filters: dict, facets: dict, theme_labels: dict) -> lis
     return groups
 
 
-def _active_filters(q: str, filters: dict, theme_labels: dict) -> list[dict]:
+def _active_filters(q: str, filters: dict, theme_labels: dict, keep: dict | None = None) -> list[dict]:
     names = {
         "municipality": "Kommune",
         "committee": "Udvalg",
@@ -191,7 +200,7 @@ def _active_filters(q: str, filters: dict, theme_labels: dict) -> list[dict]:
     out = []
     for key, value in filters.items():
         shown = theme_labels.get(value, value) if key == "theme" else value
-        rest = {k: v for k, v in filters.items() if k != key}
+        rest = {k: v for k, v in (keep or filters).items() if k != key}
         out.append({"label": f"{names[key]}: {shown}", "remove": _url(q, rest)})
     return out
 
@@ -226,18 +235,19 @@ def _timeline(punkt: dict) -> list[dict]:
     return items if len(items) > 1 else []
 
 
-def _source(meeting: dict, attachments: list[dict]) -> dict | None:
-    """The official document when the store knows its address; else the publishing site of the attachments.
+def _source(punkt_url: str | None, meeting: dict) -> dict | None:
+    """The page on the publisher's site: the punkt's own, else its meeting's; None when the source
+    gave neither (a referat read from a text or PDF file), and the page then says so.
 
-    FirstAgenda attachments carry links (https://dagsordener.greve.dk/Vis/Pdf/bilag/...), so their site is
-    known; a referat read from a text file has no address in the store.
+    A site's front page is no source: a reader could not find the meeting from it.
     """
+    if punkt_url:
+        return {"url": punkt_url, "label": f"Punktet på {_host(punkt_url)}"}
     if meeting.get("source_url"):
-        return {"url": meeting["source_url"], "label": "Det officielle referat"}
-    for a in attachments:
-        if match := re.match(r"^(https://[^/]+)/", a.get("url") or ""):
-            return {
-                "url": match.group(1) + "/",
-                "label": f"{meeting.get('municipality')} Kommunes dagsordener og referater",
-            }
+        return {"url": meeting["source_url"], "label": f"Mødet på {_host(meeting['source_url'])}"}
     return None
+
+
+def _host(url: str) -> str:
+    match = re.match(r"^https?://([^/]+)", url)
+    return match.group(1) if match else url

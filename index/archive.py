@@ -148,8 +148,16 @@ class Archive:
             "index": view.kind if view else None,
         }
 
-    def search(self, query: str, *, limit: int = 10, offset: int = 0, filters: Filters | None = None) -> SearchResult:
-        result = self.searcher().search(query, limit=limit, offset=offset, filters=filters)
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        filters: Filters | None = None,
+        sort: str | None = "relevance",
+    ) -> SearchResult:
+        result = self.searcher().search(query, limit=limit, offset=offset, filters=filters, sort=sort)
         if offset == 0 and not result.low_confidence:  # an answer only above confident first-page hits
             from index.answers import find_answer
 

@@ -288,6 +288,8 @@ def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, 
         data = strip_closed(response.json())
     except ValueError:
         return f"mødet {ref.id} svarede ikke med JSON"
+    if isinstance(data, dict):  # where it came from: the reader builds the meeting's page URL from it
+        data["ReferatSite"] = client.base_url
     body = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
     digest = hashlib.sha256(body).hexdigest()
     entry = {

@@ -54,7 +54,19 @@ DECISION_SHARE = 0.12
 NAMED_MARGIN = 0.5
 CANDIDATES = 100  # punkter from each side whose passages are all scored exactly
 
-__all__ = ["Filters", "SearchResult", "Searcher", "highlight", "validate_query", "validate_paging"]
+#: How a result may be ordered: by the ranker (best first) or by meeting date (newest first).
+SORTS = ("relevance", "date")
+
+__all__ = [
+    "Filters",
+    "SORTS",
+    "SearchResult",
+    "Searcher",
+    "highlight",
+    "validate_query",
+    "validate_paging",
+    "validate_sort",
+]
 
 
 @dataclass
@@ -68,10 +80,12 @@ class SearchResult:
     language: str = "da"
     understood: str = ""  # what the query was read to prefer, in Danish ("Viser resultater fra 2024 først")
     answer: dict | None = None  # a direct answer with its source sentence (index/answers.py), or None
+    sort: str = "relevance"  # how the hits are ordered: "relevance" or "date" (newest first)
 
     def to_dict(self) -> dict:
         return {
             "query": self.query,
+            "sort": self.sort,
             "total": self.total,
             "low_confidence": self.low_confidence,
             "language": self.language,
@@ -94,6 +108,33 @@ def validate_paging(limit: int, offset: int) -> None:
         raise BadQueryError(f"limit skal være mellem 1 og {MAX_LIMIT}")
     if offset < 0 or offset > 10_000:
         raise BadQueryError("offset skal være mellem 0 og 10000")
+
+
+def validate_sort(sort: str | None) -> str:
+    """`relevance` (the default) or `date`; anything else is refused in Danish, never guessed."""
+    if sort in (None, ""):
+        return "relevance"
+    if sort not in SORTS:
+        raise BadQueryError(f"sort skal være 'relevance' eller 'date', ikke '{str(sort)[:40]}'")
+    return sort
+
+
+def order_by_date(db: sqlite3.Connection, kept: list[tuple[float, int]]) -> list[tuple[float, int]]:
+    """The same result set, newest meeting first; within a meeting (or a date), the ranker's order.
+
+    `kept` is (score, punkt id) best first, whatever set search decided to return: sorting by date
+    changes the order only, never which punkter are in it.
+    """
+    if not kept:
+        return kept
+    when = {
+        r["id"]: (r["date"], r["time"] or "")
+        for r in db.execute(
+            "SELECT p.id, p.date, m.time FROM punkter p JOIN meetings m ON m.id = p.meeting "
+            f"WHERE p.id IN ({in_list(pid for _, pid in kept)})"
+        )
+    }
+    return sorted(kept, key=lambda s: when.get(s[1], ("", "")), reverse=True)  # stable: ties keep the ranker's order
 
 
 class Searcher:
@@ -149,12 +190,23 @@ class Searcher:
 
     # -- public -----------------------------------------------------------------------------
 
-    def search(self, query: str, *, limit: int = 10, offset: int = 0, filters: Filters | None = None) -> SearchResult:
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        filters: Filters | None = None,
+        sort: str | None = "relevance",
+    ) -> SearchResult:
         query = validate_query(query)
         validate_paging(limit, offset)
+        sort = validate_sort(sort)
         filters = (filters or Filters()).validate()
         with self.store.snapshot() as db:
-            return self._search(db, query, limit, offset, filters)
+            result = self._search(db, query, limit, offset, filters, sort)
+        result.sort = sort
+        return result
 
     def _names(self, db) -> tuple[list[str], list[str]]:
         """Committee and municipality names of the archive, for reading them out of queries."""
@@ -250,7 +302,9 @@ class Searcher:
         with self.store.snapshot() as db:
             return self._read(db, query, filters)[1]
 
-    def _search(self, db, query: str, limit: int, offset: int, filters: Filters) -> SearchResult:
+    def _search(
+        self, db, query: str, limit: int, offset: int, filters: Filters, sort: str = "relevance"
+    ) -> SearchResult:
         intent, evidence = self._read(db, query, filters)
         words = evidence.words
         corrections = lexical.corrections_of(words)
@@ -271,7 +325,8 @@ class Searcher:
         kept.sort(key=lambda s: (-s[0], s[1]))
         low_confidence = low_confidence or not kept or self._named_elsewhere(db, intent, evidence, spread)
         term_set = set(lexical.terms_of(words))
-        page = kept[offset : offset + limit]
+        listed = order_by_date(db, kept) if sort == "date" else kept  # the same set; facets stay by relevance
+        page = listed[offset : offset + limit]
         shown = [pid for _, pid in page]
         info = self._info(db, shown)
         texts = self._passage_texts(db, shown)
@@ -298,7 +353,7 @@ class Searcher:
             return {}
         rows = db.execute(
             "SELECT p.id, p.slug, p.municipality, p.committee, p.date, p.number, p.title, p.case_type, p.closed, "
-            "p.decision, p.journal_number, p.kle, m.slug AS meeting_slug, "
+            "p.decision, p.journal_number, p.kle, p.source_url, m.slug AS meeting_slug, "
             "(SELECT group_concat(key, ' ') FROM themes t WHERE t.punkt = p.id) AS theme_keys "
             f"FROM punkter p JOIN meetings m ON m.id = p.meeting WHERE p.id IN ({in_list(ids)})"
         ).fetchall()
@@ -319,6 +374,7 @@ class Searcher:
             "decision": None if p["closed"] else p["decision"],
             "journal_number": p["journal_number"],
             "kle": p["kle"],
+            "source_url": p["source_url"],  # the punkt's page on the publisher's site, when the source gives it
             "themes": (p["theme_keys"] or "").split(),
             "score": round(score, 4),
             "snippet": snippet,

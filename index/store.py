@@ -9,6 +9,13 @@ passages came and went, so that view can be brought up to date without a rebuild
 
 Writing is `index.writer`'s job (one transaction per document); this module owns the schema, the
 connection and the reads that the API, web page, MCP and CLI show.
+
+For the take-home (Datasette, sqlite3) the schema also keeps what a person reads, beside what
+search reads: `punkt_text`, a full-text table over each punkt's title and text as written (the
+search box finds "førtidspension"; `punkt_terms` holds stemmed, folded index terms), each
+document's plain text beside its compressed content (`documents.content_text`), each meeting's
+readable `name` and `source_url`, and plain views (`punkt_overview`, `tables_text`). Closed punkter
+are their title only there as everywhere. Descriptions for Datasette: `index.datasette`.
 """
 
 from __future__ import annotations
@@ -17,11 +24,13 @@ import hashlib
 import json
 import sqlite3
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from nlp.dates import danish_date
 from nlp.errors import NotFoundError, ReferatError
 
 SCHEMA_VERSION = 2
@@ -31,7 +40,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS meetings (
     id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE,
     municipality TEXT NOT NULL, committee TEXT NOT NULL, date TEXT NOT NULL, time TEXT,
-    place TEXT, period TEXT, source_id TEXT, absent TEXT NOT NULL DEFAULT '[]'
+    place TEXT, period TEXT, source_id TEXT, absent TEXT NOT NULL DEFAULT '[]',
+    name TEXT, source_url TEXT
 );
 CREATE INDEX IF NOT EXISTS meetings_when ON meetings(municipality, committee, date);
 CREATE TABLE IF NOT EXISTS documents (
@@ -39,7 +49,8 @@ CREATE TABLE IF NOT EXISTS documents (
     meeting INTEGER NOT NULL REFERENCES meetings(id), kind TEXT NOT NULL, source_format TEXT,
     punkter INTEGER NOT NULL, seq INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 0,
     enrich_version TEXT, ingested_at TEXT DEFAULT CURRENT_TIMESTAMP,
-    content BLOB NOT NULL  -- the parsed meeting (zlib JSON); closed punkter hold their title only
+    content BLOB NOT NULL,  -- the parsed meeting (zlib JSON); closed punkter hold their title only
+    content_text TEXT  -- the same as plain text, for a person reading the file
 );
 CREATE INDEX IF NOT EXISTS documents_meeting ON documents(meeting);
 CREATE TABLE IF NOT EXISTS participants (
@@ -55,7 +66,7 @@ CREATE TABLE IF NOT EXISTS punkter (
     closed INTEGER NOT NULL, decision TEXT, absent TEXT NOT NULL DEFAULT '[]',
     absence_notes TEXT NOT NULL DEFAULT '[]', kle TEXT, kle_detail TEXT NOT NULL DEFAULT '{}',
     municipality TEXT NOT NULL, committee TEXT NOT NULL, date TEXT NOT NULL, has_decision INTEGER NOT NULL,
-    enrich_version TEXT
+    enrich_version TEXT, source_url TEXT
 );
 CREATE INDEX IF NOT EXISTS punkter_meeting ON punkter(meeting);
 CREATE INDEX IF NOT EXISTS punkter_document ON punkter(document);
@@ -132,6 +143,65 @@ CREATE TRIGGER IF NOT EXISTS punkter_removed AFTER DELETE ON punkter
     BEGIN DELETE FROM punkt_terms WHERE rowid = old.id; END;
 """
 
+#: What a person reads (Datasette's search box, sqlite3): created after SCHEMA, so that an archive
+#: written before these existed gets them, filled from what it holds (`Store._add_readable`).
+READABLE = """
+CREATE VIRTUAL TABLE IF NOT EXISTS punkt_text USING fts5(
+    title, text, tokenize = 'unicode61 remove_diacritics 0'
+);
+CREATE TRIGGER IF NOT EXISTS punkter_removed_text AFTER DELETE ON punkter
+    BEGIN DELETE FROM punkt_text WHERE rowid = old.id; END;
+CREATE VIEW IF NOT EXISTS punkt_overview AS
+    SELECT p.id, p.slug, m.name AS meeting, p.municipality, p.committee, p.date, p.number, p.title, p.case_type,
+           p.journal_number, p.kle, p.closed, p.decision,
+           (SELECT group_concat(key, ' ') FROM themes t WHERE t.punkt = p.id) AS themes,
+           t.text, p.source_url
+    FROM punkter p JOIN meetings m ON m.id = p.meeting LEFT JOIN punkt_text t ON t.rowid = p.id;
+CREATE VIEW IF NOT EXISTS tables_text AS
+    SELECT t.punkt, p.slug, t.section_ordinal, t.ordinal,
+           (SELECT group_concat(line, char(10)) FROM (
+               SELECT (SELECT group_concat(c.value, ' | ') FROM json_each(r.value) c) AS line
+               FROM json_each(t.rows) r)) AS text
+    FROM tables t JOIN punkter p ON p.id = t.punkt;
+"""
+#: Columns added after schema version 2 was first written: added in place to an older archive.
+ADDED_COLUMNS = {
+    "meetings": ("name TEXT", "source_url TEXT"),
+    "punkter": ("source_url TEXT",),
+    "documents": ("content_text TEXT",),
+}
+
+
+def meeting_name(committee: str, municipality: str, date: str, time: str | None = None) -> str:
+    """A meeting as a person names it: `Social- og Handicapudvalget, Greve Kommune, 6. januar 2025`."""
+    when = danish_date(date) + (f" kl. {time}" if time else "")
+    return f"{committee}, {municipality} Kommune, {when}"
+
+
+def punkt_plain_text(sections: list[dict], closed: bool) -> str:
+    """A punkt's sections as plain text (headings as lines); a closed punkt has none."""
+    if closed:
+        return ""
+    parts = []
+    for s in sections:
+        heading = s.get("heading") or s.get("name") or ""
+        parts.append(f"{heading}\n{s.get('text') or ''}".strip())
+    return "\n\n".join(p for p in parts if p)
+
+
+def document_text(content: dict) -> str:
+    """A stored document (`Meeting.to_dict()`) as plain text: the meeting, then each punkt's number,
+    title and sections; a closed punkt is its title only."""
+    head = meeting_name(content.get("committee", ""), content.get("municipality", ""), content.get("date", ""))
+    lines = [f"{head} ({content.get('kind', '')})"]
+    for p in content.get("punkter", []):
+        closed = bool(p.get("closed"))
+        lines.append(f"\n{p.get('number')}. {p.get('title', '')}" + (" (lukket)" if closed else ""))
+        body = punkt_plain_text(p.get("sections", []), closed)
+        if body:
+            lines.append(body)
+    return "\n".join(lines)
+
 
 def in_list(ids) -> str:
     """Integer ids as the inside of an SQL `IN (...)`: ints only, so nothing else reaches the SQL."""
@@ -167,8 +237,49 @@ class Store:
                     )
             db.executescript(SCHEMA)  # idempotent: IF NOT EXISTS everywhere
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self._add_readable(db)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{self.path}: arkivet kan ikke åbnes til skrivning ({exc})") from None
+
+    @staticmethod
+    def _add_readable(db: sqlite3.Connection) -> None:
+        """Give an archive written before them the readable columns, table and views, filled from
+        what it holds; a no-op on an archive that has them."""
+        added = []
+        for table, columns in ADDED_COLUMNS.items():
+            have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column.split()[0] not in have:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+                    added.append(column)
+        new_fts = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'punkt_text'").fetchone() is None
+        db.executescript(READABLE)
+        if not added and not new_fts:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            meetings = db.execute("SELECT id, committee, municipality, date, time FROM meetings WHERE name IS NULL")
+            for r in meetings.fetchall():
+                db.execute(
+                    "UPDATE meetings SET name = ? WHERE id = ?",
+                    (meeting_name(r["committee"], r["municipality"], r["date"], r["time"]), r["id"]),
+                )
+            for r in db.execute("SELECT id, content FROM documents WHERE content_text IS NULL").fetchall():
+                text = document_text(json.loads(zlib.decompress(r["content"]).decode("utf-8")))
+                db.execute("UPDATE documents SET content_text = ? WHERE id = ?", (text, r["id"]))
+            if new_fts:
+                for r in db.execute("SELECT id, title, closed FROM punkter").fetchall():
+                    sections = db.execute(
+                        "SELECT name, heading, text FROM sections WHERE punkt = ? ORDER BY ordinal", (r["id"],)
+                    )
+                    text = punkt_plain_text([dict(s) for s in sections], bool(r["closed"]))
+                    db.execute(
+                        "INSERT INTO punkt_text (rowid, title, text) VALUES (?,?,?)", (r["id"], r["title"], text)
+                    )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     @staticmethod
     def _has_meta(db: sqlite3.Connection) -> bool:
@@ -219,6 +330,7 @@ class Store:
         row's terms otherwise stay until a merge) and checkpoint the WAL into the zeroed pages."""
         db = self.db
         db.execute("INSERT INTO punkt_terms(punkt_terms) VALUES ('optimize')")
+        db.execute("INSERT INTO punkt_text(punkt_text) VALUES ('optimize')")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
@@ -267,10 +379,12 @@ class Store:
         return [
             {
                 "id": r["slug"],
+                "name": r["name"],
                 "municipality": r["municipality"],
                 "committee": r["committee"],
                 "date": r["date"],
                 "time": r["time"],
+                "source_url": r["source_url"],
                 "punkter": r["punkter"],
                 "documents": docs.get(r["id"], []),
             }
@@ -312,7 +426,9 @@ class Store:
             "time": row["time"],
             "place": row["place"],
             "period": row["period"],
+            "name": row["name"],
             "source_id": row["source_id"],
+            "source_url": row["source_url"],  # the meeting's page on the publisher's site; None: unknown
             "absent": json.loads(row["absent"]),
             "participants": [{"name": p["name"], "absent": bool(p["absent"])} for p in participants],
             "documents": self._documents_by_meeting(row["id"]).get(row["id"], []),
@@ -333,7 +449,8 @@ class Store:
         """A punkt in the shape of DESIGN.md's `referat show --json`."""
         db = self.db
         row = db.execute(
-            "SELECT p.*, m.slug AS meeting_slug, m.time FROM punkter p JOIN meetings m ON m.id = p.meeting "
+            "SELECT p.*, m.slug AS meeting_slug, m.time, m.name AS meeting_name, m.source_url AS meeting_url "
+            "FROM punkter p JOIN meetings m ON m.id = p.meeting "
             "WHERE p.slug = ?",
             (slug,),
         ).fetchone()
@@ -363,12 +480,15 @@ class Store:
             "case_type": row["case_type"],
             "journal_number": row["journal_number"],
             "closed": closed,
+            "source_url": row["source_url"],  # the punkt's page on the publisher's site; None: unknown
             "meeting": {
                 "id": row["meeting_slug"],
+                "name": row["meeting_name"],
                 "municipality": row["municipality"],
                 "committee": row["committee"],
                 "date": row["date"],
                 "time": row["time"],
+                "source_url": row["meeting_url"],
             },
             "sections": sections,
             "decision": None if closed else row["decision"],

@@ -24,7 +24,7 @@ import numpy as np
 
 from index import links
 from index.analysis import terms as index_terms
-from index.store import Store
+from index.store import Store, document_text, meeting_name, punkt_plain_text
 from nlp.amounts import is_shown as amount_shown
 from nlp.closed import subject as closed_subject
 from nlp.enrichment import Enrichment
@@ -91,8 +91,8 @@ def _upsert_meeting(db: sqlite3.Connection, meeting: Meeting) -> tuple[int, str]
     if row is None:
         slug = _new_slug(db, meeting)
         cur = db.execute(
-            "INSERT INTO meetings (slug, municipality, committee, date, time, place, period, source_id, absent) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO meetings (slug, municipality, committee, date, time, place, period, source_id, absent, "
+            "name, source_url) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 slug,
                 meeting.municipality,
@@ -103,6 +103,8 @@ def _upsert_meeting(db: sqlite3.Connection, meeting: Meeting) -> tuple[int, str]
                 meeting.period,
                 meeting.source_id,
                 json.dumps(meeting.absent, ensure_ascii=False),
+                meeting_name(meeting.committee, meeting.municipality, meeting.date, meeting.time),
+                meeting.source_url,
             ),
         )
         return int(cur.lastrowid), slug
@@ -112,6 +114,12 @@ def _upsert_meeting(db: sqlite3.Connection, meeting: Meeting) -> tuple[int, str]
         "place = COALESCE(place, ?), period = COALESCE(period, ?) WHERE id = ?",
         (meeting.time, meeting.source_id, meeting.place, meeting.period, row["id"]),
     )
+    # The page of the main document (a referat after its dagsorden) wins; a tillæg's only fills a gap.
+    url_sql = "COALESCE(source_url, ?)" if meeting.kind == "tillaeg" else "COALESCE(?, source_url)"
+    db.execute(f"UPDATE meetings SET source_url = {url_sql} WHERE id = ?", (meeting.source_url, row["id"]))
+    r = db.execute("SELECT committee, municipality, date, time FROM meetings WHERE id = ?", (row["id"],)).fetchone()
+    name = meeting_name(r["committee"], r["municipality"], r["date"], r["time"])
+    db.execute("UPDATE meetings SET name = ? WHERE id = ?", (name, row["id"]))
     return int(row["id"]), row["slug"]
 
 
@@ -150,7 +158,17 @@ def save_document(
         seq = int(db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents").fetchone()[0])
         if keep_order and old:  # re-enrichment: the document is no newer than it was
             seq = int(db.execute("SELECT seq FROM documents WHERE id = ?", (old["id"],)).fetchone()[0])
-        values = (sha256, meeting_id, meeting.kind, meeting.source_format, len(meeting.punkter), seq, pack(meeting))
+        content = meeting.to_dict()
+        values = (
+            sha256,
+            meeting_id,
+            meeting.kind,
+            meeting.source_format,
+            len(meeting.punkter),
+            seq,
+            pack(meeting),
+            document_text(content),
+        )
         pending_open: set[str] = set()
         if old:
             doc_id = int(old["id"])
@@ -159,14 +177,15 @@ def save_document(
             }
             db.execute(
                 "UPDATE documents SET sha256 = ?, meeting = ?, kind = ?, source_format = ?, punkter = ?, seq = ?, "
-                "content = ?, active = 0, enrich_version = NULL, ingested_at = CURRENT_TIMESTAMP WHERE id = ?",
+                "content = ?, content_text = ?, active = 0, enrich_version = NULL, ingested_at = CURRENT_TIMESTAMP "
+                "WHERE id = ?",
                 (*values, doc_id),
             )
             _drop_punkter(db, doc_id)
         else:
             cur = db.execute(
-                "INSERT INTO documents (sha256, meeting, kind, source_format, punkter, seq, content, path) "
-                "VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents (sha256, meeting, kind, source_format, punkter, seq, content, content_text, "
+                "path) VALUES (?,?,?,?,?,?,?,?,?)",
                 (*values, path),
             )
             doc_id = int(cur.lastrowid)
@@ -300,8 +319,8 @@ def _insert_punkt(
     cur = db.execute(
         "INSERT INTO punkter (slug, meeting, document, ordinal, number, title, case_type, journal_number, "
         "journal_facet, journal_serial, journal_year, closed, decision, absent, absence_notes, kle, kle_detail, "
-        "municipality, committee, date, has_decision, enrich_version) VALUES "
-        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "municipality, committee, date, has_decision, enrich_version, source_url) VALUES "
+        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             slug,
             meeting_id,
@@ -325,6 +344,7 @@ def _insert_punkt(
             meeting.date,
             int(bool(decision)),
             version if tags else None,
+            punkt.source_url,
         ),
     )
     pid = int(cur.lastrowid)
@@ -353,6 +373,11 @@ def _insert_punkt(
     db.execute(
         "INSERT INTO punkt_terms (rowid, terms) VALUES (?, ?)",
         (pid, " ".join(index_terms("\n".join([punkt.title, punkt.title, *body])))),
+    )
+    sections = [{"name": x.name, "heading": x.heading, "text": x.text} for x in punkt.sections]
+    db.execute(
+        "INSERT INTO punkt_text (rowid, title, text) VALUES (?, ?, ?)",
+        (pid, punkt.title, punkt_plain_text(sections, closed)),  # a closed punkt: its title only
     )
     if closed:
         return pid

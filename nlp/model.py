@@ -122,6 +122,8 @@ class Punkt:
     absent: list[str] = field(default_factory=list)
     absence_notes: list[str] = field(default_factory=list)
     closed: bool = False
+    #: The punkt's page on the publisher's site, when the source says enough to build it.
+    source_url: str | None = None
 
     @property
     def decision(self) -> str | None:
@@ -161,6 +163,8 @@ class Meeting:
     kind: str = "referat"
     #: The publishing system's own id of the meeting or agenda (FirstAgenda's agenda id), if any.
     source_id: str | None = None
+    #: The meeting's page on the publisher's site (FirstAgenda: `{site}/vis?id={agenda id}`), if known.
+    source_url: str | None = None
     toc: list[str] = field(default_factory=list)  # the table of contents as printed, when there is one
     warnings: list[str] = field(default_factory=list)
 

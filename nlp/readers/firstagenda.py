@@ -40,6 +40,9 @@ _TAGS = {
     "cell": re.compile(r"<(?P<close>/?)t[dh]\b[^<>]{0,2000}>", re.IGNORECASE),
 }
 _ITEM_NUMBER = re.compile(r"\d{1,9}")
+_SITE = re.compile(r"^https?://[A-Za-z0-9.:\[\]-]{1,200}$")
+_SOURCE_ID = re.compile(r"^[A-Za-z0-9-]{1,80}$")
+_NO_ID = re.compile(r"^[0-]+$")  # FirstAgenda writes 00000000-0000-… where an item has no id
 
 
 def looks_like(data: Any) -> bool:
@@ -70,6 +73,8 @@ def read_firstagenda(
         if clean_inline(p.Name or "")
     ]
     base_url = _base_url(agenda)
+    site = _site(agenda, base_url)
+    source_id = str(agenda.Id if agenda.Id is not None else "").strip() or None
     meeting = Meeting(
         municipality=municipality or _municipality(agenda),
         committee=clean_inline((agenda.Udvalg.Navn if agenda.Udvalg else None) or "") or "Ukendt udvalg",
@@ -80,7 +85,8 @@ def read_firstagenda(
         absent=[p.name for p in participants if p.absent],
         source_format="firstagenda-json",
         kind=_kind(agenda),
-        source_id=str(agenda.Id if agenda.Id is not None else "").strip() or None,
+        source_id=source_id,
+        source_url=page_url(site, source_id),
     )
     seen: set[int] = set()
     closed_part = False  # after an item named `Lukket dagsorden`, every item is closed
@@ -92,6 +98,7 @@ def read_firstagenda(
         elif any(closed.opens_open_part(n) for n in names):
             closed_part = False
         punkt = _read_item(item, index, base_url, closed_part)
+        punkt.source_url = page_url(site, source_id, str(item.Id if item.Id is not None else "").strip())
         if punkt.number in seen:  # numbers must be unique inside a meeting
             number = punkt.number
             while punkt.number in seen:
@@ -170,6 +177,25 @@ def _base_url(agenda: DagsordenSchema) -> str | None:
         if match := _URL_ROOT.match(link):
             return match.group(1)
     return None
+
+
+def _site(agenda: DagsordenSchema, base_url: str | None) -> str | None:
+    """The publishing site: where `referat harvest` fetched it, else the root of the item links."""
+    harvested = (agenda.ReferatSite or "").strip().rstrip("/")
+    if _SITE.match(harvested):
+        return harvested
+    return base_url if base_url and _SITE.match(base_url) else None
+
+
+def page_url(site: str | None, agenda_id: str | None, item_id: str | None = None) -> str | None:
+    """The meeting's (or its item's) page on a FirstAgenda site: `{site}/vis?id={agenda}&punktid={item}`,
+    the address the site's own pages link to. None when the site or the agenda id is unknown."""
+    if not site or not agenda_id or not _SOURCE_ID.match(agenda_id) or _NO_ID.match(agenda_id):
+        return None
+    url = f"{site}/vis?id={agenda_id}"
+    if item_id and _SOURCE_ID.match(item_id) and not _NO_ID.match(item_id):
+        url += f"&punktid={item_id}"
+    return url
 
 
 def _read_item(item: PunktSchema, index: int, base_url: str | None, closed_part: bool = False) -> Punkt:

@@ -35,6 +35,7 @@ class BilagSchema(_Model):
 
 
 class PunktSchema(_Model):
+    Id: IdValue = None
     Navn: str | None = None
     Caption: str | None = None
     Punktnummer: IdValue = None
@@ -71,6 +72,8 @@ class DagsordenSchema(_Model):
     Udvalg: UdvalgSchema | None = None
     Id: IdValue = None
     TillaegsDagsorden: bool | None = None
+    #: Not FirstAgenda's: the site `referat harvest` fetched the meeting from (index/harvest.py).
+    ReferatSite: str | None = None
 
 
 _KIND = {

@@ -143,6 +143,41 @@ def test_phone_width(server, browser):
     context.close()
 
 
+def test_phone_filters_come_before_results_and_charts_stay_legible(server, browser):
+    """At 375 px the sort control, the date range and the facets are above the first result, and a
+    chart's axis labels are drawn at 10 px or more (they were 6 px: a 640-unit drawing in 343 px)."""
+    context = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    page.goto(server + "/?q=hjemløse&sort=date")
+    page.wait_for_selector("ol.hits li")
+    tops = page.evaluate(
+        """() => Object.fromEntries(['form.narrow', 'aside.facets', 'ol.hits li'].map(
+             s => [s, document.querySelector(s).getBoundingClientRect().top + scrollY]))"""
+    )
+    assert tops["form.narrow"] < tops["ol.hits li"] and tops["aside.facets"] < tops["ol.hits li"], tops
+    assert page.locator("#sort").input_value() == "date"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=str(SHOTS / "search-phone-filters.png"), full_page=False)
+    page.fill("#date_from", "2025-01-01")
+    page.locator("form.narrow button").click()
+    page.wait_for_selector("ul.active-filters")
+    assert "date_from=2025-01-01" in page.url and "sort=date" in page.url
+    dates = page.locator("ol.hits time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    assert dates and dates == sorted(dates, reverse=True) and min(dates) >= "2025-01-01"
+    page.goto(server + "/punkt/" + TABLE_PUNKT)
+    smallest = page.evaluate(
+        """() => Math.min(...[...document.querySelectorAll('figure.chart svg')].flatMap(svg => {
+             const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+             return [...svg.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * scale);
+           }))"""
+    )
+    assert smallest >= 10, f"chart labels drawn at {smallest:.1f} px"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.locator("figure.chart").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "chart-phone.png"), full_page=False)
+    context.close()
+
+
 def test_keyboard_only(server, page):
     page.goto(server + "/")
     page.keyboard.press("Tab")
@@ -151,7 +186,7 @@ def test_keyboard_only(server, page):
     page.keyboard.type("hjemløse")
     page.keyboard.press("Enter")
     page.wait_for_selector("ol.hits li")
-    for _ in range(12):
+    for _ in range(30):  # the search box, then sort, date range (three fields each), export and feed links
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.closest('ol.hits') !== null"):
             break
