@@ -232,7 +232,10 @@ def _close_across_documents(db: sqlite3.Connection, meeting_id: int, meeting: Me
     close_matching(meeting)
     for doc_id, other in others:
         if close_matching(other):
-            db.execute("UPDATE documents SET content = ? WHERE id = ?", (pack(other), doc_id))
+            db.execute(
+                "UPDATE documents SET content = ?, content_text = ? WHERE id = ?",
+                (pack(other), document_text(other.to_dict()), doc_id),
+            )
             db.execute("INSERT OR REPLACE INTO meta VALUES ('purge_pending', '1')")
 
 

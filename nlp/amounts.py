@@ -58,6 +58,16 @@ _MONEY = re.compile(
     r"[ \u00a0]?(?P<cur>kr\.?|kroner|DKK)(?![a-zæøå])",
     re.IGNORECASE,
 )
+# A range (`28 – 42 mio. kr.`, `28-42 mio. kr.`, `fra 10 til 12 mio. kr.`): two amounts with the
+# scale and currency they share; the dash is no minus sign of the second.
+_UNSIGNED = r"(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
+_MONEY_RANGE = re.compile(
+    rf"(?<![\d.,])(?P<low>{_UNSIGNED})(?:[ \u00a0]?[-–—][ \u00a0]?|[ \u00a0]til[ \u00a0])(?P<high>{_UNSIGNED})"
+    r"[ \u00a0]?"
+    r"(?P<scale>mio\.?|mia\.?|millioner|million|mill\.|milliarder|milliard|mrd\.|tusind|t\.[ \u00a0]?kr\.|tkr\.?)?"
+    r"[ \u00a0]?(?P<cur>kr\.?|kroner|DKK)(?![a-zæøå])",
+    re.IGNORECASE,
+)
 # Prefix form (`kr. 5.000`) only with a grouped or decimal number: `Mio. kr. 2025-pl` is a header.
 _MONEY_PREFIX = re.compile(
     r"(?:kr\.|DKK)[ \u00a0]?(?P<num>[-−]?[ \u00a0]?(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+))"
@@ -115,6 +125,16 @@ def _scale(word: str | None) -> float:
     return _SCALE_WORDS.get(key, _SCALE_WORDS.get(key.replace(" ", ""), 1.0))
 
 
+class _Span:
+    """A part of a match (one end of a range) where `add` expects a match."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self._span = (start, end)
+
+    def span(self) -> tuple[int, int]:
+        return self._span
+
+
 def find_amounts(text: str, section: str = "") -> list[Amount]:
     """Every amount in a text, non-overlapping, leftmost-longest, with character offsets, a
     confidence, its evidence and its context. Years are matched (so no count or table cell takes
@@ -123,7 +143,7 @@ def find_amounts(text: str, section: str = "") -> list[Amount]:
     taken = bytearray(len(text))
 
     def add(
-        match: re.Match[str], value: float | None, unit: str, kind: str, evidence: str, what: str | None = None
+        match: re.Match[str] | _Span, value: float | None, unit: str, kind: str, evidence: str, what: str | None = None
     ) -> None:
         start, end = match.span()
         while start < end and text[start] in " \t":
@@ -141,6 +161,14 @@ def find_amounts(text: str, section: str = "") -> list[Amount]:
             )
         )  # fmt: skip
 
+    for m in _MONEY_RANGE.finditer(text):
+        low, high = parse_number(m.group("low")), parse_number(m.group("high"))
+        years = all(_YEAR.fullmatch(m.group(g)) for g in ("low", "high"))
+        if low is None or high is None or low >= high or years or any(taken[m.start() : m.end()]):
+            continue  # `2025-2028 kr.` is a period before an amount; a falling pair is a subtraction
+        scale = _scale(m.group("scale"))
+        add(_Span(m.start("low"), m.end("low")), low * scale, "DKK", "money", "money")
+        add(_Span(m.start("high"), m.end()), high * scale, "DKK", "money", "money")
     for m in _MONEY.finditer(text):
         n = parse_number(m.group("num"))
         pre = text[max(0, m.start() - 4) : m.start()] + m.group(0)[: len(m.group(0)) - len(m.group(0).lstrip())]

@@ -126,3 +126,16 @@ def test_law_references(text, law, paragraph, stk):
     (ref,) = find_laws(text)
     assert (ref.law, ref.paragraph, ref.stk) == (law, paragraph, stk)
     assert text[ref.start : ref.end] == ref.text
+
+
+@pytest.mark.parametrize(
+    "text, values",
+    [
+        ("Udgiften anslås til 28 – 42 mio. kr. over fire år.", [28e6, 42e6]),
+        ("mellem 28-42 mio. kr.", [28e6, 42e6]),
+        ("fra 10 til 12 mio. kr.", [10e6, 12e6]),
+        ("et underskud på -3,5 mio. kr.", [-3.5e6]),
+    ],
+)
+def test_a_range_is_two_amounts_not_a_negative_one(text, values):
+    assert [a.value for a in find_amounts(text) if a.kind == "money"] == values
