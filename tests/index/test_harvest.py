@@ -228,7 +228,7 @@ def test_an_endless_response_stops_at_the_size_cap(site, tmp_path, monkeypatch):
     _wait_for(lambda: ident in site.finished, "endless body")
     # What the server got out before the client hung up: the cap plus what the kernel's socket
     # buffers hold on loopback, not the gigabytes an uncapped client reads.
-    assert 1_000_000 <= site.sent[ident] < 40_000_000
+    assert 1_000_000 <= site.sent[ident] < 100_000_000
 
 
 def test_a_gzip_bomb_stops_at_the_cap_on_decompressed_bytes(site, tmp_path, monkeypatch):
