@@ -336,7 +336,8 @@ class Client:
                 raise HarvestRefusedError(f"{url}: adressen kan ikke hentes ({exc.__class__.__name__})") from None
             except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
                 self._last = time.monotonic()
-                problem = f"ingen forbindelse ({exc.__class__.__name__})"
+                detail = " ".join(str(exc).split())[:160]  # e.g. a certificate that does not verify
+                problem = f"ingen forbindelse ({exc.__class__.__name__}{': ' + detail if detail else ''})"
             else:
                 self._last = time.monotonic()
                 if response.status not in RETRY_STATUSES or attempt == self.retries:
