@@ -2,13 +2,17 @@
 
 `GET {site}/api/agenda/udvalgsliste` lists committees and their meetings; `GET
 {site}/api/agenda/dagsorden/{id}` is one meeting in the JSON the FirstAgenda reader reads. Each
-meeting is kept raw under `<home>/raw/<municipality>/<id>.json` (closed punkter's bodies removed
-before anything is written), then the raw folder is ingested, which is idempotent: the raw folder
-is the resume point, so an interrupted harvest loses nothing and the next run finishes the job.
+meeting is kept raw under `<home>/raw/<slug>/<id>.json` (closed punkter's bodies removed before
+anything is written), then the raw folder is ingested, which is idempotent: the raw folder is the
+resume point, so an interrupted harvest loses nothing and the next run finishes the job.
 
 Polite by default: one request at a time, a pause between requests, a User-Agent that names
-Referat, conditional requests (ETag / Last-Modified) and exponential back-off on 429 and 5xx
-(honouring Retry-After).
+Referat, conditional requests (ETag / Last-Modified) and exponential back-off on 429 and 5xx.
+Careful, because the site is input like any other: it reads only from the site itself (a redirect
+to another host is refused), caps every response in decompressed bytes while it streams, gives each
+request and each run a deadline that no trickle can stretch, waits out a Retry-After only up to
+`harvest_max_retry_after_s` (and says so), and writes only under `<home>/raw/`, in a folder named by
+a slug that cannot leave it. Every failure is one Danish line (`HarvestError`).
 """
 
 from __future__ import annotations
@@ -19,29 +23,44 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+import urllib.request
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
-import httpx
+import httpcore
 
-from nlp.errors import ReferatError
+from nlp.errors import HarvestError, HarvestRefusedError
+from nlp.model import slugify
+from nlp.readers.firstagenda import closed_items, json_depth
 from nlp.settings import settings
+
+__all__ = ["HarvestError", "HarvestRefusedError", "HarvestReport", "MeetingRef", "harvest", "strip_closed"]
 
 log = logging.getLogger(__name__)
 
-CLOSED_TITLE = re.compile(r"^\s*\(?\s*lukket\b|\(\s*lukket\s*\)|\blukket\s+punkt\b", re.IGNORECASE)
 RETRY_STATUSES = {429, 500, 502, 503, 504}
-STATE_FILE = "harvest-state.json"  # <home>/raw/<municipality>.harvest-state.json
-
-
-class HarvestError(ReferatError):
-    """The site could not be read (wrong address, not FirstAgenda, or it stopped answering)."""
-
-    status_code = 502
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+MAX_REDIRECTS = 5
+STATE_FILE = "harvest-state.json"  # <home>/raw/<slug>.harvest-state.json
+CONNECT_TIMEOUT_S = 15.0
+_PIECE = 64 * 1024  # the most bytes one decompression step may produce: a gzip bomb is read in these
+#: What a closed item keeps (with the types the reader accepts): its title and numbers, nothing else.
+_CLOSED_KEEP: dict[str, tuple[type, ...]] = {
+    "Id": (str, int),
+    "Navn": (str,),
+    "Caption": (str,),
+    "Punktnummer": (str, int),
+    "Number": (str, int),
+    "SagsNummer": (str, int),
+    "CaseNumber": (str, int),
+}
+#: A closed item's Felter: a heading the reader reads as closed, so the raw copy stays closed when read again.
+CLOSED_FELTER = [{"Html": "<h3>Lukket punkt</h3>"}]
 
 
 @dataclass
@@ -67,28 +86,48 @@ class HarvestReport:
 
 
 def municipality_slug(url: str) -> str:
-    """`https://dagsordener.greve.dk` -> `greve`; another host -> its name without dots."""
-    host = urlsplit(url).hostname or "ukendt"
+    """`https://dagsordener.greve.dk` -> `greve`; another host -> its name as a slug."""
+    host = (urlsplit(url).hostname or "").lower()
     if match := re.match(r"^(?:www\.)?(?:dagsordener|dagsorden|referater)\.([a-z0-9æøå-]+)\.dk$", host):
-        return match.group(1)
-    return re.sub(r"[^a-z0-9æøå-]+", "-", host.lower()).strip("-") or "ukendt"
+        return slugify(match.group(1))
+    return slugify(host)
 
 
-def is_closed_item(item: dict) -> bool:
-    """ "Lukket: …", "Lukket punkt", "… (Lukket)" in the item's Navn or Caption, in any case."""
-    return any(CLOSED_TITLE.search(str(item.get(key) or "")) for key in ("Navn", "Caption"))
+def folder_slug(municipality: str) -> str:
+    """The folder under `<home>/raw/` that `--municipality` names (`Høje-Taastrup` -> `hoeje-taastrup`).
+
+    A name that holds a path is refused, never cleaned into one: `../../x` is a mistake to report.
+    """
+    if re.search(r"[/\\\x00]|\.\.", municipality) or not re.search(r"[^\W_]", municipality):
+        shown = municipality.encode("unicode_escape").decode("ascii")[:80]
+        raise HarvestError(
+            f"--municipality '{shown}' kan ikke bruges som mappenavn under raw/ (ingen /, \\ eller ..); "
+            "skriv kommunens navn, fx Greve"
+        )
+    return slugify(municipality)
 
 
 def strip_closed(data: Any) -> Any:
-    """The meeting with closed punkter's bodies (Felter, Bilag and the like) removed: never stored at all."""
-    if not isinstance(data, dict):
+    """The meeting with every closed item cut to its title and numbers, before anything is written.
+
+    Closed is what the FirstAgenda reader decides (`closed_items`: markers in the title, a `Lukket
+    punkt` heading, everything after `Lukket dagsorden`; an item it cannot parse counts as closed).
+    Keeping only known fields, rather than removing known body fields, drops bodies under names
+    Referat has never seen too.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("Dagsordenpunkter"), list):
         return data
-    for item in data.get("Dagsordenpunkter") or []:
-        if isinstance(item, dict) and is_closed_item(item):
-            for key in ("Felter", "Bilag", "Documents", "Presentations", "Ressourcer", "Lydfiler"):
-                if key in item and item[key]:
-                    item[key] = [] if isinstance(item[key], list) else None
-            item["ItemDecision"] = None
+    items = data["Dagsordenpunkter"]
+    for index, closed in enumerate(closed_items(data)):
+        if not closed:
+            continue
+        item = items[index] if isinstance(items[index], dict) else {}
+        kept = {
+            key: item[key]
+            for key, kinds in _CLOSED_KEEP.items()
+            if isinstance(item.get(key), kinds) and not isinstance(item.get(key), bool)
+        }
+        items[index] = {**kept, "Felter": [dict(felt) for felt in CLOSED_FELTER], "Bilag": []}
     return data
 
 
@@ -106,8 +145,8 @@ def parse_udvalgsliste(data: Any) -> list[MeetingRef]:
                 if not isinstance(moede, dict) or not moede.get("Id"):
                     continue
                 ident = str(moede["Id"]).strip()
-                if not re.fullmatch(r"[A-Za-z0-9-]{1,80}", ident):
-                    log.warning("springer møde med mærkeligt id over: %r", ident)
+                if not re.fullmatch(r"[A-Za-z0-9-]{1,80}", ident):  # it becomes a file name
+                    log.warning("springer møde med mærkeligt id over: %r", ident[:100])
                     continue
                 seen.setdefault(ident, MeetingRef(ident, name, str(moede.get("Dato") or "")[:10]))
     return sorted(seen.values(), key=lambda m: (m.date, m.id))
@@ -135,66 +174,332 @@ def select(
     return out
 
 
+# -- the careful client ------------------------------------------------------------------------------
+
+
+def _num(value: float) -> str:
+    """`0.5` -> `0,5`, `120.0` -> `120`: numbers in Danish messages."""
+    return f"{value:g}".replace(".", ",")
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) with default ports filled in; None for an address that does not parse."""
+    try:
+        parts = urlsplit(url)
+        scheme, port = parts.scheme.lower(), parts.port
+    except ValueError:
+        return None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+class _Deadline:
+    """When the request under way must be done. Every socket operation gets at most what is left, so
+    no trickle (in the headers or the body) stretches a request past it; a read timeout alone would
+    restart with every byte."""
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+        self.hit = False
+
+    def run(self, operation: Callable[[float | None], Any], timeout: float | None, error: type[Exception]) -> Any:
+        if self.at is None:
+            return operation(timeout)
+        left = self.at - time.monotonic()
+        if left <= 0:
+            self.hit = True
+            raise error("deadline")
+        bound = left if timeout is None else min(timeout, left)
+        try:
+            return operation(bound)
+        except httpcore.TimeoutException:
+            self.hit = self.hit or bound != timeout
+            raise
+
+
+class _Stream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self.inner, self.deadline = inner, deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.deadline.run(lambda t: self.inner.read(max_bytes, t), timeout, httpcore.ReadTimeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.deadline.run(lambda t: self.inner.write(buffer, t), timeout, httpcore.WriteTimeout)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def start_tls(self, ssl_context, server_hostname: str | None = None, timeout: float | None = None):
+        tls = self.deadline.run(
+            lambda t: self.inner.start_tls(ssl_context, server_hostname, t), timeout, httpcore.ConnectTimeout
+        )
+        return _Stream(tls, self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.inner.get_extra_info(info)
+
+
+class _Backend(httpcore.NetworkBackend):
+    """httpcore's own sockets, each operation bounded by the request's deadline."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self.inner, self.deadline = httpcore.SyncBackend(), deadline
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        stream = self.deadline.run(
+            lambda t: self.inner.connect_tcp(host, port, t, local_address, socket_options),
+            timeout,
+            httpcore.ConnectTimeout,
+        )
+        return _Stream(stream, self.deadline)
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):  # pragma: no cover - not used
+        stream = self.deadline.run(
+            lambda t: self.inner.connect_unix_socket(path, t, socket_options), timeout, httpcore.ConnectTimeout
+        )
+        return _Stream(stream, self.deadline)
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover - httpcore retries are off
+        self.inner.sleep(seconds)
+
+
+@dataclass
+class Fetched:
+    url: str
+    status: int
+    headers: dict[str, str]  # names in lower case
+    body: bytes = b""
+
+
+def _inflate(chunks: Iterable[bytes], wbits: int) -> Iterator[bytes]:
+    """Decompressed pieces of at most `_PIECE` bytes, however much one compressed chunk expands."""
+    decoder = zlib.decompressobj(wbits)
+    for chunk in chunks:
+        data = chunk
+        while data:
+            if decoder.eof:  # a gzip body may hold several members; other bytes after the stream are no content
+                if wbits != 31 or not data.startswith(b"\x1f\x8b"):
+                    return
+                decoder = zlib.decompressobj(wbits)
+            piece = decoder.decompress(data, _PIECE)
+            if piece:
+                yield piece
+            data = decoder.unconsumed_tail or (decoder.unused_data if decoder.eof else b"")
+    if tail := decoder.flush():
+        yield tail
+
+
 class Client:
-    """One polite HTTP client: sequential, paced, retrying, conditional."""
+    """One careful HTTP client for one site: sequential, paced, retrying, conditional, same-site only,
+    capped in bytes and in time (per request and per run)."""
 
     def __init__(self, base_url: str, *, delay: float, retries: int, sleep: Callable[[float], None] = time.sleep):
         self.base_url = base_url.rstrip("/")
+        self.origin = _origin(self.base_url)
         self.delay = delay
         self.retries = retries
         self.sleep = sleep
+        self.run_end = time.monotonic() + settings.harvest_run_deadline_s
         self._last = 0.0
-        self.http = httpx.Client(
-            headers={"User-Agent": settings.harvest_user_agent, "Accept": "application/json"},
-            timeout=httpx.Timeout(60.0, connect=15.0),
-            follow_redirects=True,
-        )
+        self._deadline = _Deadline()
+        backend = _Backend(self._deadline)
+        proxy = urllib.request.getproxies().get(urlsplit(self.base_url).scheme)  # as httpx's trust_env did
+        if proxy and not urllib.request.proxy_bypass(urlsplit(self.base_url).hostname or ""):
+            self.pool: httpcore.ConnectionPool = httpcore.HTTPProxy(
+                proxy_url=proxy, max_connections=1, network_backend=backend
+            )
+        else:
+            self.pool = httpcore.ConnectionPool(max_connections=1, network_backend=backend)
+        self.headers = {
+            "User-Agent": settings.harvest_user_agent,
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",  # what _body can decompress, under its cap
+        }
 
     def close(self) -> None:
-        self.http.close()
+        self.pool.close()
 
-    def get(self, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Fetched:
+        """The response to `GET {site}{path}` after same-site redirects and retries; raises
+        HarvestRefusedError for this one response, HarvestError when the run must stop."""
         url = f"{self.base_url}{path}"
         for attempt in range(self.retries + 1):
-            wait = self.delay - (time.monotonic() - self._last)
-            if wait > 0:
-                self.sleep(wait)
+            self._wait(self.delay - (time.monotonic() - self._last), url, "")
             try:
-                response = self.http.get(url, headers=headers or {})
-            except httpx.TransportError as exc:
+                response = self._follow(url, headers or {})
+            except httpcore.TimeoutException:
                 self._last = time.monotonic()
-                if attempt == self.retries:
-                    raise HarvestError(
-                        f"{url}: ingen forbindelse ({exc.__class__.__name__}); kør igen senere"
-                    ) from None
-                self.sleep(self._backoff(attempt, None))
+                if self._deadline.hit:
+                    raise self._too_slow(url) from None
+                problem = "svarede ikke i tide"
+            except (httpcore.UnsupportedProtocol, httpcore.LocalProtocolError, ValueError) as exc:
+                raise HarvestRefusedError(f"{url}: adressen kan ikke hentes ({exc.__class__.__name__})") from None
+            except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
+                self._last = time.monotonic()
+                detail = " ".join(str(exc).split())[:160]  # e.g. a certificate that does not verify
+                problem = f"ingen forbindelse ({exc.__class__.__name__}{': ' + detail if detail else ''})"
+            else:
+                self._last = time.monotonic()
+                if response.status not in RETRY_STATUSES or attempt == self.retries:
+                    return response
+                wait = self._retry_after(response)
+                self._wait(self._backoff(attempt) if wait is None else wait, url, f"svarede {response.status}")
                 continue
-            self._last = time.monotonic()
-            if response.status_code in RETRY_STATUSES and attempt < self.retries:
-                log.info("%s svarede %s; prøver igen", url, response.status_code)
-                self.sleep(self._backoff(attempt, response.headers.get("Retry-After")))
-                continue
-            return response
+            if attempt == self.retries:
+                raise HarvestError(f"{url}: {problem}; kør igen senere")
+            self._wait(self._backoff(attempt), url, problem)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _backoff(self, attempt: int, retry_after: str | None) -> float:
-        base = settings.harvest_backoff_s * (2**attempt)
-        if retry_after:
+    def _backoff(self, attempt: int) -> float:
+        return min(settings.harvest_backoff_s * (2**attempt), settings.harvest_max_retry_after_s)
+
+    def _retry_after(self, response: Fetched) -> float | None:
+        """The seconds Retry-After asks for; over the limit the run stops, and says why."""
+        raw = response.headers.get("retry-after", "").strip()
+        if not raw:
+            return None
+        try:
+            seconds = float(raw)
+        except ValueError:
             try:
-                return min(max(float(retry_after), 0.0), settings.harvest_max_wait_s)
-            except ValueError:
-                try:
-                    when = parsedate_to_datetime(retry_after).timestamp()
-                    return min(max(when - time.time(), 0.0), settings.harvest_max_wait_s)
-                except (TypeError, ValueError):
-                    pass
-        return min(base, settings.harvest_max_wait_s)
+                seconds = parsedate_to_datetime(raw).timestamp() - time.time()
+            except (TypeError, ValueError, OverflowError):
+                return None
+        if seconds != seconds:  # NaN
+            return None
+        seconds = min(max(seconds, 0.0), 1e9)
+        limit = settings.harvest_max_retry_after_s
+        if seconds > limit:
+            raise HarvestError(
+                f"{response.url} svarede {response.status} og beder Referat vente {_num(round(seconds))} s "
+                f"(Retry-After), mere end de {_num(limit)} s, Referat venter (REFERAT_HARVEST_MAX_RETRY_AFTER_S); "
+                "Referat giver op for denne gang"
+            )
+        return seconds
+
+    def _wait(self, seconds: float, url: str, why: str) -> None:
+        """Sleep before the next request, unless it would outlast the run; a retry's wait is said."""
+        if time.monotonic() + max(seconds, 0.0) >= self.run_end:
+            raise self._run_over()
+        if seconds <= 0:
+            return
+        if why:
+            level = logging.WARNING if seconds >= 1 else logging.INFO
+            log.log(level, "%s %s; venter %s s, før Referat prøver igen", url, why, _num(round(seconds, 1)))
+        self.sleep(seconds)
+
+    def _run_over(self) -> HarvestError:
+        return HarvestError(
+            f"kørslen har nået sin grænse på {_num(settings.harvest_run_deadline_s)} s (REFERAT_HARVEST_RUN_DEADLINE_S)"
+        )
+
+    def _too_slow(self, url: str) -> HarvestError:
+        if self._deadline.at is not None and self._deadline.at >= self.run_end:
+            return self._run_over()
+        return HarvestError(
+            f"{url} blev ikke færdig inden for {_num(settings.harvest_request_deadline_s)} s "
+            "(REFERAT_HARVEST_REQUEST_DEADLINE_S); sitet svarer for langsomt, prøv igen senere"
+        )
+
+    def _same_site(self, url: str) -> bool:
+        """The site's own scheme, host and port; http -> https on the same host is the one change allowed."""
+        target = _origin(url)
+        if target is None or self.origin is None:
+            return False
+        scheme, host, port = self.origin
+        return target == self.origin or (scheme == "http" and port == 80 and target == ("https", host, 443))
+
+    def _follow(self, url: str, headers: dict[str, str]) -> Fetched:
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._once(url, headers)
+            location = response.headers.get("location", "").strip()
+            if response.status not in REDIRECT_STATUSES or not location:
+                return response
+            target = urljoin(url, location)
+            if not self._same_site(target):
+                where = urlsplit(target).netloc[:100] if _origin(target) else target[:100]
+                raise HarvestRefusedError(
+                    f"{url} viderestiller til {where}, uden for {urlsplit(self.base_url).netloc}; "
+                    "Referat henter kun fra sitet selv"
+                )
+            log.info("%s viderestiller til %s", url, target)
+            url = target
+        raise HarvestRefusedError(f"{url}: mere end {MAX_REDIRECTS} viderestillinger i træk")
+
+    def _once(self, url: str, headers: dict[str, str]) -> Fetched:
+        self._deadline.at = min(time.monotonic() + settings.harvest_request_deadline_s, self.run_end)
+        self._deadline.hit = False
+        try:
+            with self.pool.stream(
+                "GET",
+                url,
+                headers={**self.headers, **headers},
+                extensions={"timeout": {"connect": CONNECT_TIMEOUT_S}},
+            ) as response:
+                fetched = Fetched(
+                    url,
+                    response.status,
+                    {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers},
+                )
+                if response.status == 200:
+                    fetched.body = self._body(fetched, response.iter_stream())
+                return fetched
+        finally:
+            self._deadline.at = None
+
+    def _body(self, response: Fetched, chunks: Iterable[bytes]) -> bytes:
+        """The body, decompressed while it streams and refused past `harvest_max_response_bytes`."""
+        cap = settings.harvest_max_response_bytes
+        too_big = HarvestRefusedError(
+            f"{response.url}: svaret er større end {_num(cap / 1_000_000)} MB "
+            "(REFERAT_HARVEST_MAX_RESPONSE_BYTES); Referat læser ikke videre"
+        )
+        length = response.headers.get("content-length", "").strip()
+        if length.isdigit() and int(length) > cap:
+            raise too_big
+        raw = response.headers.get("content-encoding", "")
+        encodings = [e.strip().lower() for e in raw.split(",") if e.strip().lower() not in ("", "identity")]
+        for encoding in reversed(encodings):  # the last applied comes off first
+            if encoding not in ("gzip", "x-gzip", "deflate"):
+                raise HarvestRefusedError(
+                    f"{response.url} svarede med Content-Encoding '{encoding[:40]}', som Referat ikke beder om"
+                )
+            chunks = _inflate(chunks, 31 if encoding != "deflate" else 15)
+        body = bytearray()
+        try:
+            for piece in chunks:
+                body += piece
+                if len(body) > cap:
+                    raise too_big
+        except zlib.error:
+            raise HarvestRefusedError(f"{response.url}: svaret kunne ikke pakkes ud ({raw.strip()[:40]})") from None
+        return bytes(body)
+
+
+def _json(response: Fetched, what: str) -> Any:
+    """The body as JSON, no deeper than the reader accepts."""
+    try:
+        data = json.loads(response.body)
+    except (ValueError, RecursionError):
+        raise HarvestRefusedError(f"{what} svarede ikke med JSON") from None
+    if json_depth(data) > settings.max_json_depth:
+        raise HarvestRefusedError(f"{what} svarede med JSON indlejret dybere end {settings.max_json_depth} niveauer")
+    return data
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".part")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def _checked_url(url: str) -> str:
+    origin = _origin(url)
+    if origin is None or origin[0] not in ("http", "https") or not origin[1] or "?" in url or "#" in url:
+        raise HarvestError(
+            f"'{url[:200]}' er ikke en http(s)-adresse på et site; skriv fx https://dagsordener.greve.dk"
+        )
+    return url
 
 
 def harvest(
@@ -210,17 +515,15 @@ def harvest(
     progress: Callable[[MeetingRef, str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> HarvestReport:
-    """Download new or changed meetings of the site into `<home>/raw/<municipality>/` and ingest them."""
-    if not re.match(r"^https?://", url):
-        raise HarvestError(f"'{url}' er ikke en http(s)-adresse; skriv fx https://dagsordener.greve.dk")
+    """Download new or changed meetings of the site into `<home>/raw/<slug>/` and ingest them."""
+    url = _checked_url(url)
     if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
         raise HarvestError(f"--since skal være en dato ÅÅÅÅ-MM-DD, ikke '{since}'")
-    slug = municipality or municipality_slug(url)
+    slug = folder_slug(municipality) if municipality is not None else municipality_slug(url)
     raw = Path(archive.home) / "raw" / slug
     raw.mkdir(parents=True, exist_ok=True)
-    state_path = (
-        raw.parent / f"{slug}.{STATE_FILE}"
-    )  # beside the folder, so that `referat ingest raw/` reads only meetings
+    # Beside the folder, so that `referat ingest raw/<slug>` reads only meetings.
+    state_path = raw.parent / f"{slug}.{STATE_FILE}"
     state: dict[str, dict] = json.loads(state_path.read_text("utf-8")) if state_path.exists() else {}
     report = HarvestReport()
     client = Client(
@@ -230,17 +533,11 @@ def harvest(
         sleep=sleep,
     )
     try:
+        listing_url = f"{client.base_url}/api/agenda/udvalgsliste"
         response = client.get("/api/agenda/udvalgsliste")
-        if response.status_code != 200:
-            raise HarvestError(
-                f"{url}/api/agenda/udvalgsliste svarede {response.status_code}: er det et FirstAgenda-site?"
-            )
-        try:
-            listing = response.json()
-        except ValueError:
-            raise HarvestError(
-                f"{url}/api/agenda/udvalgsliste svarede ikke med JSON: er det et FirstAgenda-site?"
-            ) from None
+        if response.status != 200:
+            raise HarvestError(f"{listing_url} svarede {response.status}: er det et FirstAgenda-site?")
+        listing = _json(response, f"{listing_url} (er det et FirstAgenda-site?)")
         meetings = select(parse_udvalgsliste(listing), since, committees)
         report.offered = len(meetings)
         for ref in meetings:
@@ -271,7 +568,7 @@ def harvest(
 
 
 def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, dict]) -> str:
-    """'downloaded', 'unchanged', or a one-line reason it failed."""
+    """'downloaded', 'unchanged', or a one-line reason it failed (HarvestError: the run must stop)."""
     target = raw / f"{ref.id}.json"
     known = state.get(ref.id, {}) if target.exists() else {}
     headers = {}
@@ -279,15 +576,15 @@ def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, 
         headers["If-None-Match"] = known["etag"]
     if known.get("last_modified"):
         headers["If-Modified-Since"] = known["last_modified"]
-    response = client.get(f"/api/agenda/dagsorden/{ref.id}", headers)
-    if response.status_code == 304 and target.exists():
-        return "unchanged"
-    if response.status_code != 200:
-        return f"mødet {ref.id} svarede {response.status_code}"
     try:
-        data = strip_closed(response.json())
-    except ValueError:
-        return f"mødet {ref.id} svarede ikke med JSON"
+        response = client.get(f"/api/agenda/dagsorden/{ref.id}", headers)
+        if response.status == 304 and target.exists():
+            return "unchanged"
+        if response.status != 200:
+            return f"mødet {ref.id} svarede {response.status}"
+        data = strip_closed(_json(response, f"mødet {ref.id}"))
+    except HarvestRefusedError as exc:
+        return str(exc)
     if isinstance(data, dict):  # where it came from: the reader builds the meeting's page URL from it
         data["ReferatSite"] = client.base_url
     body = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
@@ -296,8 +593,8 @@ def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, 
         "committee": ref.committee,
         "date": ref.date,
         "sha256": digest,
-        "etag": response.headers.get("ETag"),
-        "last_modified": response.headers.get("Last-Modified"),
+        "etag": response.headers.get("etag"),
+        "last_modified": response.headers.get("last-modified"),
     }
     if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == digest:
         state[ref.id] = entry

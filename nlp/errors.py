@@ -49,3 +49,15 @@ class SettingsError(ReferatError):
     """A `REFERAT_…` environment value that is not of its setting's type."""
 
     status_code = 500
+
+
+class HarvestError(ReferatError):
+    """A FirstAgenda site could not be harvested: a wrong address, not FirstAgenda, too slow, over a
+    deadline, or it stopped answering. It ends the run; what was fetched is kept and the next run resumes."""
+
+    status_code = 502
+
+
+class HarvestRefusedError(HarvestError):
+    """One response a careful client does not take (a redirect off the site, over the size cap,
+    undecodable): that meeting is reported as failed and the run goes on."""

@@ -93,8 +93,18 @@ class Settings:
     #: Retries on 429/5xx/connection errors, waiting harvest_backoff_s * 2**attempt (or Retry-After).
     harvest_retries: int = 5
     harvest_backoff_s: float = 2.0
-    #: The longest single wait, whatever Retry-After asks for.
-    harvest_max_wait_s: float = 120.0
+    #: A Retry-After up to this is waited out (and said in a log line); a longer one ends the run with
+    #: a message rather than asking again early (impolite) or waiting for hours (stuck). Caps back-off too.
+    harvest_max_retry_after_s: float = 120.0
+    #: The most bytes one response may have, decompressed: Greve's largest meeting is 0.6 MB; past 20 MB
+    #: it is no meeting, and reading on (an endless body, a gzip bomb) would only fill the memory.
+    harvest_max_response_bytes: int = 20_000_000
+    #: Seconds one request may take in all (connect, headers, body): a 0.6 MB meeting takes well under a
+    #: second; a per-read timeout alone lets a site sending a byte every few seconds hold a run forever.
+    harvest_request_deadline_s: float = 60.0
+    #: Seconds one harvest run may fetch: Greve's ~400 meetings at one a second take ~10 minutes; past
+    #: this the run stops, ingests what it has, and the next run resumes where it stopped.
+    harvest_run_deadline_s: float = 3600.0
     harvest_user_agent: str = "Referat/0.1 (+https://github.com/referat-dk/referat; kommunale referater)"
 
     # -- serving ---------------------------------------------------------------------------------

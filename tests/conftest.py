@@ -9,6 +9,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: The development corpus beside a checkout (`../shared`): corpora, gold, NER data. Not in the repository.
+SHARED = ROOT.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path in the development corpus, for the few tests that need more than the repository ships.
+
+    Every test that reads `../shared` goes through here: without it the test is skipped and says
+    why (a fresh clone passes), but in CI (`CI=true`) a missing corpus is a failure, not a quiet skip.
+    """
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        reason = f"the development corpus is not here: {path} (../shared beside the checkout)"
+        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):  # as tests/api/test_web_browser.py reads it
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return path
 
 
 def odense_file(date: str) -> Path:

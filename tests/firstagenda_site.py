@@ -1,42 +1,33 @@
-"""A recorded FirstAgenda publication site on 127.0.0.1, served from the shared Greve files.
+"""A recorded FirstAgenda publication site on 127.0.0.1, served from Greve files in the repository.
 
-Real HTTP (stdlib http.server in a thread), real httpx on the client side, no mocking. The
-site can be told to misbehave: answer 503 a few times, or drop the connection after N meetings.
+Real HTTP (stdlib http.server in a thread), Referat's real client on the other side, no mocking.
+The site can be told to misbehave: answer 503 a few times, or drop the connection after N
+meetings; `tests/hostile_site.py` adds the hostile behaviours. It also answers as an HTTP proxy
+for itself (a request line with a whole URL), for the test that harvest honours `HTTP_PROXY`.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "corpus"
+#: Six small meetings from three committees; the three with a `Lukket: …` punkt carry closed items (see SOURCE).
+SITE_FILES = ROOT / "tests" / "fixtures" / "firstagenda-site"
 SAMPLE_GREVE = ROOT / "data" / "sample" / "greve"
-
-# Small meetings from three committees; the Økonomiudvalget ones carry closed (Lukket) punkter.
-SITE_MEETINGS = [
-    "greve-firstagenda-more/*eb813156-9a4b-413b-b59d-371ab2038456.json",
-    "greve-firstagenda-more/*ae9cc25c-8e34-4e3b-b0d4-bd047a6926dd.json",
-    "greve-firstagenda-more/*e8190b7d-3fda-474c-8198-c3e6fdda1efa.json",
-    "greve-firstagenda-more/*c26b34b4-096e-4cc2-a196-037af5c38042.json",
-    "greve-firstagenda-more/*509c8433-d4b6-4cd7-8724-091d2169133e.json",
-    "greve-firstagenda-more/*73503c0b-13dd-4398-a637-4e92c506216b.json",
-]
 
 
 def load_meetings() -> dict[str, bytes]:
-    out: dict[str, bytes] = {}
-    for pattern in SITE_MEETINGS:
-        folder, name = pattern.split("/")
-        matches = sorted((SHARED / folder).glob(name))
-        if not matches:
-            raise FileNotFoundError(f"{SHARED / folder}/{name}")
-        data = matches[0].read_bytes()
-        out[json.loads(data)["Id"]] = data
-    return out
+    """Meeting id -> the meeting's JSON as FirstAgenda serves it."""
+    files = sorted(SITE_FILES.glob("*.json"))
+    if len(files) != 6:
+        raise FileNotFoundError(f"{SITE_FILES}: expected the six site meetings, found {len(files)}")
+    return {json.loads(path.read_bytes())["Id"]: path.read_bytes() for path in files}
 
 
 def udvalgsliste(meetings: dict[str, bytes]) -> dict:
@@ -57,9 +48,13 @@ class Site:
         self.meetings = meetings if meetings is not None else load_meetings()
         self.requests: list[tuple[str, int]] = []  # (path, status) of every answered request
         self.fail_503: dict[str, int] = {}  # meeting id -> how many 503s are left before a 200
+        self.retry_after_503 = "0"  # the Retry-After those 503s carry
         self.drop_after: int | None = None  # close the connection on meeting requests after this many 200s
         self.etags = True
+        self.gzip = False  # serve meetings with Content-Encoding: gzip when the client accepts it
         self.user_agents: list[str] = []
+        self.hosts: list[str] = []  # the Host header of every request
+        self.proxied: list[str] = []  # the whole URLs of requests that came as to a proxy
         self._served = 0
         self._lock = threading.Lock()
         site = self
@@ -70,10 +65,17 @@ class Site:
 
             def do_GET(self) -> None:
                 site.user_agents.append(self.headers.get("User-Agent", ""))
+                site.hosts.append(self.headers.get("Host", ""))
+                if self.path.startswith(("http://", "https://")):  # a proxy request: GET http://host/path
+                    site.proxied.append(self.path)
+                    parts = urlsplit(self.path)
+                    self.path = parts.path + (f"?{parts.query}" if parts.query else "")
                 site.handle(self)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> Site:
@@ -88,7 +90,7 @@ class Site:
     def meeting_downloads(self) -> list[str]:
         """Meeting ids answered with a body (200)."""
         prefix = "/api/agenda/dagsorden/"
-        return [p.removeprefix(prefix) for p, s in self.requests if p.startswith(prefix) and s == 200]
+        return [p.removeprefix(prefix).split("?")[0] for p, s in self.requests if p.startswith(prefix) and s == 200]
 
     def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes = b"", headers: dict | None = None) -> None:
         h.send_response(status)
@@ -109,13 +111,13 @@ class Site:
             if not h.path.startswith(prefix):
                 self._send(h, 404, b"{}")
                 return
-            ident = h.path.removeprefix(prefix)
+            ident = h.path.removeprefix(prefix).split("?")[0]
             if ident not in self.meetings:
                 self._send(h, 404, b"{}")
                 return
             if self.fail_503.get(ident, 0) > 0:
                 self.fail_503[ident] -= 1
-                self._send(h, 503, b"busy", {"Retry-After": "0"})
+                self._send(h, 503, b"busy", {"Retry-After": self.retry_after_503})
                 return
             if self.drop_after is not None and self._served >= self.drop_after:
                 h.close_connection = True
@@ -128,4 +130,7 @@ class Site:
                 self._send(h, 304, b"", {"ETag": etag})
                 return
             self._served += 1
-            self._send(h, 200, body, {"Content-Type": "application/json; charset=utf-8", "ETag": etag})
+            headers = {"Content-Type": "application/json; charset=utf-8", "ETag": etag}
+            if self.gzip and "gzip" in h.headers.get("Accept-Encoding", ""):
+                body, headers["Content-Encoding"] = gzip.compress(body), "gzip"
+            self._send(h, 200, body, headers)

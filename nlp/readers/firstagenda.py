@@ -92,11 +92,7 @@ def read_firstagenda(
     closed_part = False  # after an item named `Lukket dagsorden`, every item is closed
     for index, item in enumerate(agenda.Dagsordenpunkter, start=1):
         check(deadline, f"læser punkt {index}")
-        names = [clean_inline(item.Navn or ""), clean_inline(item.Caption or "")]
-        if any(closed.opens_closed_part(n) for n in names):
-            closed_part = True
-        elif any(closed.opens_open_part(n) for n in names):
-            closed_part = False
+        closed_part = _closed_part(item.Navn, item.Caption, closed_part)
         punkt = _read_item(item, index, base_url, closed_part)
         punkt.source_url = page_url(site, source_id, str(item.Id if item.Id is not None else "").strip())
         if punkt.number in seen:  # numbers must be unique inside a meeting
@@ -112,6 +108,47 @@ def read_firstagenda(
     for warning in meeting.warnings:
         log.warning("%s: %s", name, warning)
     return meeting
+
+
+def closed_items(data: Any) -> list[bool]:
+    """Whether each item of a raw FirstAgenda meeting is closed, decided as `read_firstagenda` does.
+
+    Harvest strips closed bodies by it before anything is written, so that the raw copy and the
+    archive agree. An item that does not parse counts as closed: when in doubt, closed.
+    """
+    items = data.get("Dagsordenpunkter") if isinstance(data, dict) else None
+    out: list[bool] = []
+    closed_part = False
+    for raw in items if isinstance(items, list) else []:
+        try:
+            item = PunktSchema.model_validate(_sanitised(raw))
+        except Exception:  # any shape the reader would refuse (or choke on)
+            names = [raw.get(key) if isinstance(raw, dict) else None for key in ("Navn", "Caption")]
+            navn, caption = (sanitise(n) if isinstance(n, str) else None for n in names)
+            closed_part = _closed_part(navn, caption, closed_part)
+            out.append(True)
+            continue
+        closed_part = _closed_part(item.Navn, item.Caption, closed_part)
+        out.append(_item_closed(item, closed_part))
+    return out
+
+
+def _closed_part(navn: str | None, caption: str | None, closed_part: bool) -> bool:
+    """After an item named `Lukket dagsorden` every item is closed, until one named `Åben dagsorden`."""
+    names = [clean_inline(navn or ""), clean_inline(caption or "")]
+    if any(closed.opens_closed_part(n) for n in names):
+        return True
+    if any(closed.opens_open_part(n) for n in names):
+        return False
+    return closed_part
+
+
+def _item_closed(item: PunktSchema, closed_part: bool) -> bool:
+    """The reader's one decision per item (`nlp.closed.decide`): the closed part, the title or
+    caption, a marking among the body's headings and short lines, a field named so."""
+    navn, caption = clean_inline(item.Navn or ""), clean_inline(item.Caption or "")
+    html = "\n".join(f.Html or "" for f in item.Felter or [])
+    return closed_part or closed.decide(navn, caption, _short_lines(html), _fields(item)).closed
 
 
 def json_depth(data: Any) -> int:
@@ -205,7 +242,7 @@ def _read_item(item: PunktSchema, index: int, base_url: str | None, closed_part:
     title = navn or caption or f"Punkt {number}"
     case_type, title = split_case_type(title)
     html = "\n".join(f.Html or "" for f in item.Felter or [])
-    if closed_part or closed.decide(navn, caption, _short_lines(html), _fields(item)):
+    if _item_closed(item, closed_part):
         case_type = "Lukket"
     case_number = str(item.SagsNummer or item.CaseNumber or "").strip()
     journal = (parse_journal(case_number) or JournalNumber(raw=case_number)) if case_number else None

@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from index import writer
 from index.ingest import Overrides, ingest_paths
 from index.store import Store
-from tests.conftest import SAMPLE, odense_file
-
-GREVE_MORE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "greve-firstagenda-more"
+from tests.conftest import SAMPLE, odense_file, shared_path
 
 
 @pytest.fixture()
@@ -106,9 +103,8 @@ def test_a_newer_version_of_a_document_replaces_the_older(store, tmp_path):
 
 
 def test_two_meetings_of_one_committee_on_one_day_are_two_meetings(store):
-    files = sorted(GREVE_MORE.glob("Byråd 2022-2025_2025-09-08T*.json"))
-    if len(files) != 2:
-        pytest.skip("the development corpus ../shared/corpus/greve-firstagenda-more is not here")
+    files = sorted(shared_path("corpus", "greve-firstagenda-more").glob("Byråd 2022-2025_2025-09-08T*.json"))
+    assert len(files) == 2, files
     report = ingest_paths(store, files)
     assert report.ok and report.meetings == 2 and report.punkter == 52
     meetings = store.meetings()
