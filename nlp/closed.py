@@ -121,7 +121,6 @@ def normalise(text: str | None) -> str:
         text = decoded
     text = _TAG.sub(" ", text)
     text = unicodedata.normalize("NFKC", text)
-    text = _BROKEN.sub("", text)
     table = _confusables()
     chars = []
     for char in unicodedata.normalize("NFKD", text):
@@ -129,7 +128,7 @@ def normalise(text: str | None) -> str:
         if category in ("Mn", "Me", "Cf") or (category == "Cc" and char not in "\n\t"):
             continue  # accents, zero-width and format characters, controls
         chars.append(table.get(char) or (char if char.isascii() or char in _KEEP else _latin(char)))
-    text = unicodedata.normalize("NFC", "".join(chars)).casefold()
+    text = _BROKEN.sub("", unicodedata.normalize("NFC", "".join(chars)).casefold())
     # The same look-alike test once more: NFKD may have produced characters of its own. And `l`
     # and `i` are one letter here: `ӏ`, `I`, `1` and `|` are each read as either by some reader.
     return "".join(table.get(c, c) for c in text).replace("l", "i")
