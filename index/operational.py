@@ -9,6 +9,7 @@ operational error); the store, the index writer and the CLI's last-resort handle
 from __future__ import annotations
 
 import errno
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -44,6 +45,8 @@ def translate(exc: BaseException, where: str | Path) -> OperationalError | None:
     """The operational error that `exc` means, naming `where` (a file or folder), or None."""
     detail = " ".join(str(exc).split())[:200]
     kind = _kind(exc)
+    if kind == "io" and _nearly_full(where):  # SQLite says "disk I/O error" when the WAL or -shm cannot grow
+        kind = "full"
     if kind == "full":
         return DiskFullError(
             f"der er ikke plads på disken til {where} ({detail}); intet er halvt skrevet: "
@@ -60,6 +63,17 @@ def translate(exc: BaseException, where: str | Path) -> OperationalError | None:
     if kind == "io":
         return OperationalError(f"skrivefejl ved {where} ({detail}); intet er halvt skrevet: ret fejlen og prøv igen")
     return None
+
+
+def _nearly_full(where: str | Path) -> bool:
+    path = Path(where)
+    for folder in (path, *path.parents):
+        if folder.is_dir():
+            try:
+                return shutil.disk_usage(folder).free < 4 << 20
+            except OSError:
+                return False
+    return False
 
 
 def _kind(exc: BaseException) -> str | None:
