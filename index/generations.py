@@ -344,8 +344,17 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
     return manifest
 
 
+class _Writes:
+    """A file numpy sees as a plain writer: it writes in chunks through Python, so a full disk is an
+    OSError with its errno (numpy's own `tofile` reports a short write without one)."""
+
+    def __init__(self, fh) -> None:
+        self.write = fh.write
+
+
 def _save(path: Path, array: np.ndarray) -> dict:
-    np.save(path, array)
+    with open(path, "wb") as fh:
+        np.save(_Writes(fh), array)
     return digest(path)
 
 
