@@ -243,3 +243,22 @@ def test_a_truncated_manifest_is_said_in_one_line_and_reindex_recovers(home, thi
     assert len(warning) == 1 and "referat reindex" in warning[0] and "Traceback" not in search.stderr
     assert _run("reindex", "--home", str(home)).returncode == 0
     generations.check(root, generations.current_name(root))
+
+
+def test_a_server_over_a_damaged_index_answers_503_naming_reindex_then_recovers(home):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from index.reindex import reindex
+
+    root = home / "index"
+    for folder in root.glob("gen-*"):
+        shutil.rmtree(folder)
+    generations._BASES.clear()
+    archive = Archive(home, create=False)
+    with TestClient(create_app(archive=archive)) as client:  # it starts: the damage is per request
+        refused = client.get("/api/search", params={"q": "cykelstier"})
+        assert refused.status_code == 503 and "referat reindex" in refused.json()["error"]["message"]
+        reindex(Archive(home, create=False))  # another process; the server picks the new CURRENT up
+        found = client.get("/api/search", params={"q": "cykelstier"})
+        assert found.status_code == 200 and found.json()["hits"]
