@@ -7,6 +7,7 @@ route is read-only. Errors are JSON with a status code and a message a person ca
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import schemas
 from index.archive import Archive
+from index.generations import IndexDamagedError
 from index.search import MAX_LIMIT, MAX_QUERY_CHARS, SORTS, Filters, validate_sort
 from nlp.errors import ReferatError
 
@@ -49,7 +51,10 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        archive.searcher()  # load models and indexes once, before the first request
+        try:
+            archive.searcher()  # load models and indexes once, before the first request
+        except IndexDamagedError as exc:  # serve anyway: searches answer 503 until `referat reindex`
+            logging.getLogger(__name__).error("%s", exc)
         async with mcp_app.router.lifespan_context(mcp_app):
             yield
 

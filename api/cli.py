@@ -1,7 +1,7 @@
 """The `referat` command line: setup, ingest, meetings, show, search, serve, mcp.
 
 Output for people by default, one JSON document with `--json` (DESIGN.md's stable shapes).
-User errors print one line without a traceback and exit with status 1.
+Every error prints one line without a traceback; the exit status says what kind it was (`exit_status`).
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from nlp.errors import ReferatError
 
 
 class _App(typer.Typer):
-    """Typer that ends every failure in one line on stderr and exit status 1; a traceback only
-    with `-v`. Typer's own handler would print a page of traceback for a full disk or a
-    read-only home."""
+    """Typer that ends every failure in one line on stderr and its exit status (README, "Exit
+    status"); a traceback only with `-v`. Typer's own handler would print a page of traceback for a
+    full disk or a read-only home."""
 
     def __call__(self, *args, **kwargs):
         try:
@@ -44,22 +44,31 @@ class _App(typer.Typer):
         except Exception as exc:
             if _VERBOSE:
                 raise
-            err.print(f"[red]fejl:[/red] {_one_line(exc)}", highlight=False)
-            sys.exit(1)
+            err.print(f"[red]fejl:[/red] {escape(_one_line(exc))}", highlight=False)
+            sys.exit(exit_status(exc))
+
+
+def _typed(exc: BaseException) -> BaseException:
+    """A raw operational exception (sqlite3, OSError) as the Referat error it means, else itself."""
+    from index.operational import translate
+
+    if isinstance(exc, ReferatError):
+        return exc
+    return translate(exc, getattr(exc, "filename", None) or "arkivet") or exc
+
+
+def exit_status(exc: BaseException) -> int:
+    """1 a bad input or an unexpected error, 3 a full disk or a write error, 4 read-only, 5 locked,
+    6 a damaged search index (2 is a wrong option, typer's own)."""
+    return int(getattr(_typed(exc), "exit_status", 1))
 
 
 def _one_line(exc: BaseException) -> str:
     """A message a user can act on, in one line, for any exception."""
-    import sqlite3
-
-    text = " ".join(str(exc).split())[:300]
-    if isinstance(exc, ReferatError):
+    typed = _typed(exc)
+    text = " ".join(str(typed).split())[:400]
+    if isinstance(typed, ReferatError):
         return text
-    if isinstance(exc, sqlite3.OperationalError | PermissionError) or "readonly" in text or "read-only" in text:
-        return (
-            f"arkivet kan ikke åbnes eller skrives ({text}); er mappen skrivebeskyttet? "
-            "Brug --home med en mappe, du kan skrive i"
-        )
     if isinstance(exc, OSError):
         return f"{exc.strerror or text}{f': {exc.filename}' if exc.filename else ''}"
     return f"uventet fejl ({exc.__class__.__name__}: {text}); kør med -v for detaljer"
@@ -81,16 +90,19 @@ def _archive(home: str | None, *, create: bool = True):
     try:
         return Archive(home, create=create)
     except ReferatError as exc:
-        _fail(str(exc))
+        _fail(exc)
 
 
 def _print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def _fail(message: str) -> None:
-    err.print(f"[red]fejl:[/red] {message}", highlight=False)
-    raise typer.Exit(1)
+def _fail(error: str | BaseException) -> None:
+    """One line on stderr, then the error's exit status (1 for a plain message)."""
+    err.print(
+        f"[red]fejl:[/red] {escape(_one_line(error) if isinstance(error, BaseException) else error)}", highlight=False
+    )
+    raise typer.Exit(1 if isinstance(error, str) else exit_status(error))
 
 
 @app.callback()
@@ -171,7 +183,7 @@ def ingest(
         try:
             resolve_device(device)
         except ReferatError as exc:
-            _fail(str(exc))
+            _fail(exc)
     archive = _archive(home, create=True)
     files, _ = expand_paths(paths)
     counts: dict[str, float] = {"punkter": 0}
@@ -224,7 +236,7 @@ def ingest(
                     committee=committee,
                 )
         except ReferatError as exc:
-            _fail(str(exc))
+            _fail(exc)
     for path, reason in report.failures:
         err.print(f"[red]fejl[/red] {escape(path)}: {escape(reason)}", highlight=False)
     out.print(
@@ -251,7 +263,7 @@ def reindex(
     try:
         report = run(archive, enrich=enrich, embed=embed)
     except ReferatError as exc:
-        _fail(str(exc))
+        _fail(exc)
     out.print(" ".join(f"{k}={v}" for k, v in report.items()), highlight=False, markup=False)
 
 
@@ -279,7 +291,7 @@ def show(
     try:
         data = _archive(home, create=False).store.punkt(punkt_id)
     except ReferatError as exc:
-        _fail(str(exc))
+        _fail(exc)
     if as_json:
         _print_json(data)
         return
@@ -361,7 +373,7 @@ def search(
             query, limit=limit, offset=offset, filters=filters.validate(), sort=sort
         )
     except ReferatError as exc:
-        _fail(str(exc))
+        _fail(exc)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -453,7 +465,7 @@ def harvest(
             progress=step,
         )
     except ReferatError as exc:
-        _fail(str(exc))
+        _fail(exc)
     for ident, reason in report.failures:
         err.print(f"fejl {ident}: {reason}", highlight=False, markup=False)
     out.print(
@@ -495,7 +507,7 @@ def watch_add(
     try:
         watch = add_watch(_archive(home, create=False).store, name, query, filters.validate())
     except ReferatError as exc:
-        _fail(str(exc))
+        _fail(exc)
     shown = f"Gemt: {watch.name} = {watch.query!r} {watch.filters or ''}"
     out.print(f"{shown}  (feed: /feed/{watch.name}.atom)", markup=False)
 
@@ -524,7 +536,7 @@ def watch_remove(name: Annotated[str, typer.Argument(help="Navnet")], home: Home
     try:
         remove_watch(_archive(home, create=False).store, name)
     except ReferatError as exc:
-        _fail(str(exc))
+        _fail(exc)
     out.print(f"Slettet: {name}", markup=False)
 
 
@@ -543,7 +555,7 @@ def watch_run(
         wanted = names or [w.name for w in list_watches(archive.store)]
         results = {name: run_watch(archive, name) for name in wanted}
     except ReferatError as exc:
-        _fail(str(exc))
+        _fail(exc)
     if as_json:
         _print_json({name: hits for name, hits in results.items()})
         return

@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from index import generations
 from index.filters import Filters
 from index.ingest import IngestReport, Overrides, ingest_paths
 from index.locks import ingest_lock
+from index.operational import OperationalError
 from index.search import Searcher, SearchResult
 from index.store import Store
 from nlp.errors import ArchiveMissingError
@@ -41,6 +43,7 @@ class Archive:
         self.embed_model = embed_model
         self._load_lock = threading.Lock()
         self._searcher: Searcher | None = None
+        self._loaded_for: str | None = None  # the `CURRENT` the searcher was loaded for
 
     @property
     def index_root(self) -> Path:
@@ -72,14 +75,19 @@ class Archive:
         """Read files into the store and bring the index up to date: searchable when this returns."""
         with ingest_lock(self.home):
             self._check_model()
-            report = ingest_paths(
-                self.store,
-                paths,
-                self.enricher() if enrich else None,
-                progress,
-                embedder=self.embedder,
-                overrides=Overrides(municipality, committee),
-            )
+            try:
+                report = ingest_paths(
+                    self.store,
+                    paths,
+                    self.enricher() if enrich else None,
+                    progress,
+                    embedder=self.embedder,
+                    overrides=Overrides(municipality, committee),
+                )
+            except OperationalError:
+                with suppress(OperationalError):  # what went in before the failure is searchable if it can be
+                    self.refresh_index(progress=index_progress)
+                raise
             started = time.perf_counter()
             self.refresh_index(progress=index_progress)
             report.index_s += time.perf_counter() - started
@@ -114,21 +122,24 @@ class Archive:
     # -- reading ----------------------------------------------------------------------------
 
     def searcher(self) -> Searcher:
-        """A searcher over the current generation; a newer generation is loaded once, then used."""
+        """A searcher over the current generation; a newer generation is loaded once, then used.
+        A damaged generation is replaced by the last good one, caught up with the store
+        (`generations.load`); with none, `IndexDamagedError` says to run `referat reindex`."""
         current = generations.current_name(self.index_root)
         searcher = self._searcher
-        if searcher is not None and searcher.generation == current:
+        if searcher is not None and self._loaded_for == current:
             return searcher
         if not self._load_lock.acquire(blocking=searcher is None):
             return searcher  # another request is loading the new generation; keep answering with this one
         try:
-            if self._searcher is None or self._searcher.generation != current:
+            if self._searcher is None or self._loaded_for != current:
                 from index.vectors import set_threads
 
                 set_threads()
-                loaded = generations.load(self.index_root, current) if current else None
-                view = loaded[1] if loaded else None
-                self._searcher = Searcher(self.store, self.embedder, view, current)
+                loaded = generations.load(self.index_root, current, store=self.store)
+                manifest, view = loaded if loaded else (None, None)
+                self._searcher = Searcher(self.store, self.embedder, view, manifest.name if manifest else None)
+                self._loaded_for = current
             return self._searcher
         finally:
             self._load_lock.release()

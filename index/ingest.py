@@ -11,11 +11,13 @@ the end (`Archive.ingest`), not per file.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.operational import OperationalError, translate
 from index.store import Store, sha256_bytes
 from index.writer import Saved, save_document
 from nlp.committees import canonical_committee
@@ -175,9 +177,13 @@ def ingest_paths(
         report.files += 1
         try:
             ingest_file(store, path, enricher, embedder, overrides or Overrides(), report)
+        except OperationalError:
+            raise  # a full disk or a locked store stops the ingest: the next file would fail the same way
         except ReferatError as exc:
             report.failures.append((str(path), str(exc).removeprefix(f"{path}: ")))
         except Exception as exc:  # noqa: BLE001 - one broken file must not stop the rest
+            if isinstance(exc, sqlite3.Error) and (typed := translate(exc, store.path)):
+                raise typed from None
             log.exception("unexpected failure on %s", path)
             report.failures.append((str(path), f"uventet fejl: {exc.__class__.__name__}: {exc}"))
         if progress:

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from nlp.errors import ReferatError
+from index.operational import ArchiveLockedError
 
 
-class ArchiveBusyError(ReferatError):
-    status_code = 409
+class ArchiveBusyError(ArchiveLockedError):
+    """Another ingest or reindex writes in the home: the same exit status as a locked database (5)."""
 
 
 @contextmanager

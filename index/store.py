@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import threading
 import zlib
@@ -30,8 +31,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from index.operational import translate
 from nlp.dates import danish_date
 from nlp.errors import NotFoundError, ReferatError
+from nlp.settings import settings
 
 SCHEMA_VERSION = 2
 
@@ -203,6 +206,9 @@ def document_text(content: dict) -> str:
     return "\n".join(lines)
 
 
+_SCHEMA_NAMES = set(re.findall(r"IF NOT EXISTS (\w+)", SCHEMA + READABLE))
+
+
 def in_list(ids) -> str:
     """Integer ids as the inside of an SQL `IN (...)`: ints only, so nothing else reaches the SQL."""
     return ",".join(str(int(i)) for i in ids)
@@ -235,11 +241,26 @@ class Store:
                         f"{self.path}: arkivet har skemaversion {found[0]}, denne Referat bruger {SCHEMA_VERSION}; "
                         "indlæs filerne på ny i en ny hjemmemappe"
                     )
+                if found and self._schema_complete(db):
+                    return  # nothing to write: a reader opens a locked or read-only store too
             db.executescript(SCHEMA)  # idempotent: IF NOT EXISTS everywhere
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self._add_readable(db)
         except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"{self.path}: arkivet kan ikke åbnes til skrivning ({exc})") from None
+            raise translate(exc, self.path) or StoreError(
+                f"{self.path}: arkivet kan ikke åbnes til skrivning ({exc})"
+            ) from None
+
+    @staticmethod
+    def _schema_complete(db: sqlite3.Connection) -> bool:
+        have = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+        if not _SCHEMA_NAMES <= have:
+            return False
+        for table, columns in ADDED_COLUMNS.items():
+            present = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+            if any(column.split()[0] not in present for column in columns):
+                return False
+        return True
 
     @staticmethod
     def _add_readable(db: sqlite3.Connection) -> None:
@@ -290,9 +311,13 @@ class Store:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             if self.readonly:
-                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+                conn = sqlite3.connect(
+                    f"file:{self.path}?mode=ro", uri=True, timeout=settings.db_busy_timeout_s, check_same_thread=False
+                )
             else:
-                conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+                conn = sqlite3.connect(
+                    self.path, timeout=settings.db_busy_timeout_s, check_same_thread=False, isolation_level=None
+                )
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 # Deleted content is overwritten, not left in free pages: a punkt that turns closed
@@ -305,15 +330,30 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all or nothing."""
+        """One write transaction: all or nothing. A full disk, a read-only file or another process's
+        lock rolls it back and is raised as an `index.operational` error."""
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) or exc from None
         try:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
+            db.execute("COMMIT")
+        except BaseException as exc:
+            self._rollback(db)
+            if isinstance(exc, sqlite3.Error | OSError):
+                raise translate(exc, self.path) or exc from None
             raise
-        db.execute("COMMIT")
+
+    @staticmethod
+    def _rollback(db: sqlite3.Connection) -> None:
+        """Roll back what is open; SQLite has already rolled back after some errors (a full disk)."""
+        if db.in_transaction:
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:

@@ -11,6 +11,7 @@ search, never by filtering a global top-k afterwards.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,10 +144,26 @@ class VectorView:
         return scores[0], ids[0]
 
 
-def write_index(index: faiss.Index, path: Path) -> None:
+def write_index(index: faiss.Index, path: Path) -> str:
+    """Write `index` to `path` whole or not at all; returns the file's sha256.
+
+    FAISS writes through a Python file, so a full disk is the OS's own `OSError` (ENOSPC), not a
+    FAISS assertion; a failed write leaves no partial file."""
     tmp = path.with_name(path.name + ".tmp")
-    faiss.write_index(index, str(tmp))
-    tmp.replace(path)
+    digest = hashlib.sha256()
+
+    def write(chunk: bytes) -> None:
+        digest.update(chunk)
+        fh.write(chunk)
+
+    try:
+        with open(tmp, "wb") as fh:
+            faiss.write_index(index, faiss.PyCallbackIOWriter(write))
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return digest.hexdigest()
 
 
 def read_index(path: Path) -> faiss.Index:

@@ -62,6 +62,9 @@ class Settings:
     merge_ratio: float = 0.25
     #: Threads per query when serving: many small queries, one thread each.
     serve_threads: int = 1
+    #: Seconds a write waits for another process's SQLite lock (sqlite3, Datasette) before it
+    #: gives up with "arkivet er låst"; Referat's own writers are serialised by the ingest lock.
+    db_busy_timeout_s: float = 30.0
 
     # -- search ---------------------------------------------------------------------------------
     max_query_chars: int = 500

@@ -10,6 +10,7 @@ import pytest
 
 from index import writer
 from index.ingest import Overrides, ingest_paths
+from index.operational import OperationalError
 from index.store import Store
 from tests.conftest import SAMPLE, odense_file, shared_path
 
@@ -143,8 +144,9 @@ def test_a_crash_mid_file_leaves_the_previous_state(store, tmp_path, monkeypatch
         return original(*args, **kwargs)
 
     monkeypatch.setattr(writer, "_insert_punkt", failing)
-    report = ingest_paths(store, [path])
-    assert not report.ok and "disk I/O error" in report.failures[0][1]
+    # An operational error (here a write error) stops the ingest in one typed error: the next file would fail too.
+    with pytest.raises(OperationalError, match="disk I/O error"):
+        ingest_paths(store, [path])
     assert _counts(store) == before
     assert store.punkt("odense/beskaeftigelses-og-socialudvalget/2021-02-02/4")["title"] == "Aktuelle sager"
 
