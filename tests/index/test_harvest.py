@@ -389,7 +389,7 @@ def _closed_meeting() -> tuple[str, bytes, dict[str, bool]]:
         item(2, "Køb af bygning - Lukket", secret(2)),
         item(3, "Personalesag (lukket sag)", secret(3)),
         item(4, "Ejendomshandel", "<h3>Lukket punkt</h3><p>HEMMELIG-4 besluttet.</p>"),
-        item(5, "Offentlig sag før den lukkede del", "<h3>Beslutning</h3><p>ÅBEN-5 godkendt.</p>"),
+        item(5, "Offentlig sag om vejene", "<h3>Beslutning</h3><p>ÅBEN-5 godkendt.</p>"),
         item(6, "Lukket dagsorden", ""),
         item(7, "Tilbud på rengøring", secret(7)),
         item(8, "Salg af aktier", secret(8)),
