@@ -37,8 +37,6 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
-#: Kept for callers that still ask; a folder walk now picks up every file (`index.ingest`).
-CANDIDATE_SUFFIXES = {".txt", ".md", ".markdown", ".pdf", ".json", ".html", ".htm", ".xml", ".docx"}
 log = logging.getLogger(__name__)
 
 #: The registry. `catalogue` is spaCy's registry: entry points of the group `referat_readers`
