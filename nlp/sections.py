@@ -175,8 +175,10 @@ def is_case_line(line: str) -> bool:
     rest = CASE_LABEL.sub("", line, count=1)
     if rest is not line and not rest and line.rstrip().endswith(":"):
         return True  # `Sagsnr.:` with the number left empty still marks a punkt's case line
+    if rest is not line:
+        return bool(_LABELLED_ID.match(rest))  # after a label, the id is what the system wrote
     match = CASE_NUMBER.match(rest)
-    return bool(match) and (rest is not line or len(rest) - match.end() < 40)
+    return bool(match) and len(rest) - match.end() < 40
 
 
 def canonical_section(heading: str, vocabulary: dict[str, str] = CANONICAL_SECTIONS) -> str | None:

@@ -292,6 +292,10 @@ def _parts(blocks: list[Block], headings: list[_Heading]) -> list[_Part]:
     current: _Part | None = None
     skip_until = -1
     toc_end = max((h.end for h in headings if h.toc), default=-1)
+    if toc_end >= 0:
+        # Part headings between the table of contents and the first punkt are the contents' own
+        # (eDoc lists `Åbent referat` and an empty `Lukket referat` there), not the body's.
+        toc_end = max(toc_end, min((h.index for h in headings if not h.toc), default=toc_end) - 1)
     for i, block in enumerate(blocks):
         if i <= skip_until:
             continue
