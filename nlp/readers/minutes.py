@@ -15,14 +15,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from nlp import sections
 from nlp.dates import find_date, find_time
 from nlp.deadline import Deadline, check
 from nlp.errors import NotAReferatError
 from nlp.model import Attachment, JournalNumber, Meeting, Punkt, Section
 from nlp.readers.blocks import Block
 from nlp.sections import (
-    CLOSED_HEADING,
-    OPEN_HEADING,
     absent_names,
     cap_sections,
     is_case_line,
@@ -69,8 +68,26 @@ _DATE_TAIL = re.compile(
 _MUNICIPALITY = re.compile(r"\b([A-ZÆØÅ][a-zæøå]+(?:-[A-ZÆØÅ][a-zæøå]+)?) [Kk]ommunes?\b")
 _NOT_A_MUNICIPALITY = {"Den", "Hver", "Hele", "Anden", "Samme", "Egen", "Vores", "Denne", "Din", "Jeres"}
 _STATUS = re.compile(r"^(?:åben|åbent|lukket|lukket punkt|fortrolig)$", re.IGNORECASE)
-_PART_CLOSED = re.compile(r"^[\W_]{0,3}lukke(?:t|de)\s+\w+\W{0,3}$", re.IGNORECASE)
-_PART_OPEN = re.compile(r"^[\W_]{0,3}(?:åben|åbent|åbne|offentlige?)\s+\w+\W{0,3}$", re.IGNORECASE)
+#: Lines longer than this are text, never a marking of a punkt or an agenda part.
+_MAX_MARKING = 120
+
+#: `nlp.closed`, the one closed decision, where the closed rewrite has landed (`nlp.sections`
+#: imports it); before it, the part-heading patterns of `nlp.sections`.
+_CLOSED = getattr(sections, "closed", None)
+
+
+def opens_closed_part(text: str | None) -> bool:
+    """`Lukket dagsorden`, `Lukkede sager`: the punkter after it are closed."""
+    if _CLOSED is not None:
+        return _CLOSED.opens_closed_part(text)
+    return bool(text) and len(text) <= _MAX_MARKING and bool(sections.CLOSED_HEADING.match(text))
+
+
+def opens_open_part(text: str | None) -> bool:
+    """`Åben dagsorden`, `Åbne sager`: the closed part ends."""
+    if _CLOSED is not None:
+        return _CLOSED.opens_open_part(text)
+    return bool(text) and len(text) <= _MAX_MARKING and bool(sections.OPEN_HEADING.match(text))
 
 
 @dataclass
@@ -300,10 +317,10 @@ def _parts(blocks: list[Block], headings: list[_Heading]) -> list[_Part]:
         if i <= skip_until:
             continue
         text = block.text
-        if i > toc_end and len(text) <= 60 and (_PART_CLOSED.match(text) or CLOSED_HEADING.match(text)):
+        if i > toc_end and i not in starts and opens_closed_part(text):
             part_heading = text
             continue
-        if i > toc_end and len(text) <= 60 and (_PART_OPEN.match(text) or OPEN_HEADING.match(text)):
+        if i > toc_end and i not in starts and opens_open_part(text):
             part_heading = ""
             continue
         if i in starts:
@@ -322,7 +339,10 @@ def read_punkt(
     """A punkt from the blocks under its heading: case number, sections, attachments, absences."""
     status = [b.text for b in blocks[:6] if _STATUS.match(b.text)]
     case_type, title = split_case_type(title)
-    headings = tuple(h for h in (part_heading,) if h)
+    # The part heading above it and the short lines of its body, where a marking such as
+    # `Lukket punkt` stands: the closed decision reads them all.
+    short = [b.text for b in blocks if b.kind != "table" and len(b.text) <= _MAX_MARKING]
+    headings = tuple(h for h in (part_heading, *short) if h)
     if is_closed(title, status[0] if status else None, headings):
         return Punkt(number=number, title=title, case_type="Lukket", closed=True)
     punkt = Punkt(number=number, title=title, case_type=case_type)
