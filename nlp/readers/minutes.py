@@ -292,7 +292,7 @@ def _section_heading(block: Block, strict: bool = False) -> str | None:
     its container marks as a heading (a page whose sections are `<h3>`, where a bold "Beslutning"
     inside the text is the text's own)."""
     text = block.text
-    if not text or len(text) > 160 or block.kind == "table" or strict and block.kind != "h":
+    if not text or len(text) > 160 or block.kind in ("table", "li") or strict and block.kind != "h":
         return None
     name = minutes_section(text)
     if not name:
