@@ -43,7 +43,12 @@ def _text_sniff(sniffed: Sniffed) -> float:
 
 
 def _text_read(sniffed: Sniffed, deadline: Deadline | None) -> Meeting:
-    return referat_text.read_text(sanitise(sniffed.text), source=sniffed.source, deadline=deadline)
+    text = sanitise(sniffed.text)
+    try:
+        return referat_text.read_text(text, source=sniffed.source, deadline=deadline)
+    except NotAReferatError as exc:
+        # `Punkt N:` headings under a header the Odense layout does not know: the general recogniser.
+        return _or_raise(exc, lambda: _minutes_text_read(sniffed, deadline))
 
 
 def _minutes_text_sniff(sniffed: Sniffed) -> float:
@@ -63,10 +68,21 @@ def _pdf_read(sniffed: Sniffed, deadline: Deadline | None) -> Meeting:
 
     text = pdf_to_text(sniffed.data, source=sniffed.source, deadline=deadline)
     if referat_text.looks_like(text):
-        meeting = referat_text.read_text(text, source=sniffed.source, deadline=deadline)
+        try:
+            meeting = referat_text.read_text(text, source=sniffed.source, deadline=deadline)
+        except NotAReferatError as exc:
+            return _or_raise(exc, lambda: read_pdf_layout(sniffed.data, source=sniffed.source, deadline=deadline))
         meeting.source_format = "referat-pdf"
         return meeting
     return read_pdf_layout(sniffed.data, source=sniffed.source, deadline=deadline)
+
+
+def _or_raise(first: NotAReferatError, read):
+    """The general recogniser's meeting, or the first reader's refusal if it finds none either."""
+    try:
+        return read()
+    except NotAReferatError:
+        raise first from None
 
 
 def _docx_read(sniffed: Sniffed, deadline: Deadline | None) -> Meeting:

@@ -424,8 +424,12 @@ def read_header(head: list[Block], blocks: list[Block], hints: Hints) -> Meeting
     if committee is None:
         committee = _committee(texts)
     text = "\n".join(b.text for b in blocks[:3000])
+    council = re.match(r"^([A-ZÆØÅ][a-zæøå]+(?:-[A-ZÆØÅ][a-zæøå]+)?) (?:Byråd|Kommunalbestyrelse)", committee or "")
     return Meeting(
-        municipality=hints.municipality or municipality_of(text),
+        municipality=hints.municipality
+        or municipality_of("\n".join(texts))
+        or (council.group(1) if council else "")
+        or municipality_of(text),
         committee=committee or "",
         date=date or "",
         time=time,

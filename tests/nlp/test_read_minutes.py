@@ -332,3 +332,26 @@ def test_case_numbers_of_every_system(line: str, raw: str) -> None:
 def test_a_year_range_is_no_case_number() -> None:
     assert parse_case_number("Budget 2026-2029") is None
     assert not is_case_line("Kvalitetsstandarder 2012-2013 for stof- og alkoholbehandling")
+
+
+def test_punkt_headings_under_a_header_the_odense_layout_does_not_know() -> None:
+    """`Punkt N:` headings are the Odense layout's, but this header is not: the general recogniser
+    reads it instead of refusing it."""
+    text = (
+        "Referat\n\nByrådet\nmandag den 3. marts 2025 kl. 17.00\nRådhuset, Horsens Kommune\n\n"
+        "Punkt 1: Godkendelse af dagsorden\nEMN-2025-000001\n\nBeslutning\nGodkendt.\n\n"
+        "Punkt 2: Budgetopfølgning for\nfjerde kvartal\nEMN-2025-000002\n\nIndstilling\nAt den tages til efterretning."
+        "\n\nBeslutning\nTaget til efterretning.\n"
+    )
+    meeting = read_bytes(text.encode(), source="horsens.txt")
+    assert (meeting.municipality, meeting.committee, meeting.date, meeting.time) == (
+        "Horsens",
+        "Byrådet",
+        "2025-03-03",
+        "17:00",
+    )
+    assert [(p.number, p.title) for p in meeting.punkter] == [
+        (1, "Godkendelse af dagsorden"),
+        (2, "Budgetopfølgning for fjerde kvartal"),
+    ]
+    assert [p.decision for p in meeting.punkter] == ["Godkendt.", "Taget til efterretning."]
