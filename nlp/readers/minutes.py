@@ -423,6 +423,9 @@ def read_header(head: list[Block], blocks: list[Block], hints: Hints) -> Meeting
             place = match.group("place").strip() or None
     if committee is None:
         committee = _committee(texts)
+    if time is None and date is not None:
+        # `Dato: 04.12.2012` on a running header, `tirsdag den 4. december 2012, kl. 13:00` below it.
+        time = next((find_time(t) for t in texts if find_date(t) == date and find_time(t)), None)
     text = "\n".join(b.text for b in blocks[:3000])
     council = re.match(r"^([A-ZÆØÅ][a-zæøå]+(?:-[A-ZÆØÅ][a-zæøå]+)?) (?:Byråd|Kommunalbestyrelse)", committee or "")
     return Meeting(

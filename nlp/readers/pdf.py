@@ -54,6 +54,7 @@ def pdf_lines(data: bytes, *, source: str = "", deadline: Deadline | None = None
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     lines: list[tuple[int, float, str, float, bool]] = []  # page, y, text, size, bold
+    heights: dict[int, float] = {}
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         for number, page in enumerate(reader.pages, start=1):
@@ -72,11 +73,13 @@ def pdf_lines(data: bytes, *, source: str = "", deadline: Deadline | None = None
                 runs.append((y, tm[4] * cm[0] + cm[4], text, float(size) * scale, bold))
 
             page.extract_text(visitor_text=visit)
+            heights[number] = float(page.mediabox.height)
             lines.extend(_runs_to_lines(number, runs))
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError, ZeroDivisionError) as exc:
         raise NotAReferatError(
             f"{source or 'PDF'}: PDF-filen kan ikke læses ({exc.__class__.__name__}: {exc})"
         ) from exc
+    lines = _without_page_furniture(lines, heights)
     sizes = Counter()
     for _, _, text, size, _ in lines:
         sizes[round(size, 1)] += len(text)
@@ -84,6 +87,32 @@ def pdf_lines(data: bytes, *, source: str = "", deadline: Deadline | None = None
     return [
         Block(text, bold=bold, size=round(size / body, 2) if body else 1.0) for _, _, text, size, bold in lines if text
     ]
+
+
+def _without_page_furniture(
+    lines: list[tuple[int, float, str, float, bool]], heights: dict[int, float]
+) -> list[tuple[int, float, str, float, bool]]:
+    """Without the running header and footer: a short line in the top or bottom tenth of the page
+    that stands at the same height on most pages (`Side 3`, `Åbent referat`, `Dato: 04.12.2012`),
+    digits aside. The first page keeps its own, since that is where the meeting header is."""
+    pages = {page for page, *_ in lines}
+    if len(pages) < 3:
+        return lines
+
+    def key(line: tuple[int, float, str, float, bool]) -> tuple[str, int] | None:
+        page, y, text, _, _ = line
+        height = heights.get(page) or 842.0
+        if len(text) > 80 or 0.1 * height < y < 0.9 * height:
+            return None
+        return re.sub(r"\d+", "#", text), round(y / 4)
+
+    seen: dict[tuple[str, int], set[int]] = {}
+    for line in lines:
+        if (k := key(line)) is not None:
+            seen.setdefault(k, set()).add(line[0])
+    furniture = {k for k, on in seen.items() if len(on) >= max(3, len(pages) // 2)}
+    first = min(pages)
+    return [line for line in lines if line[0] == first or key(line) not in furniture]
 
 
 def _runs_to_lines(

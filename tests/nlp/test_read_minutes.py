@@ -355,3 +355,36 @@ def test_punkt_headings_under_a_header_the_odense_layout_does_not_know() -> None
         (2, "Budgetopfølgning for fjerde kvartal"),
     ]
     assert [p.decision for p in meeting.punkter] == ["Godkendt.", "Taget til efterretning."]
+
+
+def test_a_pdf_s_running_header_is_not_text() -> None:
+    """eDoc prints `Udvalg / Referat / Dato: … / Side N` on every page; a punkt's decision that
+    starts a page must not start with it, and the time comes from the cover page's date line."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    cover = ["Referat", "Miljøudvalget", "tirsdag den 4. december 2012, kl. 13:00", "i Mødelokale 1 på Rådhuset"]
+    pages = [cover]
+    for n in range(1, 5):
+        pages.append([f"{n}. Sag nummer {n} om vandløb", f"Sagsnr.: 2012-{1000 + n}", "Sagsfremstilling", "Tekst."])
+        pages.append([f"Miljøudvalgets beslutning den 04.12.2012 Punkt {n}", f"Godkendt som punkt {n}."])
+    for number, lines in enumerate(pages, start=1):
+        y = 820
+        if number > 1:
+            for running in ("Miljøudvalget", "Referat", "Dato: 04.12.2012", f"Side {number}"):
+                page.setFont("Helvetica", 8)
+                page.drawString(40, y, running)
+                y -= 12
+        y = 700 - 40 * (number % 3)  # the body starts where it will
+        for line in lines:
+            page.setFont("Helvetica-Bold" if line[0].isdigit() or "beslutning" in line else "Helvetica", 10)
+            page.drawString(40, y, line)
+            y -= 14
+        page.showPage()
+    page.save()
+    meeting = read_bytes(buffer.getvalue(), source="referat.pdf")
+    assert (meeting.committee, meeting.date, meeting.time) == ("Miljøudvalget", "2012-12-04", "13:00")
+    assert [p.decision for p in meeting.punkter] == [f"Godkendt som punkt {n}." for n in range(1, 5)]
+    assert all("Side" not in s.text for p in meeting.punkter for s in p.sections)
