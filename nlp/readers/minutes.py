@@ -110,6 +110,7 @@ class _Heading:
     end: int  # last block index the heading (and a wrapped title) takes
     strong: bool
     toc: bool = False
+    structural: bool = False  # what follows says so (a case number, a section), not only its style
 
 
 @dataclass
@@ -205,24 +206,37 @@ def _headings(blocks: list[Block]) -> list[_Heading]:
                 continue
         after = [b for b in blocks[end + 1 : end + 6]]
         toc_style = "indholdsfortegnelse" in block.style or block.style.startswith("toc")
-        strong = bool(
-            block.kind == "h"
-            or (block.bold and len(title) < 250)
-            or block.size >= 1.15
-            or any(is_case_line(b.text) for b in after[:4])
-            or any(_section_heading(b) for b in after[:4])
-            or any(_STATUS.match(b.text) for b in after[:4])
+        for k, b in enumerate(after):  # what follows, up to the next numbered line
+            if match_heading(b.text):
+                after = after[:k]
+                break
+        meta = [b for b in after if is_case_line(b.text) or _STATUS.match(b.text) or _SKIP_LINE.match(b.text)]
+        first_other = next((b for b in after if b not in meta), None)
+        structural = bool(
+            any(is_case_line(b.text) or _STATUS.match(b.text) for b in after[:3])
+            or (first_other is not None and after.index(first_other) <= 2 and _section_heading(first_other))
         )
+        styled = block.kind == "h" or (block.bold and len(title) < 250) or block.size >= 1.15
         toc = toc_style or bool(_PAGE_AT_END.search(title) and (in_toc or toc_style))
-        candidates.append(_Heading(i, number, _strip_page(title) if toc else title, end, strong, toc))
+        title = _strip_page(title) if toc else title
+        candidates.append(_Heading(i, number, title, end, structural or styled, toc, structural))
     _mark_toc_runs(candidates)
+    # The smallest number of a heading that what follows it confirms (a case number, a section), at
+    # or after each candidate: a bold numbered line in the text before it is no punkt heading.
+    confirmed_after = [float("inf")] * (len(candidates) + 1)
+    for k in range(len(candidates) - 1, -1, -1):
+        c = candidates[k]
+        confirmed = c.structural and not c.toc
+        confirmed_after[k] = min(confirmed_after[k + 1], c.number if confirmed else float("inf"))
     accepted: list[_Heading] = []
     last = 0
-    for c in candidates:
+    for k, c in enumerate(candidates):
         if c.toc:
             accepted.append(c)
             continue
         if not c.strong or c.number <= last:
+            continue
+        if not c.structural and confirmed_after[k + 1] <= c.number:
             continue
         accepted.append(c)
         last = c.number

@@ -388,3 +388,18 @@ def test_a_pdf_s_running_header_is_not_text() -> None:
     assert (meeting.committee, meeting.date, meeting.time) == ("Miljøudvalget", "2012-12-04", "13:00")
     assert [p.decision for p in meeting.punkter] == [f"Godkendt som punkt {n}." for n in range(1, 5)]
     assert all("Side" not in s.text for p in meeting.punkter for s in p.sections)
+
+
+def test_a_bold_numbered_line_in_the_text_is_no_punkt_heading() -> None:
+    text = (
+        "Referat\nSocialudvalget\n4. marts 2025 kl. 15.00\n\n"
+        "## 1. Handleplan for hjemløse\nSagsnr.: 25/100\n\nSagsfremstilling\nPlanen har tre spor:\n"
+        "## 2. Boliger først\n## 3. Opsøgende arbejde\nDe to spor koster 2 mio. kr.\n\nBeslutning\nGodkendt.\n\n"
+        "## 2. Orientering om budget\nSagsnr.: 25/101\n\nBeslutning\nTaget til efterretning.\n"
+    )
+    meeting = read_bytes(text.encode(), source="t.md")
+    assert [(p.number, p.title) for p in meeting.punkter] == [
+        (1, "Handleplan for hjemløse"),
+        (2, "Orientering om budget"),
+    ]
+    assert meeting.punkter[0].decision == "Godkendt." and "Boliger først" in meeting.punkter[0].text
