@@ -88,6 +88,8 @@ def _punkt(element, position: int, meeting: Meeting) -> Punkt:
         decision = text_of(presentation, "IsDecision").lower() == "true"
         name = "Beslutning" if decision else (minutes_section(heading) or heading)
         punkt.sections.append(Section(name=name, text=text, heading=heading))
+    if punkt.decision is None and (decision := _released_decision(item)):
+        punkt.sections.append(Section(name="Beslutning", text=decision, heading="Beslutning"))
     for attachment in children(child(item, "Attachments"), "Attachment"):
         name = clean_inline(text_of(attachment, "Title"))
         if name and text_of(attachment, "AccessEnumName").lower() in ("", "public"):
@@ -96,6 +98,20 @@ def _punkt(element, position: int, meeting: Meeting) -> Punkt:
         punkt.absent, punkt.absence_notes = absent_names(punkt.decision)
     meeting.warnings.extend(cap_sections(punkt))
     return punkt
+
+
+_NOT_RELEASED = re.compile(r"^\s*(?:beslutning\s+)?ikke\s+frigivet\b", re.IGNORECASE)
+
+
+def _released_decision(item) -> str:
+    """The decision the handling of this meeting holds (`HandlingPlan/Handling[Placement=This]/
+    Decision`), once released; "Beslutning ikke frigivet" is no decision."""
+    for handling in children(child(item, "HandlingPlan"), "Handling"):
+        if text_of(handling, "Placement").lower() in ("this", ""):
+            text = html_text(sanitise(text_of(handling, "Decision")))
+            if text and not _NOT_RELEASED.match(text):
+                return text
+    return ""
 
 
 def _parts(sniffed: Sniffed) -> list[tuple[str, list[str]]]:

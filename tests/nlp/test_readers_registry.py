@@ -64,3 +64,23 @@ def test_the_most_certain_reader_wins() -> None:
     assert meeting.punkter[0].decision == "Godkendt."
     closed = meeting.punkter[1]
     assert closed.closed and closed.sections == [] and "Ejerens" not in str(closed)
+
+
+def test_an_edoc_fujitsu_referat_s_released_decision_is_read() -> None:
+    xml = (
+        '<Root xmlns:edoc="http://www.fujitsu.dk/agenda/xml/schemas/2009/03/31/"><edoc:Committee>'
+        "<edoc:Name>Økonomiudvalget</edoc:Name><edoc:Meeting><edoc:MeetingDateTime>05-05-2025 08:00"
+        "</edoc:MeetingDateTime><edoc:Agenda><edoc:Type>Referat</edoc:Type><edoc:AgendaElements>"
+        "<edoc:AgendaElement><edoc:AccessIsPublic>true</edoc:AccessIsPublic><edoc:HandlingItem>"
+        "<edoc:SerialNo>1</edoc:SerialNo><edoc:Title>Regnskab 2024</edoc:Title><edoc:HandlingPlan><edoc:Handling>"
+        "<edoc:Placement>Previous</edoc:Placement><edoc:Decision>Sendt i høring.</edoc:Decision></edoc:Handling>"
+        "<edoc:Handling><edoc:Placement>This</edoc:Placement><edoc:Decision>&lt;p&gt;Anbefales.&lt;/p&gt;"
+        "</edoc:Decision></edoc:Handling></edoc:HandlingPlan></edoc:HandlingItem></edoc:AgendaElement>"
+        "<edoc:AgendaElement><edoc:AccessIsPublic>true</edoc:AccessIsPublic><edoc:HandlingItem>"
+        "<edoc:SerialNo>2</edoc:SerialNo><edoc:Title>Orientering</edoc:Title><edoc:HandlingPlan><edoc:Handling>"
+        "<edoc:Placement>This</edoc:Placement><edoc:Decision>Beslutning ikke frigivet</edoc:Decision>"
+        "</edoc:Handling></edoc:HandlingPlan></edoc:HandlingItem></edoc:AgendaElement>"
+        "</edoc:AgendaElements></edoc:Agenda></edoc:Meeting></edoc:Committee></Root>"
+    ).encode()
+    meeting = read_bytes(xml, source="referat.xml")
+    assert [p.decision for p in meeting.punkter] == ["Anbefales.", None]
