@@ -35,11 +35,11 @@ from nlp.text import join_broken_paragraphs
 _MAX_HEADING = 400
 #: `Punkt 3: Titel`, `Pkt. 3 Titel`, `Sag nr. 3 - Titel`
 _PUNKT_WORD = re.compile(
-    r"^(?:punkt|pkt\.?|dagsordenspunkt|sag\s+nr\.?)\s*(?P<number>\d{1,4})\s*[:.)\-–]?\s*(?P<title>\S.*)?$",
+    r"^(?:punkt|pkt\.?|dagsordenspunkt|sag\s+nr\.?)\s*(?P<number>\d{1,6})\s*[:.)\-–]?\s*(?P<title>\S.*)?$",
     re.IGNORECASE,
 )
 #: `3. Titel`, `715.Titel`, `3) Titel`, `3.` alone (the title in the next block)
-_NUMBERED = re.compile(r"^(?P<number>\d{1,4})\s*[.)]\s*(?P<title>[^\W\d_].*|[\"'«„(\[].*)?$")
+_NUMBERED = re.compile(r"^(?P<number>\d{1,5})\s*[.)]\s*(?P<title>[^\W\d_].*|[\"'«„(\[].*)?$")
 _MONTH_START = re.compile(
     r"^(?:januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december)\b", re.IGNORECASE
 )
