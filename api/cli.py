@@ -237,12 +237,14 @@ def ingest(
                 )
         except ReferatError as exc:
             _fail(exc)
+    for path, reason in report.skipped:
+        err.print(f"[yellow]ikke læst[/yellow] {escape(path)}: {escape(reason)}", highlight=False)
     for path, reason in report.failures:
         err.print(f"[red]fejl[/red] {escape(path)}: {escape(reason)}", highlight=False)
     out.print(
         f"filer={report.files} uændrede={report.unchanged} dokumenter={report.meetings} "
         f"møder={len(report.meeting_ids)} punkter={report.punkter} gemt_uden_søgning={report.kept_unsearched} "
-        f"fejl={len(report.failures)}  tid: {report.timing_line()}",
+        f"ikke_læst={len(report.skipped)} fejl={len(report.failures)}  tid: {report.timing_line()}",
         highlight=False,
         markup=False,
     )

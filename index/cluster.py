@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from index.ingest import IngestReport, Overrides, expand_paths, process_document, read_file, write_document
+from index.ingest import IngestReport, Overrides, discover, process_document, read_file, write_document
 from index.locks import ingest_lock
 from nlp.errors import ReferatError
 
@@ -144,8 +144,9 @@ def ingest_on_ray(
 def ingest_paths_on_ray(
     ray, store, paths: Iterable[str | Path], *, enrich: bool = True, progress=None, overrides: Overrides | None = None
 ) -> IngestReport:
-    files, missing = expand_paths(paths)
-    report = IngestReport(failures=list(missing))
+    found = discover(paths)
+    files = found.files
+    report = IngestReport(failures=list(found.missing), skipped=list(found.skipped))
     actors = _start_workers(ray, enrich, overrides or Overrides())
     try:
         _run(ray, store, files, actors, report, progress, enrich)

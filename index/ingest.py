@@ -11,6 +11,7 @@ the end (`Archive.ingest`), not per file.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -25,7 +26,7 @@ from nlp.deadline import Deadline
 from nlp.enrichment import Enrichment, enrich_version
 from nlp.errors import NotAReferatError, ReferatError
 from nlp.model import Meeting
-from nlp.readers import CANDIDATE_SUFFIXES, read_bytes
+from nlp.readers import SkippedFile, parts_of, read_bytes
 from nlp.settings import settings
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ class IngestReport:
     kept_unsearched: int = 0  # documents stored but superseded (a dagsorden after its referat)
     meeting_ids: set[str] = field(default_factory=set)  # the meetings the written documents belong to
     failures: list[tuple[str, str]] = field(default_factory=list)
+    #: Files found and not read, each with its reason (part of an export read from another file,
+    #: the folder's own documentation, a listing page): named in the summary, no failure.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
     #: Seconds spent per stage: reading files into meetings, NLP (without the encoder pass),
     #: embedding passages (the encoder pass), writing to the store, updating the vector index.
     read_s: float = 0.0
@@ -95,19 +99,91 @@ class Overrides:
             raise NotAReferatError(f"{source}: udvalget står ikke i filen; angiv det med --committee")
 
 
-def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files named, plus candidate files found in folders (sorted); missing paths are failures."""
-    files: list[Path] = []
-    missing: list[tuple[str, str]] = []
+#: A folder's own documentation: named in the summary as such, never read as minutes.
+_DOCUMENTATION = re.compile(
+    r"^(?:readme|source|sources|license|licence|notice|copying|changelog|authors)(?:\.\w{1,8})?$", re.I
+)
+#: Files larger than this are not opened to see whether they are an export standing for others.
+_MAX_EXPORT_BYTES = 50_000_000
+
+
+@dataclass
+class Discovery:
+    """What a list of paths holds: files to read, paths that do not exist, files named and not read."""
+
+    files: list[Path] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def discover(paths: Iterable[str | Path]) -> Discovery:
+    """Every file under the folders (sorted) and every file named; nothing is left out silently.
+
+    Left out, with the reason: hidden files (`.git`, `.DS_Store`), a folder's documentation
+    (README, SOURCE, LICENSE), and files that an export beside them stands for (eDoc's per-punkt
+    PDFs beside its meeting XML, Acadre's index and DOCX beside its agenda XML, eDoc Fujitsu's
+    HTML beside its XML): the meeting is read once, from the export."""
+    found = Discovery()
+    candidates: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CANDIDATE_SUFFIXES))
+            for p in sorted(path.rglob("*")):
+                if not p.is_file():
+                    continue
+                hidden = any(part.startswith(".") for part in p.relative_to(path).parts)
+                if hidden:
+                    found.skipped.append((str(p), "skjult fil, ikke læst"))
+                elif _DOCUMENTATION.match(p.name):
+                    found.skipped.append((str(p), "mappens dokumentation (README/SOURCE/LICENSE), ikke et referat"))
+                else:
+                    candidates.append(p)
         elif path.is_file():
-            files.append(path)
+            candidates.append(path)
         else:
-            missing.append((str(path), "filen eller mappen findes ikke"))
-    return files, missing
+            found.missing.append((str(path), "filen eller mappen findes ikke"))
+    covered = _covered_by_exports(candidates)
+    for p in candidates:
+        if p in covered:
+            found.skipped.append((str(p), covered[p]))
+        else:
+            found.files.append(p)
+    return found
+
+
+def _covered_by_exports(files: list[Path]) -> dict[Path, str]:
+    """File -> reason, for files that an export in the same folder stands for."""
+    by_folder: dict[Path, dict[str, Path]] = {}
+    for p in files:
+        by_folder.setdefault(p.parent, {})[p.name.lower()] = p
+    covered: dict[Path, str] = {}
+    for p in files:
+        try:
+            if p.stat().st_size > _MAX_EXPORT_BYTES:
+                continue
+            with p.open("rb") as handle:
+                head = handle.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")
+                if head[:1] != b"<":
+                    continue
+                data = head + handle.read()
+        except OSError:
+            continue  # reported when the file is read
+        names = by_folder[p.parent]
+        for primary, parts in parts_of(data, str(p)):
+            export = names.get(primary)
+            if export is None:
+                continue
+            for name in parts:
+                part = names.get(name)
+                if part is not None and part != export:
+                    covered[part] = f"del af mødet i {export.name}, som læses i stedet"
+    return covered
+
+
+def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files to read and missing paths (see `discover`, which also names the files left out)."""
+    found = discover(paths)
+    return found.files, found.missing
 
 
 def read_file(path: Path) -> tuple[str, bytes, str]:
@@ -171,14 +247,16 @@ def ingest_paths(
     overrides: Overrides | None = None,
 ) -> IngestReport:
     """`progress(path, report)` is called after each file, with the report so far."""
-    files, missing = expand_paths(paths)
-    report = IngestReport(failures=list(missing))
-    for path in files:
+    found = discover(paths)
+    report = IngestReport(failures=list(found.missing), skipped=list(found.skipped))
+    for path in found.files:
         report.files += 1
         try:
             ingest_file(store, path, enricher, embedder, overrides or Overrides(), report)
         except OperationalError:
             raise  # a full disk or a locked store stops the ingest: the next file would fail the same way
+        except SkippedFile as exc:
+            report.skipped.append((str(path), str(exc).removeprefix(f"{path}: ")))
         except ReferatError as exc:
             report.failures.append((str(path), str(exc).removeprefix(f"{path}: ")))
         except Exception as exc:  # noqa: BLE001 - one broken file must not stop the rest

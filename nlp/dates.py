@@ -19,3 +19,47 @@ def danish_date(iso: str | None) -> str:
         return iso or ""
     y, m, d = iso.split("-")
     return f"{int(d)}. {MONTH_NAMES[int(m) - 1]} {y}"
+
+
+_MONTH_ALT = "|".join(MONTH_NAMES) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec"
+_SHORT_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "okt": 10,
+                 "nov": 11, "dec": 12}  # fmt: skip
+#: Every form a Danish meeting date takes: `tirsdag den 4. december 2012`, `4. dec. 2012`,
+#: `04.12.2012`, `4-12-2012`, `04/12 2012`, `2012-12-04`. Linear: no nested repetition.
+DATE = re.compile(
+    rf"(?<!\d)(?:(?P<d1>\d{{1,2}})\.?\s*(?P<month>{_MONTH_ALT})\.?\s+(?P<y1>\d{{4}})"
+    r"|(?P<d2>\d{1,2})\s?[-./]\s?(?P<m2>\d{1,2})\s?[-./ ]\s?(?P<y2>\d{4})"
+    r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))(?!\d)",
+    re.IGNORECASE,
+)
+#: `kl. 13:00`, `Kl. 10.30`, `klokken 16`: the meeting's start.
+TIME = re.compile(r"\bkl(?:\.|okken)?\s*(?P<h>\d{1,2})(?:[:.](?P<min>\d{2}))?(?!\d)", re.IGNORECASE)
+
+
+def find_date(text: str) -> str | None:
+    """The first valid date in `text` as ISO, in any Danish form (see `DATE`)."""
+    import datetime as dt
+
+    for match in DATE.finditer(text[:2000]):
+        if match.group("y1"):
+            name = match.group("month").lower()
+            month = MONTHS.get(name) or _SHORT_MONTHS.get(name)
+            y, m, d = int(match.group("y1")), month, int(match.group("d1"))
+        elif match.group("y2"):
+            y, m, d = int(match.group("y2")), int(match.group("m2")), int(match.group("d2"))
+        else:
+            y, m, d = int(match.group("y3")), int(match.group("m3")), int(match.group("d3"))
+        try:
+            if m and 1900 <= y <= 2200:
+                return dt.date(y, m, d).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def find_time(text: str) -> str | None:
+    """`HH:MM` of the first `kl. 13:00` in `text`."""
+    match = TIME.search(text[:2000])
+    if not match or int(match.group("h")) > 23:
+        return None
+    return f"{int(match.group('h')):02d}:{match.group('min') or '00'}"

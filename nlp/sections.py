@@ -7,6 +7,8 @@ an absence sentence, so that every reader agrees.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
 from nlp import closed
 from nlp.model import JournalNumber, Punkt
@@ -20,6 +22,7 @@ CANONICAL_SECTIONS: dict[str, str] = {
     "effekt": "Effekt",
     "indstilling": "Indstilling",
     "beslutning": "Beslutning",
+    "beslutninger": "Beslutning",
     "sagsfremstilling": "Sagsfremstilling",
     "økonomi": "Økonomi",
     "bilag": "Bilag",
@@ -58,6 +61,100 @@ _ABSENT_TITLES = re.compile(
     r"Formand(?:en)?|Næstformand(?:en)?|Byrådsmedlem(?:merne)?)\s+"
 )
 _FRAVAERENDE = re.compile(r"(?:Fraværende|Afbud)\s*:\s*(?P<who>[^\n]+)", re.IGNORECASE)
+
+
+# -- the vocabulary of Danish minutes in general (data: nlp/resources/minutes/) ------------------
+_MINUTES_DIR = Path(__file__).resolve().parent / "resources" / "minutes"
+
+
+@lru_cache(maxsize=1)
+def _minutes_vocabulary() -> tuple[dict[str, str], tuple[tuple[re.Pattern[str], str], ...]]:
+    exact = {k: v[0] for k, v in _read_tsv(_MINUTES_DIR / "sections.tsv")}
+    patterns = tuple((re.compile(k), v[0]) for k, v in _read_tsv(_MINUTES_DIR / "section_patterns.tsv"))
+    return exact, patterns
+
+
+def _read_tsv(path: Path) -> list[tuple[str, tuple[str, ...]]]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("\t")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"{path.name}, linje {number}: forventede 'overskrift<TAB>navn'")
+        rows.append((key.strip(), (value.strip(),)))
+    return rows
+
+
+def minutes_section(heading: str, *, exact_only: bool = False) -> str | None:
+    """The canonical section a heading of any Danish minutes names (`Beslutninger`, `Udvalgets
+    beslutning den 04.12.2012`, `Sagsbeskrivelse` ...), or None; the vocabulary is data.
+    `exact_only`: only a heading of the list as it stands, not one of the patterns."""
+    key = re.sub(r"\s+", " ", heading.strip().rstrip(":").strip()).lower()
+    if not key or len(key) > 200:
+        return None
+    exact, patterns = _minutes_vocabulary()
+    if key in exact or exact_only:
+        return exact.get(key)
+    for pattern, name in patterns:
+        if pattern.match(key):
+            return name
+    return None
+
+
+# -- case numbers of every system ------------------------------------------------------------------
+#: KLE journal numbers (Odense `27.15.12-Ø40-53-19`), FirstAgenda/Aarhus `EMN-2025-008308`, eDoc
+#: `2012-28504` (and document numbers `2012-203438`), Acadre `12/27845`.
+CASE_NUMBER = re.compile(
+    r"(?<![\w.-])(?:"
+    r"(?P<kle>\d{2}\.\d{2}\.\d{2})-(?P<facet>[A-ZÆØÅ]\d{2})-(?P<serial>\d+)-(?P<year>\d{2})(?!\d)"
+    r"|[A-ZÆØÅ]{2,5}-(?:19|20)\d{2}-\d{3,9}(?:-\d{1,4})?(?![\d-])"
+    r"|(?:19|20)\d{2}-(?!(?:19|20)\d{2}(?!\d))\d{3,9}(?:-\d{1,4})?(?![\d.-])"
+    r"|\d{2}/\d{3,9}(?![\d/])"
+    r")"
+)
+#: The label a case number stands after: `Sagsnr.:`, `Sagsnummer`, `J.nr.`, `Emnenr.`.
+CASE_LABEL = re.compile(
+    r"^(?:sags?\s?nr|sagsnummer|sag nr|j\.\s?nr|journal\s?nr|journalnummer|emne\s?nr|acadre\s?nr|dok\.?\s?nr)"
+    r"\.?\s*:?\s*",
+    re.IGNORECASE,
+)
+
+
+_LABELLED_ID = re.compile(r"[\w./-]*\d[\w./-]*")
+
+
+def parse_case_number(text: str) -> JournalNumber | None:
+    """The first case number of any system in `text`; a KLE journal number keeps its parts. After
+    a label (`Sagsnr.: 200906126`) the id is whatever the system wrote there."""
+    text = text[:500].strip()
+    match = CASE_NUMBER.search(text)
+    rest = CASE_LABEL.sub("", text, count=1)
+    if (
+        rest is not text
+        and (labelled := _LABELLED_ID.match(rest))
+        and not (match and match.start() == len(text) - len(rest))
+    ):
+        return JournalNumber(raw=labelled.group(0).rstrip(".,"))
+    if not match:
+        return None
+    if match.group("kle"):
+        return JournalNumber(raw=match.group(0), **{k: match.group(k) for k in ("kle", "facet", "serial", "year")})
+    return JournalNumber(raw=match.group(0))
+
+
+def is_case_line(line: str) -> bool:
+    """A short line that holds a punkt's case number: `EMN-2025-008308`, `Sagsnr.: 2012-28504`."""
+    line = line.strip()
+    if not line or len(line) > 120:
+        return False
+    rest = CASE_LABEL.sub("", line, count=1)
+    if rest is not line and not rest and line.rstrip().endswith(":"):
+        return True  # `Sagsnr.:` with the number left empty still marks a punkt's case line
+    if rest is not line:
+        return bool(_LABELLED_ID.match(rest))  # after a label, the id is what the system wrote
+    match = CASE_NUMBER.match(rest)
+    return bool(match) and len(rest) - match.end() < 40
 
 
 def canonical_section(heading: str, vocabulary: dict[str, str] = CANONICAL_SECTIONS) -> str | None:

@@ -1,22 +1,32 @@
-"""Readers, one per input format, all returning a `Meeting`. The format is told by the content.
+"""Readers, one per publication format, all returning a `Meeting`; found through a registry.
 
-`read_bytes` is the one entry point: it sniffs PDF, JSON (FirstAgenda) or text, and turns every
-file that is not a referat into a `NotAReferatError` that names the reason.
+A reader is a `Reader`: a name, a `sniff` (how sure it is that a file is its kind, from the
+content, 0 when not) and a `read`. Referat's own are registered in `nlp/readers/builtin.py`; a
+third party registers one under the `referat_readers` entry-point group (or calls
+`readers.register`) without editing Referat. `read_bytes` is the one entry point: the file's
+container (PDF, DOCX, XML, HTML, JSON, text) is told by its content, the most certain reader reads
+it, and every file that is not minutes becomes a `NotAReferatError` that says what was recognised
+and what was missing, in Danish.
+
+A structured export can stand for other files beside it (eDoc's meeting XML for its per-punkt
+PDFs, Acadre's index for its DOCX): a reader's `parts` names them, so that an ingest reads the
+meeting once and names the others as parts of it (`index.ingest`).
 """
 
 from __future__ import annotations
 
 import codecs
-import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+import catalogue
 
 from nlp.deadline import Deadline
 from nlp.errors import NotAReferatError, ReferatError
 from nlp.model import Meeting
-from nlp.readers import firstagenda, referat_text
-from nlp.readers.pdf import read_pdf
-from nlp.text import sanitise
 
 #: Byte-order marks of UTF-16 and UTF-32: such a text has NULs in every other byte and is no
 #: binary file (UTF-32 first: its little-endian mark starts with UTF-16's).
@@ -27,29 +37,102 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
-#: File endings a folder walk picks up; a file named explicitly is read whatever its name.
-CANDIDATE_SUFFIXES = {".txt", ".md", ".markdown", ".pdf", ".json"}
 log = logging.getLogger(__name__)
+
+#: The registry. `catalogue` is spaCy's registry: entry points of the group `referat_readers`
+#: are loaded on first use, each naming a `Reader`.
+readers = catalogue.create("referat", "readers", entry_points=True)
+
+
+class SkippedFile(NotAReferatError):
+    """A file that is no meeting by design (a listing page of meetings, the folder's README): an
+    ingest names it with this reason in its summary, and it is no failure."""
+
+
+class PartOfExport(NotAReferatError):
+    """A file that is not a meeting of its own but part of one read from another file (an index,
+    a rendering, a per-punkt file). An ingest names it in its summary and does not count it as a
+    failure when the file that stands for it is there."""
+
+
+@dataclass
+class Sniffed:
+    """A file's bytes with what every reader asks first: its container and, for text, its text."""
+
+    data: bytes
+    source: str
+    container: str  # pdf | docx | zip | xml | html | json | text
+
+    @cached_property
+    def text(self) -> str:
+        return decode(self.data)
+
+    @cached_property
+    def head(self) -> str:
+        """The first 64 KB of the text, for cheap sniffing."""
+        return decode(self.data[:65536], strict=False) if self.container not in ("pdf", "docx", "zip") else ""
+
+    @property
+    def name(self) -> str:
+        return Path(self.source).name if self.source else ""
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One format. `sniff` returns 0..1 (0: not mine); the highest reads the file."""
+
+    name: str
+    label: str  # what it reads, in Danish, for messages ("eDoc-mødeeksport (XML)")
+    containers: tuple[str, ...]
+    sniff: Callable[[Sniffed], float]
+    read: Callable[[Sniffed, Deadline | None], Meeting]
+    #: [(a file that must be beside it, the file names it then stands for)], bare names, lower case.
+    parts: Callable[[Sniffed], list[tuple[str, list[str]]]] | None = field(default=None)
+
+
+def all_readers() -> list[Reader]:
+    from nlp.readers import builtin  # noqa: F401 - registers Referat's own readers
+
+    return list(readers.get_all().values())
+
+
+def container_of(data: bytes) -> str:
+    """`pdf`, `docx`, `zip`, `xml`, `html`, `json` or `text`; raises NotAReferatError for empty or
+    binary content (an image, an executable, a Word 97 file)."""
+    if not data.strip():
+        raise NotAReferatError("filen er tom")
+    stripped = data.lstrip()
+    if stripped[:5] == b"%PDF-":
+        return "pdf"
+    if data[:4] == b"PK\x03\x04":
+        head = data[:65536]
+        return "docx" if b"word/" in head or b"[Content_Types].xml" in head and b"word" in data[-65536:] else "zip"
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            text = _decode_bom(data, encoding).lstrip("\ufeff \t\r\n")
+            return _text_container(text[:4096])
+    head = data[:8192]
+    if head.count(b"\x00") > 2 + len(head) // 100:  # a stray NUL in a text is stripped, not fatal
+        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise NotAReferatError("et gammelt Office-dokument (.doc/.xls); gem det som DOCX eller PDF")
+        raise NotAReferatError("binær fil, ikke tekst, PDF, DOCX, HTML, XML eller JSON")
+    return _text_container(stripped[:4096].decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n"))
+
+
+def _text_container(head: str) -> str:
+    if head[:1] in ("{", "["):
+        return "json"
+    if head[:1] == "<":
+        low = head.lower()
+        if "<html" in low or "<!doctype html" in low or "<body" in low:
+            return "html"
+        return "xml"
+    return "text"
 
 
 def detect_format(data: bytes) -> str:
-    """`pdf`, `json` or `text`; raises NotAReferatError for empty or binary content."""
-    if not data.strip():
-        raise NotAReferatError("filen er tom")
-    if data.lstrip()[:5] == b"%PDF-":
-        return "pdf"
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            text = _decode_bom(data, encoding)
-            head = text.lstrip("\ufeff \t\r\n")[:1]
-            return "json" if head in ("{", "[") else "text"
-    head = data[:8192]
-    if head.count(b"\x00") > 2 + len(head) // 100:  # a stray NUL in a text is stripped, not fatal
-        raise NotAReferatError("binær fil, ikke tekst, PDF eller JSON")
-    head = data.lstrip()[:1]
-    if head in (b"{", b"["):
-        return "json"
-    return "text"
+    """`pdf`, `json` or `text` for the formats of old; the container for the new ones."""
+    return container_of(data)
 
 
 def _decode_bom(data: bytes, encoding: str) -> str:
@@ -59,18 +142,52 @@ def _decode_bom(data: bytes, encoding: str) -> str:
         raise NotAReferatError(f"ugyldig {encoding.upper()}-tekst (byte-order mark, men fejl i teksten)") from None
 
 
-def _decode(data: bytes) -> str:
+def decode(data: bytes, *, strict: bool = True) -> str:
+    """Text of a file: a byte-order mark decides, else UTF-8, else Windows-1252 (old Danish files)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _decode_bom(data, encoding).lstrip("\ufeff")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\x0c")
-    if controls > 0.01 * min(len(text), 8192) + 2:
-        raise NotAReferatError("binær fil, ikke tekst, PDF eller JSON")
+        text = data.decode("utf-8-sig", errors="replace") if not strict else data.decode("cp1252", errors="replace")
+    if strict:
+        controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\x0c")
+        if controls > 0.01 * min(len(text), 8192) + 2:
+            raise NotAReferatError("binær fil, ikke tekst, PDF eller JSON")
     return text
+
+
+_NOT_READ = {
+    "pdf": "PDF, men hverken et referat eller en dagsorden (intet mødehoved og ingen nummererede punkter)",
+    "docx": "Word-dokument, men hverken et referat eller en dagsorden (intet mødehoved og ingen nummererede punkter)",
+    "zip": "ZIP-arkiv, ikke et referat; pak det ud og læs filerne i det",
+    "xml": "XML, men ikke et kendt mødeformat (eDoc, Acadre, eDoc Fujitsu)",
+    "html": "HTML-side, men ingen mødeside (intet mødehoved og ingen nummererede punkter)",
+    "json": "JSON, men ikke en FirstAgenda-dagsorden (mangler 'Dagsordenpunkter'/'Moede')",
+    "text": "ligner ikke et referat (intet mødehoved og ingen 'Punkt N:'-overskrifter eller nummererede punkter)",
+}
+
+
+def sniff(data: bytes, source: str = "") -> tuple[Sniffed, Reader | None]:
+    """The file's container and the reader most sure it is its kind (None when none is)."""
+    sniffed = Sniffed(data, source, container_of(data))
+    if sniffed.container in ("text", "json", "xml", "html"):
+        sniffed.text  # noqa: B018 - decoding refuses a binary file before any reader sees it
+    best: tuple[float, Reader] | None = None
+    for reader in all_readers():
+        if sniffed.container not in reader.containers:
+            continue
+        try:
+            score = float(reader.sniff(sniffed))
+        except ReferatError:
+            raise
+        except Exception:  # noqa: BLE001 - a reader's sniff bug must not hide the other readers
+            log.info("%s: sniff af %s fejlede", source, reader.name, exc_info=True)
+            continue
+        if score > 0 and (best is None or score > best[0]):
+            best = (score, reader)
+    return sniffed, best[1] if best else None
 
 
 def read_bytes(data: bytes, *, source: str = "", deadline: Deadline | None = None) -> Meeting:
@@ -91,31 +208,30 @@ def read_bytes(data: bytes, *, source: str = "", deadline: Deadline | None = Non
 
 def _read(data: bytes, name: str, deadline: Deadline | None) -> Meeting:
     try:
-        kind = detect_format(data)
+        sniffed, reader = sniff(data, name)
     except NotAReferatError as exc:
         raise NotAReferatError(f"{name}: {exc}") from None
-    if kind == "pdf":
-        return read_pdf(data, source=name, deadline=deadline)
-    text = _decode_or_raise(data, name)
-    if kind == "json":
-        try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise NotAReferatError(f"{name}: ugyldig JSON ({exc.msg}, linje {exc.lineno})") from None
-        except RecursionError:
-            raise NotAReferatError(f"{name}: JSON'en er for dybt indlejret") from None
-        return firstagenda.read_firstagenda(parsed, source=name, deadline=deadline)
-    text = sanitise(text)
-    if not referat_text.looks_like(text):
-        raise NotAReferatError(f"{name}: ligner ikke et referat (intet mødehoved og ingen 'Punkt N:'-overskrifter)")
-    return referat_text.read_text(text, source=name, deadline=deadline)
-
-
-def _decode_or_raise(data: bytes, name: str) -> str:
+    if reader is None:
+        raise NotAReferatError(f"{name}: {_NOT_READ[sniffed.container]}")
     try:
-        return _decode(data)
-    except NotAReferatError as exc:
-        raise NotAReferatError(f"{name}: {exc}") from None
+        return reader.read(sniffed, deadline)
+    except ReferatError as exc:
+        message = str(exc)
+        if message.startswith(f"{name}: ") or message.startswith(name):
+            raise
+        raise type(exc)(f"{name}: {message}") from None
+
+
+def parts_of(data: bytes, source: str) -> list[tuple[str, list[str]]]:
+    """[(a file that must be beside it, the files it then stands for)] when `data` is an export
+    whose meeting covers other files; [] otherwise. Never raises for a file that is not one."""
+    try:
+        sniffed, reader = sniff(data, source)
+        if reader is None or reader.parts is None:
+            return []
+        return reader.parts(sniffed)
+    except Exception:  # noqa: BLE001 - a file that cannot be sniffed is reported when it is read
+        return []
 
 
 def read_path(path: str | Path, *, deadline: Deadline | None = None) -> Meeting:

@@ -24,6 +24,8 @@ from nlp.sections import (
     absent_names,
     canonical_section,
     cap_sections,
+    is_case_line,
+    parse_case_number,
     parse_journal,
     split_case_type,
 )
@@ -217,7 +219,10 @@ def _candidates(clean: list[str], toc: list[str]) -> list[_Candidate]:
         if not title and following:
             j = following[0]
             nxt = clean[j]
-            if not (_heading(nxt) or JOURNAL.match(nxt) or canonical_section(nxt)) and len(nxt) <= _MAX_HEADING_LINE:
+            if (
+                not (_heading(nxt) or JOURNAL.match(nxt) or is_case_line(nxt) or canonical_section(nxt))
+                and len(nxt) <= _MAX_HEADING_LINE
+            ):
                 title, title_index = nxt, j
                 following = following[1:]
         after = []
@@ -231,7 +236,7 @@ def _candidates(clean: list[str], toc: list[str]) -> list[_Candidate]:
                 CASE_TYPE.match(title)
                 or closed.decide_title(title).certain
                 or _comparable(title)[:25] in toc_keys
-                or any(JOURNAL.match(a) for a in after[:3])
+                or any(JOURNAL.match(a) or is_case_line(a) for a in after[:3])
                 or (after and canonical_section(after[0]))
             )
         )
@@ -317,10 +322,11 @@ def _read_punkt(block: _Block) -> Punkt:
         line = clean_inline(raw)
         if not line:
             continue
-        if JOURNAL.match(line):
-            punkt.journal = parse_journal(line)
+        if JOURNAL.match(line) or is_case_line(line):
+            punkt.journal = parse_journal(line) or parse_case_number(line)
             lines = lines[i + 1 :]
-            # A long heading that the PDF wrapped continues until the journal number; a closed
+            # A long heading that the PDF wrapped continues until the case number (a KLE journal
+            # number in Odense, `EMN-2025-...` in Aarhus); a closed
             # punkt's title is its heading line only, whatever stands before the number.
             if continuation and not punkt.closed:
                 case_type, punkt.title = split_case_type(" ".join([block.title, *continuation]))
