@@ -100,13 +100,10 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Vis log"
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
-    if not verbose:
+    if not verbose:  # the model libraries are quietened when a model is loaded (nlp.embedder.quiet_libraries)
         import warnings
 
-        from nlp.embedder import quiet_libraries
-
         warnings.filterwarnings("ignore")
-        quiet_libraries()
 
 
 @app.command()
