@@ -65,7 +65,8 @@ class SearchResponse(_Open):
     corrections: dict[str, list[str]] = {}
     language: str = Field("da", description="Forespørgslens sprog: da eller en")
     understood: str = Field(
-        "", description='Hvad søgningen forstod ud over emnet, til visning ("Viser punkter fra 2024 først")'
+        "",
+        description='Hvad søgningen forstod ud over emnet ("Foretrækker punkter fra 2024"): præferencer, ingen filtre',
     )
     answer: Answer | None = Field(None, description="Direkte svar med kilde, kun når ét svar klart vinder")
     hits: list[Hit]

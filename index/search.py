@@ -54,7 +54,15 @@ DECISION_SHARE = 0.12
 NAMED_MARGIN = 0.5
 CANDIDATES = 100  # punkter from each side whose passages are all scored exactly
 
-__all__ = ["Filters", "SearchResult", "Searcher", "highlight", "validate_query", "validate_paging"]
+__all__ = [
+    "Filters",
+    "PageOutOfRangeError",
+    "SearchResult",
+    "Searcher",
+    "highlight",
+    "validate_query",
+    "validate_paging",
+]
 
 
 @dataclass
@@ -66,7 +74,7 @@ class SearchResult:
     facets: dict = field(default_factory=dict)
     corrections: dict = field(default_factory=dict)
     language: str = "da"
-    understood: str = ""  # what the query was read to prefer, in Danish ("Viser resultater fra 2024 først")
+    understood: str = ""  # what the query was read to prefer, in Danish ("Foretrækker resultater fra 2024")
     answer: dict | None = None  # a direct answer with its source sentence (index/answers.py), or None
 
     def to_dict(self) -> dict:
@@ -94,6 +102,19 @@ def validate_paging(limit: int, offset: int) -> None:
         raise BadQueryError(f"limit skal være mellem 1 og {MAX_LIMIT}")
     if offset < 0 or offset > 10_000:
         raise BadQueryError("offset skal være mellem 0 og 10000")
+
+
+class PageOutOfRangeError(BadQueryError):
+    """An offset at or past the last hit: said plainly (a 422), not answered with an empty page."""
+
+    def __init__(self, offset: int, total: int) -> None:
+        self.offset = offset
+        self.total = total
+        super().__init__(
+            f"offset: {offset} ligger efter det sidste hit; søgningen har {total} hit"
+            + ("s" if total != 1 else "")
+            + (f", brug offset under {total}" if total else "")
+        )
 
 
 class Searcher:
@@ -154,6 +175,7 @@ class Searcher:
         validate_paging(limit, offset)
         filters = (filters or Filters()).validate()
         with self.store.snapshot() as db:
+            filters.check_known(db)  # an unknown municipality or theme is an error, not an empty page
             return self._search(db, query, limit, offset, filters)
 
     def _names(self, db) -> tuple[list[str], list[str]]:
@@ -256,6 +278,8 @@ class Searcher:
         corrections = lexical.corrections_of(words)
         candidates, passages = evidence.candidates, evidence.passages
         if not candidates:
+            if offset:
+                raise PageOutOfRangeError(offset, 0)
             return SearchResult(query, [], 0, True, self._facets(db, []), corrections)
         low_confidence, _ = self.ranker.nothing_relevant(evidence)
         boosts = self._preferences(db, intent, candidates)
@@ -269,7 +293,10 @@ class Searcher:
             if ok
         ]
         kept.sort(key=lambda s: (-s[0], s[1]))
-        low_confidence = low_confidence or not kept or self._named_elsewhere(db, intent, evidence, spread)
+        # bool(): the models answer numpy booleans, which JSON (the CLI's --json) cannot write.
+        low_confidence = bool(low_confidence or not kept or self._named_elsewhere(db, intent, evidence, spread))
+        if offset and offset >= len(kept):
+            raise PageOutOfRangeError(offset, len(kept))
         term_set = set(lexical.terms_of(words))
         page = kept[offset : offset + limit]
         shown = [pid for _, pid in page]
