@@ -111,12 +111,26 @@ class PunktResponse(_Open):
     links: list[dict]
 
 
+class Document(BaseModel):
+    path: str
+    sha256: str
+    kind: str = Field(examples=["referat"], description="referat, dagsorden eller tillæg")
+    format: str = Field(examples=["firstagenda-json"])
+    punkter: int
+    searched: bool = Field(description="Sand for det dokument, mødets punkter søges i")
+    ingested_at: str
+
+
 class MeetingSummary(BaseModel):
+    """One meeting as `referat meetings --json` writes it."""
+
     id: str
     municipality: str
     committee: str
     date: str
+    time: str | None = Field(None, examples=["16:30"])
     punkter: int
+    documents: list[Document]
 
 
 class MeetingDetail(_Open):
@@ -144,7 +158,9 @@ class ThemeCount(BaseModel):
 
 class ErrorBody(BaseModel):
     status: int = Field(examples=[422])
-    message: str = Field(examples=["ugyldig parameter: limit: Input should be less than or equal to 100"])
+    message: str = Field(examples=["ugyldig parameter: limit: skal være højst 100"])
+    parameter: str | None = Field(None, description="Ved en ukendt filterværdi: parameteren", examples=["theme"])
+    known: list[str] | None = Field(None, description="Ved en ukendt filterværdi: de kendte værdier")
     detail: list[dict] | None = None
 
 
