@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index import lexical, ranking
-from index.analysis import fold
+from index.analysis import STOPWORDS, compound_parts, fold, stem
 from index.filters import Filters
-from index.lexical import term_matches
 from index.ranking import Evidence
 from index.store import Store, in_list
 from index.vectors import VectorView
@@ -53,6 +52,11 @@ DECISION_SHARE = 0.12
 #: A named municipality whose best punkt falls this share of the top-ten spread below the best: flagged.
 NAMED_MARGIN = 0.5
 CANDIDATES = 100  # punkter from each side whose passages are all scored exactly
+#: Facets are links that filter: an entity offered there must be right. Shown entities below this
+#: confidence in the sample are nearly all wrong ("A Flere", "Elisabet", "Karnov Kommune", "Fx",
+#: "VSU Assers"); every person and organisation at or above it is a real name. Such an entity stays
+#: on its punkt's page (`entities`), it is only not offered as a filter.
+FACET_MIN_CONFIDENCE = 0.8
 
 __all__ = [
     "Filters",
@@ -362,7 +366,7 @@ class Searcher:
         # checked in C before the word-by-word matching.
         folded = [fold(p[2]) for p in body] if terms else []
         lex = np.array(
-            [len(term_matches(p[2], terms)) if any(t in f for t in terms) else 0 for p, f in zip(body, folded)]
+            [len(marked_words(p[2], terms)) if any(t in f for t in terms) else 0 for p, f in zip(body, folded)]
             if terms
             else [0] * len(body),
             dtype=np.float32,
@@ -390,8 +394,12 @@ class Searcher:
                 counts["themes"][r["key"]] = r["n"]
             for r in db.execute(
                 "SELECT label, canonical, COUNT(DISTINCT punkt) AS n FROM entities "
-                f"WHERE shown AND label IN ('PER', 'ORG') AND punkt IN ({marks}) GROUP BY label, canonical"
+                f"WHERE shown AND confidence >= ? AND label IN ('PER', 'ORG') AND punkt IN ({marks}) "
+                "GROUP BY label, canonical",
+                (FACET_MIN_CONFIDENCE,),
             ):
+                if r["label"] == "PER" and not _full_name(r["canonical"]):
+                    continue
                 counts["people" if r["label"] == "PER" else "organisations"][r["canonical"]] = r["n"]
         facets = {k: [{"value": v, "count": c} for v, c in counter.most_common(15)] for k, counter in counts.items()}
         facets["years"] = sorted(facets["years"], key=lambda f: f["value"], reverse=True)
@@ -428,15 +436,47 @@ class Searcher:
             return [self._hit(info[pid], score, [], set()) for pid, score in ranked if pid in info]
 
 
+def _full_name(name: str) -> bool:
+    """A person facet names a person: two or more capitalised words of two letters or more
+    ("Mads Thomsen"), not a first name alone ("Elisabet") or a capital letter and a word ("A Flere")."""
+    parts = name.split()
+    names = [p for p in parts if p not in _NAME_PARTICLES] if len(parts) > 2 else parts
+    return len(parts) >= 2 and parts[-1] not in _NAME_PARTICLES and all(len(p) >= 2 and p[0].isupper() for p in names)
+
+
+_NAME_PARTICLES = frozenset({"af", "von", "van", "de", "der", "den", "la", "le", "du", "el"})
+
+
 def _translation_note(words) -> str:
     """What an English query was searched for in Danish, for the result page."""
     pairs = [f"{w.word} → {', '.join(w.danish)}" for w in words if w.danish]
     return f"Engelske ord søgt på dansk: {'; '.join(pairs)}" if pairs else ""
 
 
+_WORD = re.compile(r"[A-Za-zÆØÅæøåéÉ0-9§]+")
+#: Function words spaCy's Danish stop list lacks: searched (BM25 weighs them down), never marked.
+_NOT_CONTENT = frozenset({"mod", "hos", "inden", "per", "pr", "samt", "ift", "ifm", "hhv", "mv", "osv", "fx", "dvs"})
+
+
+def marked_words(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Spans of the whole words of `text` that a query term names: a content word whose stem or folded
+    form is a term, or one of whose compound parts (the fixed lexicon's, `compound_parts`) is. Never
+    part of a word by chance ("borg" is not in "Aalborg"), never a function word ("mod")."""
+    if not terms:
+        return []
+    spans = []
+    for m in _WORD.finditer(text):
+        word = m.group(0).lower()
+        if len(word) < 2 or word in STOPWORDS or word in _NOT_CONTENT:
+            continue
+        if stem(word) in terms or fold(word) in terms or any(p in terms for p in compound_parts(word)):
+            spans.append(m.span())
+    return spans
+
+
 def highlight(text: str, terms: set[str], max_chars: int = 420) -> str:
     """HTML-escaped snippet around the first matched word, matched words in <mark>."""
-    spans = term_matches(text, terms) if terms else []
+    spans = marked_words(text, terms)
     start = 0
     if spans and spans[0][0] > max_chars // 3:
         start = text.rfind(" ", 0, spans[0][0] - max_chars // 4) + 1
