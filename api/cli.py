@@ -543,9 +543,13 @@ def watch_add(
     filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
     store = _archive(home, create=False).store
     try:
-        watch = add_watch(store, name, query, filters.validate().check_known(store.db))
+        filters.validate().check_known(store.db)
     except ReferatError as exc:
         _refuse(exc)
+    try:
+        watch = add_watch(store, name, query, filters)
+    except ReferatError as exc:  # a name already taken, an empty query: exit 1
+        _fail(str(exc))
     shown = f"Gemt: {watch.name} = {watch.query!r} {watch.filters or ''}"
     out.print(f"{shown}  (feed: /feed/{watch.name}.atom)", markup=False)
 

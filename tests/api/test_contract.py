@@ -266,3 +266,14 @@ def test_search_loads_only_what_a_query_needs(archive):
     assert "spacy" not in loaded and "transformers" not in loaded and "sentence_transformers" not in loaded
     if not _gpu_driver():
         assert "torch" not in loaded
+
+
+def test_stdio_mcp_without_a_public_url_gives_no_url(monkeypatch):
+    from api.mcp_server import base_url, citation
+
+    monkeypatch.delenv("REFERAT_PUBLIC_URL", raising=False)
+    assert base_url(None) is None
+    hit = {"id": "odense/x/2024-01-01/1", "municipality": "Odense", "committee": "X", "meeting_date": "2024-01-01"}
+    assert citation(hit, base_url(None))["url"] is None
+    monkeypatch.setenv("REFERAT_PUBLIC_URL", "https://referat.example/")
+    assert citation(hit, base_url(None))["url"] == "https://referat.example/punkt/odense/x/2024-01-01/1"

@@ -49,7 +49,15 @@ def test_punkt_meeting_similar_entities_themes(client):
     similar = client.get(f"/api/punkter/{PUNKT}/similar", params={"limit": 3}).json()
     assert 1 <= len(similar["hits"]) <= 3
     meetings = client.get("/api/meetings").json()
-    assert len(meetings) == 9 and set(meetings[0]) == {"id", "municipality", "committee", "date", "punkter"}
+    assert len(meetings) == 9 and set(meetings[0]) == {
+        "id",
+        "municipality",
+        "committee",
+        "date",
+        "time",
+        "punkter",
+        "documents",
+    }
     meeting = client.get(f"/api/meetings/{MEETING}").json()
     assert [p["number"] for p in meeting["punkter"]] == list(range(1, 20))
     assert meeting["absent"] == ["Joachim Hoffmann-Petersen", "Mads Thomsen"]
