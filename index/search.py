@@ -461,7 +461,9 @@ _NOT_CONTENT = frozenset({"mod", "hos", "inden", "per", "pr", "samt", "ift", "if
 def marked_words(text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Spans of the whole words of `text` that a query term names: a content word whose stem or folded
     form is a term, or one of whose compound parts (the fixed lexicon's, `compound_parts`) is. Never
-    part of a word by chance ("borg" is not in "Aalborg"), never a function word ("mod")."""
+    part of a word by chance ("borg" is not in "Aalborg"), never a function word ("mod"). A name (a
+    capitalised word inside a sentence) is matched whole only: "Silkeborg" splits into silke + borg
+    in the lexicon, but it is no word about citizens (borgere)."""
     if not terms:
         return []
     spans = []
@@ -469,9 +471,19 @@ def marked_words(text: str, terms: set[str]) -> list[tuple[int, int]]:
         word = m.group(0).lower()
         if len(word) < 2 or word in STOPWORDS or word in _NOT_CONTENT:
             continue
-        if stem(word) in terms or fold(word) in terms or any(p in terms for p in compound_parts(word)):
+        if stem(word) in terms or fold(word) in terms:
+            spans.append(m.span())
+        elif not _is_name(text, m.start()) and any(p in terms for p in compound_parts(word)):
             spans.append(m.span())
     return spans
+
+
+def _is_name(text: str, start: int) -> bool:
+    """A capitalised word that does not begin a sentence: a name, matched only as a whole word."""
+    if not text[start].isupper():
+        return False
+    before = text[:start].rstrip()
+    return bool(before) and before[-1] not in ".!?:;•-–*\n"
 
 
 def highlight(text: str, terms: set[str], max_chars: int = 420) -> str:
