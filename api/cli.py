@@ -408,40 +408,72 @@ def search(
     has_decision: Annotated[
         bool | None, typer.Option("--has-decision/--no-decision", help="Kun punkter med/uden beslutning")
     ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option("--server", metavar="URL", help="Spørg en kørende 'referat serve' (fx http://127.0.0.1:8000)"),
+    ] = None,
 ) -> None:
-    """Søg i arkivet (hybrid: leksikalsk + semantisk)."""
+    """Søg i arkivet (hybrid: leksikalsk + semantisk), lokalt eller på en kørende server (--server)."""
     from index.filters import Filters
     from index.search import validate_paging, validate_query
 
     filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
-    archive = _archive(home, create=False)
-    try:  # everything that can be refused is checked before the models load (seconds)
-        validate_query(query)
-        validate_paging(limit, offset)
-        filters.validate().check_known(archive.store.db)
-        result = archive.search(query, limit=limit, offset=offset, filters=filters)
-    except ReferatError as exc:
-        _refuse(exc)
+    if server:
+        data = _search_server(server, query, limit, offset, filters)
+    else:
+        archive = _archive(home, create=False)
+        try:  # everything that can be refused is checked before the models load (seconds)
+            validate_query(query)
+            validate_paging(limit, offset)
+            filters.validate().check_known(archive.store.db)
+            data = archive.search(query, limit=limit, offset=offset, filters=filters).to_dict()
+        except ReferatError as exc:
+            _refuse(exc)
     if as_json:
-        _print_json(result.to_dict())
+        _print_json(data)
         return
-    pages = max(1, -(-result.total // limit))
-    summary = f"{result.total} hit" + ("s" if result.total != 1 else "")
-    if result.total:
-        summary += f", side {offset // limit + 1} af {pages}"
+    _print_result(data, limit, offset)
+
+
+def _search_server(server: str, query: str, limit: int, offset: int, filters) -> dict:
+    """The same search asked of a running `referat serve` (its models are loaded already): the API's
+    JSON is the CLI's, and its errors become the CLI's (a 422 exits 2)."""
+    import httpx
+
+    params = {"q": query, "limit": limit, "offset": offset, **filters.active()}
+    try:
+        response = httpx.get(f"{server.rstrip('/')}/api/search", params=params, timeout=60)
+    except httpx.HTTPError as exc:
+        _fail(f"serveren {server} svarer ikke ({exc.__class__.__name__}); kører 'referat serve' der?")
+    try:
+        data = response.json()
+    except ValueError:
+        _fail(f"serveren {server} svarede ikke med JSON (HTTP {response.status_code}); er det en Referat-server?")
+    if response.status_code != 200:
+        message = (data.get("error") or {}).get("message") if isinstance(data, dict) else None
+        _fail(message or f"HTTP {response.status_code} fra {server}", 2 if response.status_code == 422 else 1)
+    return data
+
+
+def _print_result(data: dict, limit: int, offset: int) -> None:
+    """A search result for people: total and pages, what was understood, the answer, the hits."""
+    total = data["total"]
+    summary = f"{total} hit" + ("s" if total != 1 else "")
+    if total:
+        summary += f", side {offset // limit + 1} af {max(1, -(-total // limit))}"
     out.print(Text(summary, style="dim"), highlight=False)
-    if result.understood:
-        out.print(Text(result.understood, style="dim"), highlight=False)
-    if result.answer:
-        a = result.answer
+    if data.get("understood"):
+        out.print(Text(data["understood"], style="dim"), highlight=False)
+    if data.get("answer"):
+        a = data["answer"]
         out.print(Text("Svar: ", style="bold green") + Text(a["text"], style="bold"))
         out.print(Text(f"   »{a['sentence']}«"))
         source = f"{a['title']}, {a['committee']}, {a['meeting_date']}, punkt {a['number']} · {a['punkt_id']}"
         out.print(Text(f"   Kilde: {source}"), highlight=False)
-    if result.low_confidence:
-        nothing = "Intet relevant fundet med sikkerhed" + ("; de bedste bud:" if result.hits else ".")
+    if data["low_confidence"]:
+        nothing = "Intet relevant fundet med sikkerhed" + ("; de bedste bud:" if data["hits"] else ".")
         out.print(Text(nothing, style="yellow"))
-    for i, hit in enumerate(result.hits, start=offset + 1):
+    for i, hit in enumerate(data["hits"], start=offset + 1):
         line = Text(f"{i}. ") + Text(hit["title"], style="bold")
         line += Text(f"  {hit['committee']} {hit['meeting_date']} · {hit['id']}", style="dim")
         out.print(line, highlight=False)

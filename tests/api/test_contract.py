@@ -277,3 +277,17 @@ def test_stdio_mcp_without_a_public_url_gives_no_url(monkeypatch):
     assert citation(hit, base_url(None))["url"] is None
     monkeypatch.setenv("REFERAT_PUBLIC_URL", "https://referat.example/")
     assert citation(hit, base_url(None))["url"] == "https://referat.example/punkt/odense/x/2024-01-01/1"
+
+
+def test_cli_search_through_a_running_server_is_the_same(archive, server):
+    for query, filters in CONTRACT[:4]:
+        local = _cli(archive, *_cli_args(query, filters))
+        remote = runner.invoke(app, [*_cli_args(query, filters), "--server", server])
+        assert remote.exit_code == 0, remote.stderr
+        assert json.loads(remote.stdout) == json.loads(local.stdout), query
+    shown = runner.invoke(app, ["search", "hjemløse", "--server", server, "--limit", "3"])
+    assert shown.exit_code == 0 and re.fullmatch(r"\d+ hits?, side 1 af \d+", shown.stdout.splitlines()[0])
+    refused = runner.invoke(app, ["search", "budget", "--theme", "rumfart", "--server", server])
+    assert refused.exit_code == 2 and "kendte værdier" in refused.stderr
+    gone = runner.invoke(app, ["search", "budget", "--server", "http://127.0.0.1:9"])
+    assert gone.exit_code == 1 and "svarer ikke" in gone.stderr
