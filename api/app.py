@@ -19,7 +19,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import schemas
+from api.danish import pydantic_message, pydantic_messages
 from index.archive import Archive
+from index.filters import UnknownFilterValueError
 from index.generations import IndexDamagedError
 from index.search import MAX_LIMIT, MAX_QUERY_CHARS, SORTS, Filters, validate_sort
 from nlp.errors import ReferatError
@@ -30,10 +32,6 @@ Søg i kommunale referater: møder, punkter, beslutninger og sagernes historik.
 Alle svar er JSON. Et punkts id er læsbart og stabilt: `odense/beskaeftigelses-og-socialudvalget/2025-11-25/15`.
 Lukkede punkter viser kun titel. Fejl har formen `{"error": {"status": 422, "message": "..."}}`.
 """
-
-
-def public_url() -> str:
-    return os.environ.get("REFERAT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
 def create_app(
@@ -92,8 +90,8 @@ def app_from_env() -> FastAPI:
     return create_app(os.environ.get("REFERAT_HOME"), must_exist=True)
 
 
-def _error(status: int, message: str, detail: Any = None) -> JSONResponse:
-    body: dict[str, Any] = {"error": {"status": status, "message": message}}
+def _error(status: int, message: str, detail: Any = None, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"error": {"status": status, "message": message, **extra}}
     if detail is not None:
         body["error"]["detail"] = detail
     return JSONResponse(body, status_code=status)
@@ -102,15 +100,14 @@ def _error(status: int, message: str, detail: Any = None) -> JSONResponse:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ReferatError)
     async def referat_error(request: Request, exc: ReferatError) -> JSONResponse:
+        if isinstance(exc, UnknownFilterValueError):  # the known values, for a client to offer instead
+            return _error(exc.status_code, str(exc), parameter=exc.parameter, known=exc.known)
         return _error(exc.status_code, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        for e in exc.errors():
-            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
-            problems.append(f"{where}: {e.get('msg')}")
-        return _error(422, "ugyldig parameter: " + "; ".join(problems), jsonable(exc.errors()))
+        errors = exc.errors()
+        return _error(422, "ugyldig parameter: " + pydantic_messages(errors), jsonable(errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -143,8 +140,14 @@ class _HeadAsGet:
 
 
 def jsonable(errors: list[dict]) -> list[dict]:
+    """pydantic's errors for the `detail` field: where, which kind, and the Danish message (not its
+    English `msg` and pydantic.dev `url`)."""
     return [
-        {k: (v if isinstance(v, str | int | float | list | type(None)) else str(v)) for k, v in e.items() if k != "ctx"}
+        {
+            "loc": [p for p in e.get("loc", ()) if isinstance(p, str | int)],
+            "type": str(e.get("type")),
+            "message": pydantic_message({**e, "loc": ()}),
+        }
         for e in errors
     ]
 
@@ -195,11 +198,17 @@ NOT_FOUND: dict = {404: {"model": schemas.ErrorResponse, "description": "Ukendt 
 
 
 def _install_api_routes(app: FastAPI, archive: Archive) -> None:
-    @app.get("/health", tags=["drift"], response_model=schemas.Health)
+    @app.get("/health", tags=["drift"], response_model=schemas.Health, summary="Arkivets tilstand")
     def health() -> dict:
         return {"status": "ok", **archive.stats()}
 
-    @app.get("/api/search", tags=["søgning"], response_model=schemas.SearchResponse, responses=BAD_PARAMETER)
+    @app.get(
+        "/api/search",
+        tags=["søgning"],
+        response_model=schemas.SearchResponse,
+        responses=BAD_PARAMETER,
+        summary="Søg i referaterne",
+    )
     def api_search(
         q: Q,
         filters: SearchFilters,
@@ -241,40 +250,55 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
         tags=["søgning"],
         response_model=schemas.SimilarResponse,
         responses=NOT_FOUND,
+        summary="Lignende punkter",
     )
     def api_similar(punkt_id: str, limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict:
         """Punkter der ligner dette (semantisk)."""
         return {"id": punkt_id, "hits": archive.searcher().similar(punkt_id, limit)}
 
-    @app.get("/api/punkter/{punkt_id:path}", tags=["arkiv"], response_model=schemas.PunktResponse, responses=NOT_FOUND)
+    @app.get(
+        "/api/punkter/{punkt_id:path}",
+        tags=["arkiv"],
+        response_model=schemas.PunktResponse,
+        responses=NOT_FOUND,
+        summary="Ét punkt",
+    )
     def api_punkt(punkt_id: str) -> dict:
         """Ét punkt med afsnit, beslutning, tags og sagens historik (som `referat show --json`)."""
         return archive.store.punkt(punkt_id)
 
-    @app.get("/api/meetings", tags=["arkiv"], response_model=list[schemas.MeetingSummary], responses=BAD_PARAMETER)
+    @app.get(
+        "/api/meetings",
+        tags=["arkiv"],
+        response_model=list[schemas.MeetingSummary],
+        responses=BAD_PARAMETER,
+        summary="Møderne i arkivet",
+    )
     def api_meetings(
         municipality: Text = None, committee: Text = None, date_from: DateParam = None, date_to: DateParam = None
     ) -> list:
-        """Møderne i arkivet, nyeste først (som `referat meetings --json`)."""
-        Filters(date_from=date_from, date_to=date_to).validate()
-        rows = archive.store.meetings()
-        return [
-            r
-            for r in rows
-            if (not municipality or r["municipality"].lower() == municipality.lower())
-            and (not committee or r["committee"].lower() == committee.lower())
-            and (not date_from or r["date"] >= date_from)
-            and (not date_to or r["date"] <= date_to)
-        ]
+        """Møderne i arkivet, nyeste først, med deres dokumenter (de samme objekter som `referat meetings --json`)."""
+        filters = Filters(municipality, committee, date_from, date_to).validate().check_known(archive.store.db)
+        return [r for r in archive.store.meetings() if filters.keeps_meeting(r)]
 
     @app.get(
-        "/api/meetings/{meeting_id:path}", tags=["arkiv"], response_model=schemas.MeetingDetail, responses=NOT_FOUND
+        "/api/meetings/{meeting_id:path}",
+        tags=["arkiv"],
+        response_model=schemas.MeetingDetail,
+        responses=NOT_FOUND,
+        summary="Ét møde",
     )
     def api_meeting(meeting_id: str) -> dict:
         """Ét møde med dets punkter i rækkefølge og fraværende medlemmer."""
         return archive.store.meeting(meeting_id)
 
-    @app.get("/api/entities", tags=["arkiv"], response_model=list[schemas.EntityCount], responses=BAD_PARAMETER)
+    @app.get(
+        "/api/entities",
+        tags=["arkiv"],
+        response_model=list[schemas.EntityCount],
+        responses=BAD_PARAMETER,
+        summary="Personer, organisationer og steder",
+    )
     def api_entities(
         type: Annotated[
             str | None, Query(pattern=r"^(PER|ORG|LOC|MISC)$", description="PER, ORG, LOC eller MISC")
@@ -284,7 +308,7 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
         """Personer, organisationer og steder med antal punkter, de nævnes i."""
         return archive.store.entity_counts(type, limit)
 
-    @app.get("/api/themes", tags=["arkiv"], response_model=list[schemas.ThemeCount])
+    @app.get("/api/themes", tags=["arkiv"], response_model=list[schemas.ThemeCount], summary="Temaerne")
     def api_themes() -> list:
         """Temaerne i taksonomien med antal punkter."""
         from nlp.themes import load_themes
@@ -308,7 +332,13 @@ def _install_feed_routes(app: FastAPI, archive: Archive) -> None:
 
     atom = {200: {"content": {"application/atom+xml": {}}, "description": "Atom 1.0 (RFC 4287)"}}
 
-    @app.get("/feed.atom", tags=["søgning"], response_class=Response, responses={**atom, **BAD_PARAMETER})
+    @app.get(
+        "/feed.atom",
+        tags=["søgning"],
+        response_class=Response,
+        responses={**atom, **BAD_PARAMETER},
+        summary="Søgningen som Atom-feed",
+    )
     def search_feed(
         request: Request,
         q: Q,
@@ -328,7 +358,13 @@ def _install_feed_routes(app: FastAPI, archive: Archive) -> None:
         )
         return Response(body, media_type=ATOM_TYPE)
 
-    @app.get("/feed/{name}.atom", tags=["søgning"], response_class=Response, responses={**atom, **NOT_FOUND})
+    @app.get(
+        "/feed/{name}.atom",
+        tags=["søgning"],
+        response_class=Response,
+        responses={**atom, **NOT_FOUND},
+        summary="En gemt søgnings feed",
+    )
     def watch_feed(request: Request, name: str) -> Response:
         """En gemt søgnings feed (`referat watch add NAVN "SØGNING"`)."""
         from urllib.parse import quote

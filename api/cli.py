@@ -1,7 +1,11 @@
 """The `referat` command line: setup, ingest, meetings, show, search, serve, mcp.
 
 Output for people by default, one JSON document with `--json` (DESIGN.md's stable shapes).
-Every error prints one line without a traceback; the exit status says what kind it was (`exit_status`).
+Every error prints one line without a traceback; the exit status says what kind it was
+(`exit_status`), and a bad parameter value (an unknown municipality or theme, a date that is no
+date) exits 2, like a usage error. Commands that only read the store (`show`, `meetings`, `watch
+list`) import no model library; `search` loads the encoder only after its query and filters have
+been checked.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -28,7 +33,10 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from nlp.errors import ReferatError
+from api.danish import OPTIONS_METAVAR, SUBCOMMAND_METAVAR, install_cli
+from nlp.errors import BadQueryError, ReferatError
+
+install_cli()
 
 
 class _App(typer.Typer):
@@ -75,7 +83,13 @@ def _one_line(exc: BaseException) -> str:
 
 
 _VERBOSE = False
-app = _App(add_completion=False, no_args_is_help=True, help="Referat: søg i kommunale referater.")
+app = _App(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Referat: søg i kommunale referater.",
+    options_metavar=OPTIONS_METAVAR,
+    subcommand_metavar=SUBCOMMAND_METAVAR,
+)
 # soft_wrap: a line is never broken at 80 columns when the output is a pipe or a file.
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -93,32 +107,66 @@ def _archive(home: str | None, *, create: bool = True):
         _fail(exc)
 
 
+def _plain(value):
+    """A value json cannot write as itself (a numpy number or bool from a model) as a Python one."""
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} kan ikke skrives som JSON")
+
+
 def _print_json(data) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_plain) + "\n")
 
 
-def _fail(error: str | BaseException) -> None:
-    """One line on stderr, then the error's exit status (1 for a plain message)."""
+def _fail(error: str | BaseException, code: int | None = None) -> None:
+    """One line on stderr, then `code`, else the error's exit status (1 for a plain message)."""
     err.print(
         f"[red]fejl:[/red] {escape(_one_line(error) if isinstance(error, BaseException) else error)}", highlight=False
     )
-    raise typer.Exit(1 if isinstance(error, str) else exit_status(error))
+    raise typer.Exit(code if code is not None else 1 if isinstance(error, str) else exit_status(error))
+
+
+def _refuse(exc: ReferatError) -> None:
+    """A typed error as one line; a bad parameter value exits 2 (a usage error), anything else its status."""
+    _fail(exc, 2 if isinstance(exc, BadQueryError) else None)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("referat")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        import tomllib
+
+        with open(Path(__file__).resolve().parents[1] / "pyproject.toml", "rb") as f:
+            return tomllib.load(f)["project"]["version"]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"referat {_version()}", highlight=False, markup=False)
+        raise typer.Exit()
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Vis log")] = False) -> None:
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Vis log")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Vis versionen og afslut")
+    ] = False,
+) -> None:
     global _VERBOSE
     _VERBOSE = verbose
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
-    if not verbose:
+    if not verbose:  # the model libraries are quietened when a model is loaded (nlp.embedder.quiet_libraries)
         import warnings
 
-        from nlp.embedder import quiet_libraries
-
         warnings.filterwarnings("ignore")
-        quiet_libraries()
 
 
 @app.command()
@@ -269,23 +317,50 @@ def reindex(
     out.print(" ".join(f"{k}={v}" for k, v in report.items()), highlight=False, markup=False)
 
 
+MunicipalityOption = Annotated[str | None, typer.Option("--municipality", help="Kommune")]
+CommitteeOption = Annotated[str | None, typer.Option("--committee", help="Udvalg")]
+FromOption = Annotated[str | None, typer.Option("--from", help="Fra dato (ÅÅÅÅ-MM-DD)")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Til dato (ÅÅÅÅ-MM-DD)")]
+
+
 @app.command()
-def meetings(home: HomeOption = None, as_json: JsonOption = False) -> None:
-    """List møderne i arkivet."""
-    rows = _archive(home, create=False).store.meetings()
+def meetings(
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+    municipality: MunicipalityOption = None,
+    committee: CommitteeOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+) -> None:
+    """List møderne i arkivet, nyeste først (samme objekter som /api/meetings)."""
+    from index.filters import Filters
+
+    archive = _archive(home, create=False)
+    filters = Filters(municipality, committee, date_from, date_to)
+    try:
+        filters.validate().check_known(archive.store.db)
+    except ReferatError as exc:
+        _refuse(exc)
+    rows = [r for r in archive.store.meetings() if filters.keeps_meeting(r)]
     if as_json:
         _print_json(rows)
         return
-    table = Table("id", "kommune", "udvalg", "dato", "punkter")
-    table.columns[0].overflow = "fold"
+    # Ids never wrap: they are copied into `referat show`.
+    table = Table("id", "kommune", "udvalg", "dato", "kl.", "punkter", "dokumenter")
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = max((len(r["id"]) for r in rows), default=2)
     for r in rows:
-        table.add_row(r["id"], r["municipality"], r["committee"], r["date"], str(r["punkter"]))
-    out.print(table)
+        documents = ", ".join(sorted({d["kind"] for d in r["documents"]}))
+        table.add_row(
+            r["id"], r["municipality"], r["committee"], r["date"], r["time"] or "", str(r["punkter"]), documents
+        )
+    # Piped, the table is as wide as its rows (a Console's own width would squeeze it to 80 columns).
+    (out if out.is_terminal else Console(width=10_000)).print(table)
 
 
 @app.command()
 def show(
-    punkt_id: Annotated[str, typer.Argument(help="Punktets id, fx odense/…/2025-11-25/15")],
+    punkt_id: Annotated[str, typer.Argument(metavar="ID", help="Punktets id, fx odense/…/2025-11-25/15")],
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -293,7 +368,7 @@ def show(
     try:
         data = _archive(home, create=False).store.punkt(punkt_id)
     except ReferatError as exc:
-        _fail(exc)
+        _refuse(exc)
     if as_json:
         _print_json(data)
         return
@@ -332,15 +407,15 @@ def show(
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="Spørgsmål eller søgeord")],
+    query: Annotated[str, typer.Argument(metavar="SØGNING", help="Spørgsmål eller søgeord")],
     home: HomeOption = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100)] = 10,
-    offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100, help="Antal hits")] = 10,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Spring over (sideskift)")] = 0,
     as_json: JsonOption = False,
-    municipality: Annotated[str | None, typer.Option(help="Kommune")] = None,
-    committee: Annotated[str | None, typer.Option(help="Udvalg")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="Fra dato (ÅÅÅÅ-MM-DD)")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Til dato (ÅÅÅÅ-MM-DD)")] = None,
+    municipality: MunicipalityOption = None,
+    committee: CommitteeOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     case_type: Annotated[str | None, typer.Option("--case-type", help="A-sag … E-sag, Lukket")] = None,
     theme: Annotated[str | None, typer.Option(help="Tema-nøgle, fx foertidspension")] = None,
     kle: Annotated[str | None, typer.Option(help="KLE-nummer eller -præfiks, fx 27.15")] = None,
@@ -357,9 +432,14 @@ def search(
     export_json: Annotated[
         bool, typer.Option("--export-json", help="Hele resultatet som JSON på stdout, samme rækker som --csv")
     ] = False,
+    server: Annotated[
+        str | None,
+        typer.Option("--server", metavar="URL", help="Spørg en kørende 'referat serve' (fx http://127.0.0.1:8000)"),
+    ] = None,
 ) -> None:
-    """Søg i arkivet (hybrid: leksikalsk + semantisk)."""
-    from index.search import Filters, validate_sort
+    """Søg i arkivet (hybrid: leksikalsk + semantisk), lokalt eller på en kørende server (--server)."""
+    from index.filters import Filters
+    from index.search import validate_paging, validate_query, validate_sort
 
     try:
         sort = validate_sort(sort)
@@ -370,28 +450,70 @@ def search(
     if as_csv or export_json:
         _export(home, query, filters, sort, "csv" if as_csv else "json")
         return
-    try:
-        result = _archive(home, create=False).search(
-            query, limit=limit, offset=offset, filters=filters.validate(), sort=sort
-        )
-    except ReferatError as exc:
-        _fail(exc)
+    if server:
+        data = _search_server(server, query, limit, offset, filters, sort)
+    else:
+        archive = _archive(home, create=False)
+        try:  # everything that can be refused is checked before the models load (seconds)
+            validate_query(query)
+            validate_paging(limit, offset)
+            filters.validate().check_known(archive.store.db)
+            data = archive.search(query, limit=limit, offset=offset, filters=filters, sort=sort).to_dict()
+        except ReferatError as exc:
+            _refuse(exc)
     if as_json:
-        _print_json(result.to_dict())
+        _print_json(data)
         return
-    if result.answer:
-        a = result.answer
+    _print_result(data, limit, offset)
+
+
+def _search_server(server: str, query: str, limit: int, offset: int, filters, sort: str = "relevance") -> dict:
+    """The same search asked of a running `referat serve` (its models are loaded already): the API's
+    JSON is the CLI's, and its errors become the CLI's (a 422 exits 2)."""
+    import httpx
+
+    params = {"q": query, "limit": limit, "offset": offset, "sort": sort, **filters.active()}
+    try:
+        response = httpx.get(f"{server.rstrip('/')}/api/search", params=params, timeout=60)
+    except httpx.HTTPError as exc:
+        _fail(f"serveren {server} svarer ikke ({exc.__class__.__name__}); kører 'referat serve' der?")
+    try:
+        data = response.json()
+    except ValueError:
+        _fail(f"serveren {server} svarede ikke med JSON (HTTP {response.status_code}); er det en Referat-server?")
+    if response.status_code != 200:
+        message = (data.get("error") or {}).get("message") if isinstance(data, dict) else None
+        _fail(message or f"HTTP {response.status_code} fra {server}", 2 if response.status_code == 422 else 1)
+    return data
+
+
+def _print_result(data: dict, limit: int, offset: int) -> None:
+    """A search result for people: total and pages, what was understood, the answer, the hits."""
+    total = data["total"]
+    summary = f"{total} hit" + ("s" if total != 1 else "")
+    if total:
+        summary += f", side {offset // limit + 1} af {max(1, -(-total // limit))}"
+    out.print(Text(summary, style="dim"), highlight=False)
+    if data.get("understood"):
+        out.print(Text(data["understood"], style="dim"), highlight=False)
+    if data.get("answer"):
+        a = data["answer"]
         out.print(Text("Svar: ", style="bold green") + Text(a["text"], style="bold"))
         out.print(Text(f"   »{a['sentence']}«"))
         source = f"{a['title']}, {a['committee']}, {a['meeting_date']}, punkt {a['number']} · {a['punkt_id']}"
         out.print(Text(f"   Kilde: {source}"), highlight=False)
-    if result.low_confidence:
-        out.print("[yellow]Intet relevant fundet med sikkerhed; de bedste bud:[/yellow]")
-    for i, hit in enumerate(result.hits, start=offset + 1):
+    if data["low_confidence"]:
+        nothing = "Intet relevant fundet med sikkerhed" + ("; de bedste bud:" if data["hits"] else ".")
+        out.print(Text(nothing, style="yellow"))
+    for i, hit in enumerate(data["hits"], start=offset + 1):
         line = Text(f"{i}. ") + Text(hit["title"], style="bold")
         line += Text(f"  {hit['committee']} {hit['meeting_date']} · {hit['id']}", style="dim")
         out.print(line, highlight=False)
-        if hit["snippet"]:
+        if not hit["snippet"]:
+            continue
+        if out.is_terminal:  # wrapped at words, indented
+            out.print(Padding(snippet_text(hit["snippet"]), (0, 0, 0, 3)), highlight=False, soft_wrap=False)
+        else:  # one line per snippet in a pipe
             out.print(Text("   ") + snippet_text(hit["snippet"]), highlight=False)
 
 
@@ -482,7 +604,12 @@ def harvest(
         raise typer.Exit(1)
 
 
-watch_app = typer.Typer(no_args_is_help=True, help="Gemte søgninger: få besked om nye punkter.")
+watch_app = typer.Typer(
+    no_args_is_help=True,
+    help="Gemte søgninger: få besked om nye punkter.",
+    options_metavar=OPTIONS_METAVAR,
+    subcommand_metavar=SUBCOMMAND_METAVAR,
+)
 app.add_typer(watch_app, name="watch")
 
 
@@ -502,13 +629,18 @@ def watch_add(
     has_decision: Annotated[bool | None, typer.Option("--has-decision/--no-decision")] = None,
 ) -> None:
     """Gem en søgning. `referat watch run` viser derefter kun nye punkter."""
-    from index.search import Filters
+    from index.filters import Filters
     from index.watches import add_watch
 
     filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
+    store = _archive(home, create=False).store
     try:
-        watch = add_watch(_archive(home, create=False).store, name, query, filters.validate())
+        filters.validate().check_known(store.db)
     except ReferatError as exc:
+        _refuse(exc)
+    try:
+        watch = add_watch(store, name, query, filters)
+    except ReferatError as exc:  # a name already taken, an empty query: exit 1
         _fail(exc)
     shown = f"Gemt: {watch.name} = {watch.query!r} {watch.filters or ''}"
     out.print(f"{shown}  (feed: /feed/{watch.name}.atom)", markup=False)

@@ -3,19 +3,27 @@
 Every result carries its id and a citation (municipality, committee, date, punkt number, title,
 URL of its web page), so that an answer can say where it comes from. Served over streamable HTTP
 at /mcp by `referat serve`, and over stdio by `referat mcp`.
+
+The tools take flat parameters, the same names as the API's query parameters (`search_minutes(query,
+municipality=..., date_from=..., theme=...)`); a key a tool does not take (a `filters` object, a
+misspelt name) is refused with the keys it does take, and a value pydantic rejects is said in
+Danish, like the API's 422s. A citation's URL is the address the request came to (`api.urls`);
+over stdio there is no request, so it is `REFERAT_PUBLIC_URL` or null, never a guessed port.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from pydantic import Field
+from mcp.server.mcpserver import Context
+from pydantic import Field, ValidationError
 
 from index.archive import Archive
-from index.search import Filters
+from index.filters import Filters
 from nlp.errors import ReferatError
 
 INSTRUCTIONS = (
@@ -33,10 +41,18 @@ CASE_TYPE = r"^([A-Ea-e]-sag|Lukket|lukket)$"
 DateTo = Annotated[str | None, Field(description="Latest meeting date, YYYY-MM-DD", pattern=ISO_DATE)]
 
 
-def _base_url() -> str:
+def base_url(ctx: Context | None) -> str | None:
+    """The site's address for this tool call: from the HTTP request it came in (`site_url`), else
+    (stdio) `REFERAT_PUBLIC_URL`, else None: no URL is known."""
     from api.urls import site_url
 
-    return site_url()
+    try:
+        request = getattr(ctx.request_context, "request", None) if ctx is not None else None
+    except ValueError:  # no request: called outside one
+        request = None
+    if request is not None and hasattr(request, "url"):
+        return site_url(request)
+    return os.environ.get("REFERAT_PUBLIC_URL", "").strip().rstrip("/") or None
 
 
 def plain(snippet: str) -> str:
@@ -51,12 +67,12 @@ def _failed(exc: ReferatError):
     return ToolError(str(exc))
 
 
-def citation(hit: dict) -> dict:
-    """How to cite a punkt: the words and the link."""
+def citation(hit: dict, base: str | None) -> dict:
+    """How to cite a punkt: the words and the link (None when no address is known)."""
     date = hit.get("meeting_date") or hit.get("meeting", {}).get("date")
     committee = hit.get("committee") or hit.get("meeting", {}).get("committee")
     municipality = hit.get("municipality") or hit.get("meeting", {}).get("municipality")
-    url = f"{_base_url()}/punkt/{quote(hit['id'])}"
+    url = f"{base}/punkt/{quote(hit['id'])}" if base else None
     return {
         "municipality": municipality,
         "committee": committee,
@@ -105,11 +121,15 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
             bool | None, Field(description="Only punkter with (true) or without (false) a decision")
         ] = None,
         limit: Annotated[int, Field(ge=1, le=20, description="How many hits")] = 5,
+        ctx: Context | None = None,
     ) -> dict[str, Any]:
         """Search the meeting minutes. Returns the best agenda items (punkter) with the passage that answers,
         the decision, an id for get_punkt and a citation with a URL. low_confidence=true means the archive
         probably holds nothing relevant. For how-many / how-much / when questions, `answer` may hold a direct
-        answer with the sentence it comes from and its punkt; it is null when no answer is certain."""
+        answer with the sentence it comes from and its punkt; it is null when no answer is certain. Filters are
+        flat parameters (no `filters` object); an unknown municipality, committee, theme or KLE number is an error
+        that lists the known values."""
+        base = base_url(ctx)
         filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
         try:
             result = archive.search(query, limit=limit, filters=filters.validate())
@@ -124,12 +144,12 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
                     "decision": hit["decision"],
                     "passage": plain(hit["snippet"]),
                     "score": hit["score"],
-                    "citation": citation(hit),
+                    "citation": citation(hit, base),
                 }
             )
         answer = result.answer
         if answer:
-            answer = {**answer, "citation": citation({**answer, "id": answer["punkt_id"]})}
+            answer = {**answer, "citation": citation({**answer, "id": answer["punkt_id"]}, base)}
         return {
             "query": result.query,
             "low_confidence": result.low_confidence,
@@ -149,6 +169,7 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
                 max_length=300,
             ),
         ],
+        ctx: Context | None = None,
     ) -> dict[str, Any]:
         """Read one agenda item in full: its sections (Resume, Indstilling, Beslutning, Sagsfremstilling, ...),
         the decision, who was absent, people/organisations/amounts mentioned, themes, and earlier or later
@@ -157,7 +178,7 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
             punkt = archive.store.punkt(id)
         except ReferatError as exc:
             raise _failed(exc) from None
-        punkt["citation"] = citation({**punkt, "number": punkt["number"]})
+        punkt["citation"] = citation({**punkt, "number": punkt["number"]}, base_url(ctx))
         return punkt
 
     @server.tool()
@@ -166,20 +187,21 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
         committee: Annotated[str | None, Field(description="Only this committee")] = None,
         date_from: DateFrom = None,
         date_to: DateTo = None,
-        limit: Annotated[int, Field(ge=1, le=200)] = 50,
+        limit: Annotated[int, Field(ge=1, le=200, description="How many meetings")] = 50,
+        ctx: Context | None = None,
     ) -> dict[str, Any]:
-        """List meetings in the archive, newest first, each with its agenda items (id, number, title)."""
+        """List meetings in the archive, newest first: the objects of GET /api/meetings (id, municipality,
+        committee, date, time, punkter, documents), each with who was absent and its agenda items (id, number,
+        title, citation) in `punkter_list`. An unknown municipality or committee is an error listing the known."""
+        base = base_url(ctx)
+        filters = Filters(municipality, committee, date_from, date_to)
         try:
-            Filters(date_from=date_from, date_to=date_to).validate()
+            filters.validate().check_known(archive.store.db)
         except ReferatError as exc:
             raise _failed(exc) from None
         meetings = []
         for row in archive.store.meetings():
-            if municipality and row["municipality"].lower() != municipality.lower():
-                continue
-            if committee and row["committee"].lower() != committee.lower():
-                continue
-            if (date_from and row["date"] < date_from) or (date_to and row["date"] > date_to):
+            if not filters.keeps_meeting(row):
                 continue
             detail = archive.store.meeting(row["id"])
             meetings.append(
@@ -198,7 +220,8 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
                                     "municipality": row["municipality"],
                                     "committee": row["committee"],
                                     "meeting_date": row["date"],
-                                }
+                                },
+                                base,
                             ),
                         }
                         for p in detail["punkter"]
@@ -209,4 +232,38 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
                 break
         return {"meetings": meetings}
 
+    for tool in server._tool_manager.list_tools():
+        _strict(tool)
     return server
+
+
+def _strict(tool) -> None:
+    """Make a registered tool refuse keys it does not take (pydantic would drop them silently: a
+    `filters` object was ignored and the search ran unfiltered) and say rejected values in Danish."""
+    from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+
+    from api.danish import pydantic_messages
+
+    taken = set(tool.parameters.get("properties", {}))
+    tool.parameters["additionalProperties"] = False  # said in the tool's input schema too
+    original = tool.run
+
+    async def run(arguments: dict[str, Any], context, convert_result: bool = False):
+        unknown = sorted(set(arguments) - taken)
+        if unknown:
+            raise ToolError(
+                f"{tool.name}: ukendt parameter {', '.join(unknown)}; {tool.name} tager {', '.join(sorted(taken))}"
+                + (" (filtrene er egne parametre, ikke et filters-objekt)" if "filters" in unknown else "")
+            )
+        try:
+            tool.fn_metadata.validate_arguments(arguments)
+        except ValidationError as exc:
+            raise ToolError(f"{tool.name}: ugyldig parameter: {pydantic_messages(exc.errors())}") from None
+        try:
+            return await original(arguments, context, convert_result)
+        except ToolError as exc:  # the tool's own Danish message, without the SDK's English prefix
+            if isinstance(exc.__cause__, ToolError) and not isinstance(exc.__cause__, UnexpectedToolError):
+                raise ToolError(f"{tool.name}: {exc.__cause__}") from None
+            raise
+
+    object.__setattr__(tool, "run", run)  # the tool is a pydantic model: an instance attribute shadows its method

@@ -66,7 +66,8 @@ class SearchResponse(_Open):
     corrections: dict[str, list[str]] = {}
     language: str = Field("da", description="Forespørgslens sprog: da eller en")
     understood: str = Field(
-        "", description='Hvad søgningen forstod ud over emnet, til visning ("Viser punkter fra 2024 først")'
+        "",
+        description='Hvad søgningen forstod ud over emnet ("Foretrækker punkter fra 2024"): præferencer, ingen filtre',
     )
     answer: Answer | None = Field(None, description="Direkte svar med kilde, kun når ét svar klart vinder")
     sort: str = Field("relevance", description="relevance (bedste først) eller date (nyeste møde først)")
@@ -115,14 +116,28 @@ class PunktResponse(_Open):
     links: list[dict]
 
 
+class Document(BaseModel):
+    path: str
+    sha256: str
+    kind: str = Field(examples=["referat"], description="referat, dagsorden eller tillæg")
+    format: str = Field(examples=["firstagenda-json"])
+    punkter: int
+    searched: bool = Field(description="Sand for det dokument, mødets punkter søges i")
+    ingested_at: str
+
+
 class MeetingSummary(BaseModel):
+    """One meeting as `referat meetings --json` writes it."""
+
     id: str
     name: str | None = None
     municipality: str
     committee: str
     date: str
+    time: str | None = Field(None, examples=["16:30"])
     punkter: int
     source_url: str | None = Field(None, description="Siden hos kommunen (udgiveren); null når kilden ikke giver den")
+    documents: list[Document]
 
 
 class MeetingDetail(_Open):
@@ -152,7 +167,9 @@ class ThemeCount(BaseModel):
 
 class ErrorBody(BaseModel):
     status: int = Field(examples=[422])
-    message: str = Field(examples=["ugyldig parameter: limit: Input should be less than or equal to 100"])
+    message: str = Field(examples=["ugyldig parameter: limit: skal være højst 100"])
+    parameter: str | None = Field(None, description="Ved en ukendt filterværdi: parameteren", examples=["theme"])
+    known: list[str] | None = Field(None, description="Ved en ukendt filterværdi: de kendte værdier")
     detail: list[dict] | None = None
 
 

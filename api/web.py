@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from api.section_html import render_section
 from api.urls import site_url
 from index.archive import Archive
-from index.search import MAX_QUERY_CHARS, Filters, validate_sort
+from index.search import MAX_QUERY_CHARS, Filters, PageOutOfRangeError, validate_sort
 from nlp.dates import danish_date
 from nlp.errors import NotFoundError, ReferatError
 from nlp.themes import load_themes
@@ -97,6 +97,11 @@ def install_web(app: FastAPI, archive: Archive) -> None:
                 context["export"] = {
                     kind: f"/api/search.{kind}?" + urlencode({"q": q, **keep}) for kind in ("csv", "json")
                 }
+            except PageOutOfRangeError as exc:  # "/?side=99" of a 3-page result: said, with a way back
+                last = max(1, -(-exc.total // PAGE_SIZE))
+                context["error"] = f"Side {page} findes ikke: søgningen har {exc.total} hits på {last} sider."
+                context["last_page_url"] = _url(q, keep, side=last) if exc.total else None
+                return render(request, "search.html", 404, **context)
             except ReferatError as exc:
                 context["error"] = str(exc)
                 return render(request, "search.html", 422, **context)

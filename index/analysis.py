@@ -19,12 +19,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import Stemmer
-from spacy.lang.da.stop_words import STOP_WORDS
+
+from nlp.wordlist import spacy_stop_words
 
 LEXICON = Path(__file__).resolve().parents[1] / "nlp" / "resources" / "lexicon" / "da_stems.txt"
 _TOKEN = re.compile(r"[a-zæøåéäöü0-9§]+(?:-[a-zæøå0-9]+)*", re.IGNORECASE)
 _FOLD = str.maketrans({"æ": "a", "ø": "o", "å": "a", "é": "e", "ä": "a", "ö": "o", "ü": "u"})
-STOPWORDS = frozenset(w.lower() for w in STOP_WORDS) | {"kr", "mio", "mia", "pct", "jf", "bl", "mv", "ca", "stk"}
+_DANISH_STOP = spacy_stop_words("da")
+STOPWORDS = frozenset(w.lower() for w in _DANISH_STOP) | {"kr", "mio", "mia", "pct", "jf", "bl", "mv", "ca", "stk"}
 _LINKING = ("s", "e")
 MIN_PART = 4
 

@@ -15,16 +15,19 @@ from collections.abc import Callable
 from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index import generations
 from index.filters import Filters
-from index.ingest import IngestReport, Overrides, ingest_paths
 from index.locks import ingest_lock
 from index.operational import OperationalError
 from index.search import Searcher, SearchResult
 from index.store import Store
 from nlp.errors import ArchiveMissingError
 from nlp.settings import check as check_settings
+
+if TYPE_CHECKING:  # ingest pulls in the NLP pipeline (spaCy, torch): read commands never import it
+    from index.ingest import IngestReport
 
 
 def resolve_home(home: str | Path | None = None) -> Path:
@@ -73,6 +76,8 @@ class Archive:
         committee: str | None = None,
     ) -> IngestReport:
         """Read files into the store and bring the index up to date: searchable when this returns."""
+        from index.ingest import Overrides, ingest_paths
+
         with ingest_lock(self.home):
             self._check_model()
             try:

@@ -20,6 +20,26 @@ CASE_TYPE = re.compile(r"^(?:[A-Ea-e]-sag|[Ll]ukket)$")
 KLE = re.compile(r"^\d{2}(?:\.\d{2}){0,2}$")
 
 
+#: Known values named in an error, at most this many (the archive may hold hundreds of KLE numbers).
+MAX_KNOWN_LISTED = 40
+
+
+class UnknownFilterValueError(BadQueryError):
+    """A filter value the archive has never seen (a municipality, committee, theme or KLE number): it can
+    match nothing, so it is refused with the values that exist (a 422; the CLI exits with status 2),
+    never answered with an empty page that looks like "nothing found"."""
+
+    def __init__(self, parameter: str, value: str, known: list[str]) -> None:
+        self.parameter = parameter
+        self.value = value
+        self.known = known
+        listed = ", ".join(known[:MAX_KNOWN_LISTED]) + (
+            f" (og {len(known) - MAX_KNOWN_LISTED} flere)" if len(known) > MAX_KNOWN_LISTED else ""
+        )
+        where = "i taksonomien" if parameter == "theme" else "i arkivet"
+        super().__init__(f"{parameter}: '{value[:60]}' findes ikke {where}; kendte værdier: {listed or 'ingen'}")
+
+
 def _date(value: str, name: str) -> str:
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -62,6 +82,44 @@ class Filters:
             if value is not None and len(value) > 200:
                 raise BadQueryError(f"{name} er for lang (højst 200 tegn)")
         return self
+
+    def check_known(self, db: sqlite3.Connection) -> Filters:
+        """Refuse a municipality, committee, theme or KLE number the archive does not hold
+        (`UnknownFilterValueError`, listing what it holds). One indexed lookup per given value; the
+        known values are read only for the error."""
+        for name, column in (("municipality", "municipality"), ("committee", "committee")):
+            value = getattr(self, name)
+            if (
+                value
+                and db.execute(f"SELECT 1 FROM meetings WHERE {column} = ? COLLATE NOCASE LIMIT 1", (value,)).fetchone()
+                is None
+            ):
+                known = [r[0] for r in db.execute(f"SELECT DISTINCT {column} FROM meetings ORDER BY {column}")]
+                raise UnknownFilterValueError(name, value, known)
+        if self.theme:
+            from nlp.themes import load_themes
+
+            keys = [t.key for t in load_themes()]
+            if self.theme not in keys:
+                raise UnknownFilterValueError("theme", self.theme, keys)
+        if self.kle:
+            found = db.execute("SELECT 1 FROM punkter WHERE kle = ? OR kle LIKE ? LIMIT 1", (self.kle, self.kle + ".%"))
+            if found.fetchone() is None:
+                known = [
+                    r[0] for r in db.execute("SELECT DISTINCT kle FROM punkter WHERE kle IS NOT NULL ORDER BY kle")
+                ]
+                raise UnknownFilterValueError("kle", self.kle, known)
+        return self
+
+    def keeps_meeting(self, meeting: dict) -> bool:
+        """Whether a meeting (`Store.meetings()` row) passes the filter's meeting fields: the one
+        definition for `/api/meetings`, MCP's `list_meetings` and `referat meetings`."""
+        return (
+            (not self.municipality or meeting["municipality"].lower() == self.municipality.lower())
+            and (not self.committee or meeting["committee"].lower() == self.committee.lower())
+            and (not self.date_from or meeting["date"] >= self.date_from)
+            and (not self.date_to or meeting["date"] <= self.date_to)
+        )
 
     def sql(self) -> tuple[str, list]:
         """A WHERE clause over `punkter p` and its parameters; ("", []) when nothing is filtered."""

@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index import lexical, ranking
-from index.analysis import fold
+from index.analysis import STOPWORDS, compound_parts, fold, stem
 from index.filters import Filters
-from index.lexical import term_matches
 from index.ranking import Evidence
 from index.store import Store, in_list
 from index.vectors import VectorView
@@ -53,12 +52,18 @@ DECISION_SHARE = 0.12
 #: A named municipality whose best punkt falls this share of the top-ten spread below the best: flagged.
 NAMED_MARGIN = 0.5
 CANDIDATES = 100  # punkter from each side whose passages are all scored exactly
+#: Facets are links that filter: an entity offered there must be right. Shown entities below this
+#: confidence in the sample are nearly all wrong ("A Flere", "Elisabet", "Karnov Kommune", "Fx",
+#: "VSU Assers"); every person and organisation at or above it is a real name. Such an entity stays
+#: on its punkt's page (`entities`), it is only not offered as a filter.
+FACET_MIN_CONFIDENCE = 0.8
 
 #: How a result may be ordered: by the ranker (best first) or by meeting date (newest first).
 SORTS = ("relevance", "date")
 
 __all__ = [
     "Filters",
+    "PageOutOfRangeError",
     "SORTS",
     "SearchResult",
     "Searcher",
@@ -78,7 +83,7 @@ class SearchResult:
     facets: dict = field(default_factory=dict)
     corrections: dict = field(default_factory=dict)
     language: str = "da"
-    understood: str = ""  # what the query was read to prefer, in Danish ("Viser resultater fra 2024 først")
+    understood: str = ""  # what the query was read to prefer, in Danish ("Foretrækker resultater fra 2024")
     answer: dict | None = None  # a direct answer with its source sentence (index/answers.py), or None
     sort: str = "relevance"  # how the hits are ordered: "relevance" or "date" (newest first)
 
@@ -135,6 +140,19 @@ def order_by_date(db: sqlite3.Connection, kept: list[tuple[float, int]]) -> list
         )
     }
     return sorted(kept, key=lambda s: when.get(s[1], ("", "")), reverse=True)  # stable: ties keep the ranker's order
+
+
+class PageOutOfRangeError(BadQueryError):
+    """An offset at or past the last hit: said plainly (a 422), not answered with an empty page."""
+
+    def __init__(self, offset: int, total: int) -> None:
+        self.offset = offset
+        self.total = total
+        super().__init__(
+            f"offset: {offset} ligger efter det sidste hit; søgningen har {total} hit"
+            + ("s" if total != 1 else "")
+            + (f", brug offset under {total}" if total else "")
+        )
 
 
 class Searcher:
@@ -204,6 +222,7 @@ class Searcher:
         sort = validate_sort(sort)
         filters = (filters or Filters()).validate()
         with self.store.snapshot() as db:
+            filters.check_known(db)  # an unknown municipality or theme is an error, not an empty page
             result = self._search(db, query, limit, offset, filters, sort)
         result.sort = sort
         return result
@@ -310,6 +329,8 @@ class Searcher:
         corrections = lexical.corrections_of(words)
         candidates, passages = evidence.candidates, evidence.passages
         if not candidates:
+            if offset:
+                raise PageOutOfRangeError(offset, 0)
             return SearchResult(query, [], 0, True, self._facets(db, []), corrections)
         low_confidence, _ = self.ranker.nothing_relevant(evidence)
         boosts = self._preferences(db, intent, candidates)
@@ -323,7 +344,10 @@ class Searcher:
             if ok
         ]
         kept.sort(key=lambda s: (-s[0], s[1]))
-        low_confidence = low_confidence or not kept or self._named_elsewhere(db, intent, evidence, spread)
+        # bool(): the models answer numpy booleans, which JSON (the CLI's --json) cannot write.
+        low_confidence = bool(low_confidence or not kept or self._named_elsewhere(db, intent, evidence, spread))
+        if offset and offset >= len(kept):
+            raise PageOutOfRangeError(offset, len(kept))
         term_set = set(lexical.terms_of(words))
         listed = order_by_date(db, kept) if sort == "date" else kept  # the same set; facets stay by relevance
         page = listed[offset : offset + limit]
@@ -391,7 +415,7 @@ class Searcher:
         # checked in C before the word-by-word matching.
         folded = [fold(p[2]) for p in body] if terms else []
         lex = np.array(
-            [len(term_matches(p[2], terms)) if any(t in f for t in terms) else 0 for p, f in zip(body, folded)]
+            [len(marked_words(p[2], terms)) if any(t in f for t in terms) else 0 for p, f in zip(body, folded)]
             if terms
             else [0] * len(body),
             dtype=np.float32,
@@ -419,8 +443,12 @@ class Searcher:
                 counts["themes"][r["key"]] = r["n"]
             for r in db.execute(
                 "SELECT label, canonical, COUNT(DISTINCT punkt) AS n FROM entities "
-                f"WHERE shown AND label IN ('PER', 'ORG') AND punkt IN ({marks}) GROUP BY label, canonical"
+                f"WHERE shown AND confidence >= ? AND label IN ('PER', 'ORG') AND punkt IN ({marks}) "
+                "GROUP BY label, canonical",
+                (FACET_MIN_CONFIDENCE,),
             ):
+                if r["label"] == "PER" and not _full_name(r["canonical"]):
+                    continue
                 counts["people" if r["label"] == "PER" else "organisations"][r["canonical"]] = r["n"]
         facets = {k: [{"value": v, "count": c} for v, c in counter.most_common(15)] for k, counter in counts.items()}
         facets["years"] = sorted(facets["years"], key=lambda f: f["value"], reverse=True)
@@ -457,15 +485,59 @@ class Searcher:
             return [self._hit(info[pid], score, [], set()) for pid, score in ranked if pid in info]
 
 
+def _full_name(name: str) -> bool:
+    """A person facet names a person: two or more capitalised words of two letters or more
+    ("Mads Thomsen"), not a first name alone ("Elisabet") or a capital letter and a word ("A Flere")."""
+    parts = name.split()
+    names = [p for p in parts if p not in _NAME_PARTICLES] if len(parts) > 2 else parts
+    return len(parts) >= 2 and parts[-1] not in _NAME_PARTICLES and all(len(p) >= 2 and p[0].isupper() for p in names)
+
+
+_NAME_PARTICLES = frozenset({"af", "von", "van", "de", "der", "den", "la", "le", "du", "el"})
+
+
 def _translation_note(words) -> str:
     """What an English query was searched for in Danish, for the result page."""
     pairs = [f"{w.word} → {', '.join(w.danish)}" for w in words if w.danish]
     return f"Engelske ord søgt på dansk: {'; '.join(pairs)}" if pairs else ""
 
 
+_WORD = re.compile(r"[A-Za-zÆØÅæøåéÉ0-9§]+")
+#: Function words spaCy's Danish stop list lacks: searched (BM25 weighs them down), never marked.
+_NOT_CONTENT = frozenset({"mod", "hos", "inden", "per", "pr", "samt", "ift", "ifm", "hhv", "mv", "osv", "fx", "dvs"})
+
+
+def marked_words(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Spans of the whole words of `text` that a query term names: a content word whose stem or folded
+    form is a term, or one of whose compound parts (the fixed lexicon's, `compound_parts`) is. Never
+    part of a word by chance ("borg" is not in "Aalborg"), never a function word ("mod"). A name (a
+    capitalised word inside a sentence) is matched whole only: "Silkeborg" splits into silke + borg
+    in the lexicon, but it is no word about citizens (borgere)."""
+    if not terms:
+        return []
+    spans = []
+    for m in _WORD.finditer(text):
+        word = m.group(0).lower()
+        if len(word) < 2 or word in STOPWORDS or word in _NOT_CONTENT:
+            continue
+        if stem(word) in terms or fold(word) in terms:
+            spans.append(m.span())
+        elif not _is_name(text, m.start()) and any(p in terms for p in compound_parts(word)):
+            spans.append(m.span())
+    return spans
+
+
+def _is_name(text: str, start: int) -> bool:
+    """A capitalised word that does not begin a sentence: a name, matched only as a whole word."""
+    if not text[start].isupper():
+        return False
+    before = text[:start].rstrip()
+    return bool(before) and before[-1] not in ".!?:;•-–*\n"
+
+
 def highlight(text: str, terms: set[str], max_chars: int = 420) -> str:
     """HTML-escaped snippet around the first matched word, matched words in <mark>."""
-    spans = term_matches(text, terms) if terms else []
+    spans = marked_words(text, terms)
     start = 0
     if spans and spans[0][0] > max_chars // 3:
         start = text.rfind(" ", 0, spans[0][0] - max_chars // 4) + 1

@@ -16,6 +16,7 @@ unsorted) so short texts do not pay for long ones' padding.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -41,12 +42,18 @@ class TokenStates:
     states: np.ndarray  # float32 (n, len(FEATURE_LAYERS) * hidden)
 
 
+def _gpu_driver() -> bool:
+    """Whether an NVIDIA driver is present at all: without one, `auto` is the CPU, and importing torch
+    to ask (over a second) is skipped; that matters for a one-off `referat search`."""
+    return any(os.path.exists(p) for p in ("/proc/driver/nvidia/version", "/dev/nvidia0", "/dev/nvidiactl", "/dev/dxg"))
+
+
 def resolve_device(device: str | None = None) -> str:
     """`cuda` when asked for or (auto) when torch sees a GPU, else `cpu`."""
     wanted = (device or settings.device or "auto").lower()
     if wanted not in ("auto", "cpu", "cuda"):
         raise ModelUnavailableError(f"ukendt enhed '{wanted}'; brug auto, cpu eller cuda")
-    if wanted == "cpu":
+    if wanted == "cpu" or (wanted == "auto" and not _gpu_driver()):
         return "cpu"
     try:
         import torch

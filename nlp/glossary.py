@@ -19,10 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import Stemmer
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from nlp.errors import ReferatError
-from nlp.wordlist import read_word_list
+from nlp.wordlist import read_word_list, spacy_stop_words
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 RESOURCE = RESOURCES / "glossary-en-da.tsv"
@@ -30,7 +29,7 @@ PARAPHRASES = RESOURCES / "paraphrases-da.tsv"
 _WORD = re.compile(r"[a-zæøåéäöü0-9]+(?:'[a-z]+)?")
 #: spaCy's English stop words, less those that name things in a municipality ("Housing First",
 #: "amount", "a water well", "the first/last meeting").
-STOP = frozenset(STOP_WORDS) - {
+STOP = spacy_stop_words("en") - {
     "amount", "back", "bottom", "call", "empty", "first", "front", "full", "keep", "last", "move", "name",
     "part", "serious", "show", "side", "top", "well",
 }  # fmt: skip

@@ -442,9 +442,9 @@ def understand(
         date_to = None if any(t is None for t in tos) else max(t for t in tos if t)
         if subject:
             named = _join_names([q[h.start : h.end].strip() for h in used])
-            notes.append(f"Viser resultater {used[0].label} først (sager om {named} behandles ofte året før)")
+            notes.append(f"Foretrækker resultater {used[0].label} (sager om {named} behandles ofte året før)")
         else:
-            notes.append(f"Viser resultater {' og '.join(h.label for h in used)} først")
+            notes.append(f"Foretrækker resultater {' og '.join(h.label for h in used)}")
 
     found_committees: dict[str, float] = {}
     for h in sorted(_committee_hits(q, committees), key=lambda h: (h.start - h.end, h.start)):
@@ -457,7 +457,7 @@ def understand(
         best = found_committees[committee_names[0]]
         shown = [n for n in committee_names if found_committees[n] == best]
         committee_names = tuple(shown) + tuple(n for n in committee_names if n not in shown)
-        notes.append(f"Viser punkter fra {_join_names([_committee_label(n) for n in shown])} først")
+        notes.append(f"Foretrækker punkter fra {_join_names([_committee_label(n) for n in shown])}")
 
     found_municipalities: list[str] = []
     for h in _municipality_hits(q, municipalities):
@@ -467,7 +467,7 @@ def understand(
             found_municipalities.append(h.name)
     if found_municipalities:
         labels = [n if n.lower().endswith("kommune") else f"{n} Kommune" for n in found_municipalities]
-        notes.append(f"Viser punkter fra {_join_names(labels)} først")
+        notes.append(f"Foretrækker punkter fra {_join_names(labels)}")
 
     wants_decision = bool(_DECISION_VERBS.search(q) or _DECISION_NOUNS.search(q))
     for m in _DECISION_VERBS.finditer(q):
@@ -475,7 +475,7 @@ def understand(
             spans.append((m.start(), m.end()))
             joins.add(m.end())
     if wants_decision:
-        notes.append("Viser punkter med en beslutning først")
+        notes.append("Foretrækker punkter med en beslutning")
 
     content = _residual(q, spans, joins)
     if not content.strip():  # the query was filters only ("byrådet 2024"): rank on all of it

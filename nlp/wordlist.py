@@ -29,3 +29,17 @@ def read_word_list(
             raise error(f"{label} {path.name}, linje {number}: forventede 'ord<TAB>ord,...'")
         rows.append((source.strip(), targets))
     return rows
+
+
+def spacy_stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop word list for `lang`, read from its source file without importing spaCy: importing
+    spaCy imports thinc and torch (over a second), which a search or `referat show` never needs."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        raise ReferatError("spaCy er ikke installeret; installer Referat igen med 'pip install -e .'")
+    path = Path(next(iter(spec.submodule_search_locations))) / "lang" / lang / "stop_words.py"
+    namespace: dict = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # a set literal, no imports
+    return frozenset(namespace["STOP_WORDS"])

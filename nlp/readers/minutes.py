@@ -71,6 +71,7 @@ _STATUS = re.compile(r"^(?:åben|åbent|lukket|lukket punkt|fortrolig)$", re.IGN
 #: Lines longer than this are text, never a marking of a punkt or an agenda part.
 _MAX_MARKING = 120
 
+
 @dataclass
 class Hints:
     """What a structured export already knows of the meeting; the text fills in the rest."""

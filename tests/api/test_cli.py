@@ -126,7 +126,7 @@ def test_cli_prints_data_as_itself():
 
 def test_cli_bad_filter_is_one_line(archive):
     result = runner.invoke(app, ["search", "budget", "--from", "2024-02-30", "--home", str(archive.home)])
-    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)  # a bad value: a usage error
     assert "ÅÅÅÅ-MM-DD" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 

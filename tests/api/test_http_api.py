@@ -50,7 +50,17 @@ def test_punkt_meeting_similar_entities_themes(client):
     assert 1 <= len(similar["hits"]) <= 3
     meetings = client.get("/api/meetings").json()
     assert len(meetings) == 9
-    assert set(meetings[0]) == {"id", "name", "municipality", "committee", "date", "punkter", "source_url"}
+    assert set(meetings[0]) == {
+        "id",
+        "name",
+        "municipality",
+        "committee",
+        "date",
+        "time",
+        "punkter",
+        "documents",
+        "source_url",
+    }
     meeting = client.get(f"/api/meetings/{MEETING}").json()
     assert [p["number"] for p in meeting["punkter"]] == list(range(1, 20))
     assert meeting["absent"] == ["Joachim Hoffmann-Petersen", "Mads Thomsen"]

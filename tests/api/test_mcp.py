@@ -60,20 +60,21 @@ def _is_error(result) -> bool:
     return bool(getattr(result, "is_error", None) or getattr(result, "isError", None))
 
 
-def _check(results: dict) -> None:
+def _check(results: dict, base: str) -> None:
     search = results["search"]
     assert search["low_confidence"] is False and 1 <= len(search["hits"]) <= 3
     assert "understood" in search
     for hit in search["hits"]:
         citation = hit["citation"]
         assert hit["id"] and citation["municipality"] and citation["committee"] and citation["date"]
-        assert citation["punkt_number"] and citation["title"] and citation["url"].startswith("http")
-        assert citation["url"].endswith(hit["id"])
+        assert citation["punkt_number"] and citation["title"] and citation["url"] == f"{base}/punkt/{hit['id']}"
     assert results["punkt"]["id"] == search["hits"][0]["id"] and results["punkt"]["sections"]
-    assert results["punkt"]["citation"]["url"]
+    assert results["punkt"]["citation"]["url"].startswith(f"{base}/punkt/")
     meetings = results["meetings"]["meetings"]
     assert len(meetings) == 2 and all(m["municipality"] == "Odense" for m in meetings)
-    assert meetings[0]["punkter_list"] and all(p["citation"]["url"] for p in meetings[0]["punkter_list"])
+    assert meetings[0]["punkter_list"] and all(
+        p["citation"]["url"].startswith(base) for p in meetings[0]["punkter_list"]
+    )
     assert _is_error(results["missing"]) and "intet punkt" in results["missing"].content[0].text
     assert _is_error(results["empty"])
     assert _is_error(results["bad_date"]) and "ÅÅÅÅ-MM-DD" in results["bad_date"].content[0].text
@@ -85,7 +86,7 @@ def _check(results: dict) -> None:
 
 
 def test_mcp_over_streamable_http(server):
-    _check(asyncio.run(_exercise(f"{server}/mcp")))
+    _check(asyncio.run(_exercise(f"{server}/mcp")), server)  # the address that served it, port included
 
 
 def test_mcp_over_stdio(archive):
@@ -96,7 +97,7 @@ def test_mcp_over_stdio(archive):
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "api.cli", "mcp", "--home", str(archive.home)],
-        env={**os.environ},
+        env={**os.environ, "REFERAT_PUBLIC_URL": "https://referat.example/"},  # stdio has no request to ask
         cwd=root,
     )
-    _check(asyncio.run(_exercise(params)))
+    _check(asyncio.run(_exercise(params)), "https://referat.example")

@@ -232,6 +232,7 @@ def test_tables_answer_and_feed_link(server, browser, width):
         "/arkiv",
         "/punkt/" + TABLE_PUNKT,
         "/?q=" + ANSWER_QUESTION,
+        "/?q=hjemløse&side=99",  # past the last page: a notice with a link back
     ],
 )
 def test_no_serious_accessibility_violations(server, page, path):

@@ -185,7 +185,7 @@ def test_a_period_and_a_subject_year_in_one_query() -> None:
     assert intent.content == "Hvor meget må kommunen låne på baggrund af regnskab 2024?"
     assert (intent.date_from, intent.date_to) == ("2025-01-01", "2025-12-31")
     assert not intent.subject_year
-    assert intent.explanation == "Viser resultater fra 2025 først"
+    assert intent.explanation == "Foretrækker resultater fra 2025"
 
 
 def test_two_periods_give_their_hull() -> None:
@@ -200,7 +200,7 @@ def test_an_impossible_date_is_not_read() -> None:
 
 
 def test_the_explanation_names_the_period() -> None:
-    assert u("hjemløse i 2024").explanation == "Viser resultater fra 2024 først"
+    assert u("hjemløse i 2024").explanation == "Foretrækker resultater fra 2024"
     assert "efteråret 2024" in u("hjemløse i efteråret 2024").explanation
     assert "2022 og senere" in u("hjemløse siden 2022").explanation
 
@@ -243,12 +243,12 @@ def test_an_ambiguous_short_name_offers_every_committee_it_fits() -> None:
 def test_the_full_name_beats_a_shared_part() -> None:
     intent = u("Beskæftigelses- og Socialudvalget ledighed")
     assert intent.committees[0] == "Beskæftigelses- og Socialudvalget"
-    assert intent.explanation == "Viser punkter fra Beskæftigelses- og Socialudvalget først"
+    assert intent.explanation == "Foretrækker punkter fra Beskæftigelses- og Socialudvalget"
 
 
 def test_committee_explanation_names_it() -> None:
-    assert u("handicapudvalget").explanation == "Viser punkter fra Social- og Handicapudvalget først"
-    assert u("byrådet vielser").explanation == "Viser punkter fra Byrådet først"
+    assert u("handicapudvalget").explanation == "Foretrækker punkter fra Social- og Handicapudvalget"
+    assert u("byrådet vielser").explanation == "Foretrækker punkter fra Byrådet"
 
 
 def test_words_that_only_contain_a_committee_word_are_not_committees() -> None:
@@ -350,9 +350,9 @@ def test_a_query_with_every_kind_of_wish() -> None:
     assert intent.committees == ("Klima-, Teknik- og Miljøudvalget",)
     assert intent.wants_decision
     assert intent.notes == (
-        "Viser resultater fra 2023 først",
-        "Viser punkter fra Klima-, Teknik- og Miljøudvalget først",
-        "Viser punkter med en beslutning først",
+        "Foretrækker resultater fra 2023",
+        "Foretrækker punkter fra Klima-, Teknik- og Miljøudvalget",
+        "Foretrækker punkter med en beslutning",
     )
     assert intent.has_preferences
 
