@@ -222,7 +222,13 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
 
     csv_response = {200: {"content": {"text/csv": {}}, "description": "CSV (RFC 4180), UTF-8 med BOM"}}
 
-    @app.get("/api/search.csv", tags=["søgning"], response_class=Response, responses={**csv_response, **BAD_PARAMETER})
+    @app.get(
+        "/api/search.csv",
+        tags=["søgning"],
+        response_class=Response,
+        responses={**csv_response, **BAD_PARAMETER},
+        summary="Hele søgeresultatet som CSV",
+    )
     def api_search_csv(request: Request, q: Q, filters: SearchFilters, sort: Sort = "relevance") -> Response:
         """Hele søgningens resultat som CSV til et regneark (alle hits, ikke kun en side)."""
         from api.export import filename, rows, search_all, to_csv
@@ -233,7 +239,7 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
         disposition = f'attachment; filename="{filename(q, "csv")}"'
         return Response(body, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition})
 
-    @app.get("/api/search.json", tags=["søgning"], responses=BAD_PARAMETER)
+    @app.get("/api/search.json", tags=["søgning"], responses=BAD_PARAMETER, summary="Hele søgeresultatet som JSON")
     def api_search_json(request: Request, q: Q, filters: SearchFilters, sort: Sort = "relevance") -> JSONResponse:
         """Hele søgningens resultat som JSON: samme rækker og kolonner som CSV-udtrækket."""
         from api.export import filename, rows, search_all, to_json

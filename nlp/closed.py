@@ -76,6 +76,7 @@ class _Markers:
     open_words: frozenset[str]
     closed_keys: frozenset[str]
     reasons: dict[tuple[str, ...], str]
+    typo_min_letters: int
 
 
 @cache
@@ -175,7 +176,48 @@ def markers() -> _Markers:
         open_words=frozenset(w for f in data["open_words"] for w in norm(str(f))),
         closed_keys=frozenset(w for f in data["closed_keys"] for w in norm(str(f))),
         reasons=phrases,
+        typo_min_letters=int(data["typo_min_letters"]),
     )
+
+
+def _one_off(a: str, b: str) -> bool:
+    """`a` and `b` differ by one letter added, dropped, changed or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long[k]), len(short))
+    return short[i:] == long[i + 1 :]
+
+
+@cache
+def _words_near_markers() -> frozenset[str]:
+    """Danish words one letter off a marker ("lukker", "lukkes"): real words, never typos of it."""
+    from nlp.entities import common_words
+
+    m = markers()
+    singles = [p[0] for p in m.phrases if len(p) == 1 and len(p[0]) >= m.typo_min_letters]
+    lengths = {len(s) + d for s in singles for d in (-1, 0, 1)}
+    near = set()
+    for word in common_words():
+        if len(word) not in lengths or word[:1] not in "lfitueo":
+            continue  # the markers' first letters (`i` and `l` are one letter in normalised text)
+        folded = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+        folded = folded.replace("l", "i")
+        if any(folded[:1] == s[:1] and _one_off(folded, s) for s in singles):
+            near.add(folded)
+    return frozenset(near)
+
+
+def _typo_of_marker(token: str, m: _Markers) -> bool:
+    if len(token) < m.typo_min_letters - 1 or not token.isalpha():
+        return False
+    singles = (p[0] for p in m.phrases if len(p) == 1 and len(p[0]) >= m.typo_min_letters)
+    return any(_one_off(token, s) for s in singles) and token not in _words_near_markers()
 
 
 def _marker_at(tokens: list[str], i: int, m: _Markers) -> int:
@@ -189,6 +231,8 @@ def _marker_at(tokens: list[str], i: int, m: _Markers) -> int:
         return 1
     if i + 1 < len(tokens) and token + tokens[i + 1] in m.joined:
         return 2
+    if _typo_of_marker(token, m):
+        return 1
     return 0
 
 

@@ -55,6 +55,11 @@ OWN_TITLES = [
     "1ukket: Køb af areal",
     "Lukk3t: Køb af areal",
     "C-sag - fortrolige oplysninger: Personalesag",
+    "Lukkket: Køb af areal",  # a typo must not open it
+    "Fortorlig sag: Køb af areal",
+    "Ikke til offentliggørelse: Personalesag",
+    "Tavshedsbelagt: Personalesag",
+    "Salg af grund (må ikke offentliggøres)",
 ]
 
 
