@@ -82,8 +82,12 @@ def install_web(app: FastAPI, archive: Archive) -> None:
         if q:
             try:
                 checked = Filters(**filters).validate()
-                result = archive.search(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, filters=checked)
+                # Twice a page: the relevant hits of this page, then, on the page where they end, the
+                # loosely related below "Mindre relevante" (counted nowhere).
+                result = archive.search(q, limit=2 * PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, filters=checked)
                 context["result"] = result
+                context["hits"] = [h for h in result.hits[:PAGE_SIZE] if h["relevant"]]
+                context["less"] = [h for h in result.hits if not h["relevant"]][:PAGE_SIZE]
                 context["facets"] = _facet_links(q, filters, result.facets, theme_labels)
                 context["active"] = _active_filters(q, filters, theme_labels)
                 context["pages"] = _pages(q, filters, page, result.total)

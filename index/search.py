@@ -257,40 +257,53 @@ class Searcher:
         candidates, passages = evidence.candidates, evidence.passages
         if not candidates:
             return SearchResult(query, [], 0, True, self._facets(db, []), corrections)
-        low_confidence, _ = self.ranker.nothing_relevant(evidence)
+        low_confidence, p_none = self.ranker.nothing_relevant(evidence)
         boosts = self._preferences(db, intent, candidates)
         ordered = np.sort(evidence.scores)[::-1]
         spread = float(ordered[0] - ordered[min(9, len(ordered) - 1)])
         # Results are the candidates with real evidence: a word of the query or a cosine above the floor.
         real = (evidence.column("lex") > 0) | (evidence.column("cos1") >= COS_FLOOR)
+        probability = self.ranker.relevance(evidence, p_none)
         kept = [
-            (float(score) + spread * boosts.get(pid, 0.0), pid)
-            for score, pid, ok in zip(evidence.scores, candidates, real, strict=True)
+            (float(score) + spread * boosts.get(pid, 0.0), pid, float(p))
+            for score, pid, p, ok in zip(evidence.scores, candidates, probability, real, strict=True)
             if ok
         ]
         kept.sort(key=lambda s: (-s[0], s[1]))
         low_confidence = low_confidence or not kept or self._named_elsewhere(db, intent, evidence, spread)
+        total = self._answer_size(kept, low_confidence)
+        low_confidence = low_confidence or total == 0
         term_set = set(lexical.terms_of(words))
         page = kept[offset : offset + limit]
-        shown = [pid for _, pid in page]
+        shown = [pid for _, pid, _ in page]
         info = self._info(db, shown)
         texts = self._passage_texts(db, shown)
         hits = []
-        for score, pid in page:
+        for rank, (score, pid, _) in enumerate(page, start=offset):
             if pid in info:
                 scored_passages = [(c, *texts[i]) for c, i in passages.get(pid, []) if i in texts]
-                hits.append(self._hit(info[pid], score, scored_passages, term_set))
-        facets = self._facets(db, [pid for _, pid in kept[:200]])
+                hits.append({**self._hit(info[pid], score, scored_passages, term_set), "relevant": rank < total})
+        facets = self._facets(db, [pid for _, pid, _ in kept[: min(total, 200)]])
         return SearchResult(
             query,
             hits,
-            len(kept),
+            total,
             low_confidence,
             facets,
             corrections,
             "en" if evidence.english else "da",
             ". ".join(filter(None, [intent.explanation, _translation_note(words)])),
         )
+
+    def _answer_size(self, kept: list[tuple[float, int, float]], low_confidence: bool) -> int:
+        """How many of the ranked hits belong to the answer (`total`): the fitted per-hit decision
+        (`ranking.members`) over their P(relevant), none when nothing relevant was found. The answer
+        is the top of the ranking, so hit `i` is relevant when `i < total`, on every page, in feeds
+        and saved searches."""
+        if low_confidence or not kept:
+            return 0
+        ranked = np.array([p for _, _, p in kept])
+        return int(ranking.members(ranked, self.ranker.hit_threshold, self.ranker.hit_rule).sum())
 
     @staticmethod
     def _info(db, ids: list[int]) -> dict[int, sqlite3.Row]:
