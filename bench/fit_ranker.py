@@ -20,8 +20,8 @@ import math
 import statistics
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -322,8 +322,7 @@ def out_of_fold_no_answer(rows: list[dict], scores: dict[int, np.ndarray]) -> np
     return out
 
 
-@dataclass
-class Hits:
+class Hits(NamedTuple):
     """One query-run's candidates as the hit decision sees them."""
 
     x: np.ndarray  # HIT_FEATURES
