@@ -8,8 +8,12 @@ sample; `distractors`: the sample and 145 more Greve meetings). For every develo
 (`Searcher.explain`), then compares fusions by cross-validation over queries (a query and its
 copy in the other archive always fall in the same fold, so no query is scored by a model that saw
 it): the present formula, reciprocal-rank fusion, and logistic models over feature subsets.
-Prints `name=value` lines: nDCG@10 per run, set and query type, and the no-answer decision's
-flags. `--write` fits the chosen form on all queries and writes `models/ranker/ranker.json`.
+Then the per-hit decision of which hits belong to the answer (`total`): its variants (`VARIANTS`)
+by nested cross-validation, printing set precision and recall per run (`relevance_*`).
+Prints `name=value` lines: nDCG@10 per run, set and query type, the no-answer decision's flags and
+the set figures. `--write` writes `models/ranker/ranker.json`: the ranking and no-answer weights as
+shipped (refitted only with `--refit-ranker`, so that the ranking does not move) and the hit
+decision fitted on all queries. `--relevance-only` skips the other fusions.
 """
 
 from __future__ import annotations
