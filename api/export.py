@@ -43,7 +43,8 @@ _FORMULA_START = ("=", "+", "@", "\t", "\r", "-")
 
 
 def search_all(archive, query: str, *, filters=None, sort: str | None = "relevance", cap: int = EXPORT_MAX):
-    """(the first page's result, every hit up to `cap`): the search run page by page."""
+    """(the first page's result, every relevant hit up to `cap`): the search run page by page. An
+    export is the answer (`total`), never the loosely related listed after it."""
     first = archive.search(query, limit=MAX_LIMIT, offset=0, filters=filters, sort=sort)
     hits = list(first.hits)
     while len(hits) < min(first.total, cap) and len(hits) % MAX_LIMIT == 0:
@@ -51,7 +52,7 @@ def search_all(archive, query: str, *, filters=None, sort: str | None = "relevan
         if not page.hits:
             break
         hits.extend(page.hits)
-    return first, hits[:cap]
+    return first, [h for h in hits if h.get("relevant", True)][: min(first.total, cap)]
 
 
 def rows(hits: list[dict], base_url: str) -> list[dict]:

@@ -1,7 +1,9 @@
 """Atom 1.0 feeds (RFC 4287) of a search: one entry per punkt, newest meeting first.
 
 A feed reader polling `/feed.atom?q=hjemløse&municipality=Odense` (or a saved search's
-`/feed/{name}.atom`) learns of new punkter without anyone running a search by hand.
+`/feed/{name}.atom`) learns of new punkter without anyone running a search by hand. Only the hits
+that belong to the answer (`relevant`, the search's per-hit decision) are entries: a feed sorted by
+date would otherwise open with the loosely related, and a no-answer search has no entries.
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ def _stamp(date: str | None) -> str:
 
 
 def atom_feed(*, title: str, feed_id: str, self_url: str, alternate_url: str, base_url: str, hits: list[dict]) -> bytes:
-    """The feed document; `hits` are search hits (closed punkter show their title only)."""
-    hits = sorted(hits, key=lambda h: (h.get("meeting_date") or "", h["id"]), reverse=True)
+    """The feed document of the relevant ones of `hits` (search hits; closed punkter show their title only)."""
+    hits = sorted(
+        (h for h in hits if h["relevant"]), key=lambda h: (h.get("meeting_date") or "", h["id"]), reverse=True
+    )
     feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "da"})
     _el(feed, "id", feed_id)
     _el(feed, "title", title)

@@ -88,8 +88,14 @@ def install_web(app: FastAPI, archive: Archive) -> None:
                 validate_sort(sort)
                 checked = Filters(**filters).validate()
                 offset = (page - 1) * PAGE_SIZE
-                result = archive.search(q, limit=PAGE_SIZE, offset=offset, filters=checked, sort=sort)
+                # Twice a page: the relevant hits of this page, then, on the page where they end, the
+                # loosely related below "Mindre relevante" (counted nowhere).
+                result = archive.search(q, limit=2 * PAGE_SIZE, offset=offset, filters=checked, sort=sort)
+                if page > max(1, -(-result.total // PAGE_SIZE)):  # past the answer's last page
+                    raise PageOutOfRangeError(offset, result.total)
                 context["result"] = result
+                context["hits"] = [h for h in result.hits[:PAGE_SIZE] if h["relevant"]]
+                context["less"] = [h for h in result.hits if not h["relevant"]][:PAGE_SIZE]
                 context["facets"] = _facet_links(q, keep, result.facets, theme_labels)
                 context["active"] = _active_filters(q, filters, theme_labels, keep)
                 context["pages"] = _pages(q, keep, page, result.total)

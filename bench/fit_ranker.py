@@ -8,8 +8,12 @@ sample; `distractors`: the sample and 145 more Greve meetings). For every develo
 (`Searcher.explain`), then compares fusions by cross-validation over queries (a query and its
 copy in the other archive always fall in the same fold, so no query is scored by a model that saw
 it): the present formula, reciprocal-rank fusion, and logistic models over feature subsets.
-Prints `name=value` lines: nDCG@10 per run, set and query type, and the no-answer decision's
-flags. `--write` fits the chosen form on all queries and writes `models/ranker/ranker.json`.
+Then the per-hit decision of which hits belong to the answer (`total`): its variants (`VARIANTS`)
+by nested cross-validation, printing set precision and recall per run (`relevance_*`).
+Prints `name=value` lines: nDCG@10 per run, set and query type, the no-answer decision's flags and
+the set figures. `--write` writes `models/ranker/ranker.json`: the ranking and no-answer weights as
+shipped (refitted only with `--refit-ranker`, so that the ranking does not move) and the hit
+decision fitted on all queries. `--relevance-only` skips the other fusions.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import statistics
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -32,7 +37,18 @@ sys.path.insert(0, str(ROOT / "bench"))
 from search import file_ids, judged, load_queries, sample_key  # noqa: E402
 
 from index.archive import Archive  # noqa: E402
-from index.ranking import FEATURES, MODEL, Ranker, query_features, unknown_share  # noqa: E402
+from index.ranking import (  # noqa: E402
+    FEATURES,
+    HIT_FEATURES,
+    MODEL,
+    Ranker,
+    hit_features,
+    load,
+    members,
+    query_features,
+    unknown_share,
+)
+from index.search import COS_FLOOR  # noqa: E402
 
 #: (label, archive, query file, id mapping)
 RUNS = (
@@ -50,11 +66,14 @@ def collect(home: Path) -> list[dict]:
     rows = []
     archives: dict[str, Archive] = {}
     for label, name, fixture, key in RUNS:
-        if not (ROOT / "tests" / "fixtures" / fixture).exists():
+        if not (ROOT / "tests" / "fixtures" / fixture).exists() or not (home / name).exists():
             continue
         archive = archives.setdefault(name, Archive(home / name))
         ids_of = file_ids(archive)
         slug_to_id = {r[0]: r[1] for r in archive.store.db.execute("SELECT slug, id FROM punkter")}
+        # Sample queries were judged against the sample only: in the distractor archive a Greve punkt
+        # they never saw is unknown, neither relevant nor not (the other sets were judged on everything).
+        judged_scope = _sample_punkter(archive) if key is sample_key else None
         searcher = archive.searcher()
         for q in load_queries(fixture):
             relevance = {slug_to_id[slug]: v for slug, v in judged(q, ids_of, key).items()}
@@ -69,12 +88,20 @@ def collect(home: Path) -> list[dict]:
                     "english": ev.english,
                     "features": ev.features.tolist(),
                     "grades": [relevance.get(c, 0) for c in ev.candidates],
+                    "known": [judged_scope is None or c in judged_scope for c in ev.candidates],
                     "ideal": sorted(relevance.values(), reverse=True),
                     "unknown_share": unknown_share(ev.words),
                     "passage_cover": ev.passage_cover,
                 }
             )
     return rows
+
+
+def _sample_punkter(archive: Archive) -> set[int]:
+    """Punkter read from the bundled sample (the ones the sample queries were judged against)."""
+    sample = str((ROOT / "data" / "sample").resolve())
+    rows = archive.store.db.execute("SELECT p.id, d.path FROM punkter p JOIN documents d ON d.id = p.document")
+    return {r[0] for r in rows if str(Path(r[1]).resolve()).startswith(sample)}
 
 
 def ndcg10(scores: np.ndarray, grades: list[int], ideal: list[int]) -> float:
@@ -183,9 +210,7 @@ def pointwise_form(train: list[dict]):
 
 def cross_validate(rows: list[dict], form, folds: int = 5) -> dict[int, np.ndarray]:
     """Scores of every row's candidates from a model fitted without that row's query."""
-    qids = sorted({r["qid"] for r in rows})
-    rng = np.random.default_rng(0)
-    fold_of = {q: i % folds for i, q in enumerate(rng.permutation(qids))}
+    fold_of = folds_of(rows, folds)
     out: dict[int, np.ndarray] = {}
     for f in range(folds):
         train = [r for r in rows if fold_of[r["qid"]] != f]
@@ -262,15 +287,214 @@ def no_answer_report(rows: list[dict], scores: dict[int, np.ndarray], label: str
     return out
 
 
+# -- the per-hit relevance decision -------------------------------------------------------------
+
+#: The set precision a threshold must keep (mean over answerable queries); among those, the most recall.
+SET_PRECISION = 0.8
+#: (C, rule, gate by the no-answer decision) of the hit decisions compared; `--write` fits the first.
+VARIANTS = (
+    (1.0, "run", True),
+    (1.0, "each", True),
+    (1.0, "count", True),
+    (1.0, "run", False),
+    (0.1, "run", True),
+)
+
+
+def folds_of(rows: list[dict], folds: int = 5) -> dict[str, int]:
+    """Query -> fold; the one assignment every cross-validation here uses (a query's copies together)."""
+    qids = sorted({r["qid"] for r in rows})
+    rng = np.random.default_rng(0)
+    return {q: i % folds for i, q in enumerate(rng.permutation(qids))}
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def out_of_fold_no_answer(rows: list[dict], scores: dict[int, np.ndarray]) -> np.ndarray:
+    """Each row's P(nothing relevant) from a decision fitted on the other folds."""
+    fold_of = folds_of(rows)
+    out = np.zeros(len(rows))
+    for f in set(fold_of.values()):
+        train = [i for i, r in enumerate(rows) if fold_of[r["qid"]] != f]
+        model = fit_no_answer([rows[i] for i in train], {k: scores[i] for k, i in enumerate(train)})
+        for i, r in enumerate(rows):
+            if fold_of[r["qid"]] == f:
+                out[i] = no_answer_probability(model, query_row(r, scores[i]))
+    return out
+
+
+class Hits(NamedTuple):
+    """One query-run's candidates as the hit decision sees them."""
+
+    x: np.ndarray  # HIT_FEATURES
+    listed: np.ndarray  # shown by a search at all (`index.search`'s evidence floor)
+    grades: np.ndarray
+    known: np.ndarray  # judged for this query (see `collect`)
+    order: np.ndarray  # the listed candidates, best first
+    flagged: bool  # the no-answer decision says nothing is relevant
+
+
+def hit_data(rows: list[dict], scores: dict[int, np.ndarray], no_answer: np.ndarray) -> list[Hits]:
+    out = []
+    for i, r in enumerate(rows):
+        x = np.asarray(r["features"]).reshape(-1, len(FEATURES))
+        listed = (col(x, "lex") > 0) | (col(x, "cos1") >= COS_FLOOR) if len(x) else np.zeros(0, dtype=bool)
+        order = np.array([j for j in np.argsort(-scores[i], kind="stable") if listed[j]], dtype=np.int64)
+        out.append(
+            Hits(
+                hit_features(x, scores[i], logit(no_answer[i]), r["english"]),
+                listed,
+                np.asarray(r["grades"]),
+                np.asarray(r["known"], dtype=bool),
+                order,
+                bool(no_answer[i] > 0.5),
+            )
+        )
+    return out
+
+
+def fit_hits(data: list[Hits], c: float = 1.0) -> np.ndarray:
+    """Logistic regression of "judged relevant" on standardised HIT_FEATURES of the listed, judged
+    candidates, each query weighing the same; returned as raw weights with the bias last."""
+    xs, ys, ws = [], [], []
+    for h in data:
+        use = h.listed & h.known
+        if not use.any():
+            continue
+        xs.append(h.x[use])
+        ys.append(h.grades[use] > 0)
+        ws.append(np.full(int(use.sum()), 1.0 / use.sum()))
+    x, y, w = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    model = LogisticRegression(C=c, max_iter=5000).fit((x - mean) / scale, y, sample_weight=w * len(data))
+    coef = model.coef_[0] / scale
+    return np.r_[coef, model.intercept_[0] - (coef * mean).sum()]
+
+
+def hit_probability(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-(x @ w[:-1] + w[-1]))) if len(x) else np.zeros(0)
+
+
+def relevant_set(h: Hits, p: np.ndarray, threshold: float, rule: str, gate: bool) -> np.ndarray:
+    """The candidates in the answer, as `index.search` decides it (mask in candidate order)."""
+    chosen = np.zeros(len(h.listed), dtype=bool)
+    if gate and h.flagged:
+        return chosen
+    chosen[h.order[members(p[h.order], threshold, rule)]] = True
+    return chosen
+
+
+def set_scores(row: dict, chosen: np.ndarray) -> dict:
+    """Set precision (over the judged members: unknown ones are left out) and recall (over every
+    punkt judged relevant in the archive, found or not) of one query's result set."""
+    grades, known = np.asarray(row["grades"]), np.asarray(row["known"], dtype=bool)
+    hits = int((chosen & (grades > 0)).sum())
+    judged_members = int((chosen & known).sum())
+    return {
+        "size": int(chosen.sum()),
+        "precision": hits / judged_members if judged_members else None,
+        "recall": hits / len(row["ideal"]) if row["ideal"] else None,
+    }
+
+
+def set_summary(rows: list[dict], sets: list[np.ndarray]) -> dict[str, float]:
+    """Mean set precision (an empty set counts 1: it claims nothing; `_strict`: counts 0) and recall
+    over answerable queries, and the share of no-answer queries whose total is 0."""
+    per = [set_scores(r, s) for r, s in zip(rows, sets, strict=True)]
+    answerable = [q for r, q in zip(rows, per, strict=True) if r["answerable"]]
+    none = [q for r, q in zip(rows, per, strict=True) if not r["answerable"]]
+    prec = [q["precision"] if q["precision"] is not None else 1.0 for q in answerable]
+    strict = [q["precision"] or 0.0 for q in answerable]
+    return {
+        "set_precision": statistics.mean(prec) if prec else 1.0,
+        "set_precision_strict": statistics.mean(strict) if strict else 1.0,
+        "set_recall": statistics.mean(q["recall"] for q in answerable) if answerable else 1.0,
+        "answerable_total_0": sum(q["size"] == 0 for q in answerable),
+        "no_answer_total_0": sum(q["size"] == 0 for q in none) / len(none) if none else 1.0,
+        "mean_total": statistics.mean(q["size"] for q in answerable) if answerable else 0.0,
+    }
+
+
+THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.025), 3)
+
+
+def choose_threshold(rows: list[dict], data: list[Hits], probs: list[np.ndarray], rule: str, gate: bool) -> float:
+    """The threshold with the most set recall among those keeping mean set precision >= SET_PRECISION
+    (the most precise one when none does)."""
+    best, best_key = float(THRESHOLDS[-1]), (-1.0, -1.0)
+    for t in THRESHOLDS:
+        sets = [relevant_set(h, p, t, rule, gate) for h, p in zip(data, probs, strict=True)]
+        summary = set_summary(rows, sets)
+        ok = summary["set_precision"] >= SET_PRECISION
+        key = (summary["set_recall"], -t) if ok else (-1.0, summary["set_precision"] - 1)
+        if key > best_key:
+            best, best_key = float(t), key
+    return best
+
+
+def out_of_fold_hits(rows: list[dict], data: list[Hits], c: float, subset: list[int] | None = None) -> dict:
+    """P(relevant) of every row in `subset` (default: all) from hit models fitted on the other folds."""
+    fold_of = folds_of(rows)
+    subset = list(range(len(rows))) if subset is None else subset
+    probs = {}
+    for f in sorted({fold_of[rows[i]["qid"]] for i in subset}):
+        w = fit_hits([data[i] for i in subset if fold_of[rows[i]["qid"]] != f], c)
+        for i in subset:
+            if fold_of[rows[i]["qid"]] == f:
+                probs[i] = hit_probability(w, data[i].x)
+    return probs
+
+
+def relevance_report(rows: list[dict], data: list[Hits], c: float, rule: str, gate: bool, label: str) -> dict:
+    """Cross-validated set precision and recall: for each fold, the hit model and its threshold are
+    chosen on the other folds (the threshold on their own out-of-fold probabilities, one level down),
+    with the ranker's and the no-answer decision's out-of-fold outputs as evidence."""
+    fold_of = folds_of(rows)
+    sets: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(rows)
+    thresholds = {}
+    for f in sorted(set(fold_of.values())):
+        train = [i for i, r in enumerate(rows) if fold_of[r["qid"]] != f]
+        inner_folds = {q: i % 4 for i, q in enumerate(sorted({rows[i]["qid"] for i in train}))}
+        inner = {}
+        for g in range(4):
+            fit_on = [i for i in train if inner_folds[rows[i]["qid"]] != g]
+            w_inner = fit_hits([data[i] for i in fit_on], c)
+            for i in train:
+                if inner_folds[rows[i]["qid"]] == g:
+                    inner[i] = hit_probability(w_inner, data[i].x)
+        t = choose_threshold([rows[i] for i in train], [data[i] for i in train], [inner[i] for i in train], rule, gate)
+        thresholds[f] = t
+        w = fit_hits([data[i] for i in train], c)
+        for i, r in enumerate(rows):
+            if fold_of[r["qid"]] == f:
+                sets[i] = relevant_set(data[i], hit_probability(w, data[i].x), t, rule, gate)
+    out: dict[str, dict] = {}
+    for run in [None, *sorted({r["run"] for r in rows})]:
+        idx = [i for i, r in enumerate(rows) if run is None or r["run"] == run]
+        summary = set_summary([rows[i] for i in idx], [sets[i] for i in idx])
+        out[run or "all"] = {k: round(v, 4) for k, v in summary.items()}
+        for key, value in summary.items():
+            print(f"{label}_{run or 'all'}_{key}={value:.4f}")
+    print(f"{label}_thresholds={' '.join(f'{t:.3f}' for t in thresholds.values())}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--home", default=str(ROOT / ".referat-bench"))
     ap.add_argument("--cache", default=None, help="feature dump (JSON); collected again when missing")
     ap.add_argument("--write", action="store_true", help="write models/ranker/ranker.json")
+    ap.add_argument("--relevance-only", action="store_true", help="only the pairwise ranker and the hit decision")
+    ap.add_argument(
+        "--refit-ranker", action="store_true", help="refit the ranking and no-answer weights too (else kept)"
+    )
     args = ap.parse_args()
     cache = Path(args.cache or Path(args.home) / "ranker-features.json")
     rows = json.loads(cache.read_text()) if cache.exists() else []
-    if not rows or rows[0].get("feature_names") != list(FEATURES):  # collected for other features
+    if not rows or rows[0].get("feature_names") != list(FEATURES) or "known" not in rows[0]:  # for other features
         rows = collect(Path(args.home))
         cache.write_text(json.dumps(rows))
     print(f"queries={len(rows)} answerable={sum(r['answerable'] for r in rows)}")
@@ -283,30 +507,53 @@ def main() -> None:
         "pairwise": pairwise_form(scale),
         "pairwise_c1": pairwise_form(scale, 1.0),
     }
+    if args.relevance_only:
+        forms = {"pairwise": forms["pairwise"]}
     results: dict[str, dict] = {}
     for name, form in forms.items():
         scores = cross_validate(rows, form)
         results[name] = {"ndcg_at_10": report(rows, scores, name)}
         if name == "pairwise":
-            results[name]["no_answer_leave_one_out"] = no_answer_report(rows, scores, name)
+            if not args.relevance_only:
+                results[name]["no_answer_leave_one_out"] = no_answer_report(rows, scores, name)
+            data = hit_data(rows, scores, out_of_fold_no_answer(rows, scores))
+            for c, rule, gate in VARIANTS:
+                label = f"relevance_{rule}{'_gated' if gate else ''}_c{c:g}"
+                results[name][label] = relevance_report(rows, data, c, rule, gate, label)
     print(f"best={max(results, key=lambda k: results[k]['ndcg_at_10']['mean'])}")
     if args.write:
-        write(rows, scale, results)
+        write(rows, scale, results, data, args.refit_ranker)
 
 
-def write(rows: list[dict], scale: np.ndarray, results: dict) -> None:
-    """Fit the pairwise ranker and the no-answer decision on every query and write the model."""
-    weights = language_weights(fit_pairwise(rows, scale), scale)
-    scores = {}
-    for i, r in enumerate(rows):
-        x = np.asarray(r["features"]).reshape(-1, len(FEATURES))
-        w = np.asarray(weights["en" if r["english"] else "da"])
-        scores[i] = x @ w[:-1] + w[-1]
-    w, bias = fit_no_answer(rows, scores)
-    ranker = Ranker(weights, [*w.tolist(), bias], 0.5)
+def write(rows: list[dict], scale: np.ndarray, results: dict, data: list, refit: bool) -> None:
+    """Write the model: the ranking and no-answer weights (kept as shipped unless `refit`, so that the
+    ranking does not move), and the hit decision fitted on every query's out-of-fold evidence (what
+    the shipped ranker's scores look like on a query it never saw), its threshold chosen on
+    out-of-fold probabilities."""
+    if refit:
+        weights = language_weights(fit_pairwise(rows, scale), scale)
+        scores = {}
+        for i, r in enumerate(rows):
+            x = np.asarray(r["features"]).reshape(-1, len(FEATURES))
+            w = np.asarray(weights["en" if r["english"] else "da"])
+            scores[i] = x @ w[:-1] + w[-1]
+        w, bias = fit_no_answer(rows, scores)
+        no_answer, threshold = [*w.tolist(), bias], 0.5
+    else:
+        shipped = json.loads(MODEL.read_text(encoding="utf-8"))
+        weights, no_answer, threshold = shipped["weights"], shipped["no_answer"], shipped["threshold"]
+    c, rule, gate = VARIANTS[0]
+    probs = out_of_fold_hits(rows, data, c)
+    hit_threshold = choose_threshold(rows, data, [probs[i] for i in range(len(rows))], rule, gate)
+    hit = fit_hits(data, c)
+    ranker = Ranker(weights, no_answer, threshold, hit.tolist(), hit_threshold, rule)
     MODEL.write_text(json.dumps(ranker.to_json(), indent=2) + "\n", encoding="utf-8")
+    load.cache_clear()
+    load(MODEL)  # refuses what it cannot read
     scores_file = MODEL.with_name("scores.json")
     scores_file.write_text(json.dumps({"cross_validated": results}, indent=1, ensure_ascii=False) + "\n")
+    print(f"hit_threshold={hit_threshold:.3f}")
+    print("# hit weights: " + " ".join(f"{n}={v:.3f}" for n, v in zip([*HIT_FEATURES, "bias"], hit, strict=True)))
     print(f"wrote {MODEL} and {scores_file}")
 
 

@@ -16,7 +16,13 @@ in-sample; `bench/fit_ranker.py` prints the cross-validated ones.
 Prints `name=value` lines: ndcg_at_10, ndcg_at_5, recall_at_10, mrr overall and per query type,
 no-answer flags (a no_answer query scores 1 when flagged low_confidence; `flagged_answerable` counts
 answerable queries wrongly flagged), latency_p50_ms / latency_p95_ms (warm, query embedding
-included: the query-vector cache is cleared before every query).
+included: the query-vector cache is cleared before every query), and the result set that `total`
+counts (the relevant hits, `index.search`): `set_precision` / `set_recall` (mean over answerable
+queries of the judged members that are relevant / of the judged relevant punkter in the set; an empty
+set's precision counts 1, `set_precision_strict` counts it 0; a sample query among the distractors
+leaves the Greve punkter it was never judged against out of its precision), `set_mean_total`,
+`answerable_total_0`, `feed_precision` (the same over the feed's entries, the first 50 relevant hits) and
+`no_answer_total_0` (the share of no-answer queries whose total is 0).
 """
 
 from __future__ import annotations
@@ -70,8 +76,35 @@ def dcg(gains: list[float]) -> float:
     return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
 
 
+def answer_set(archive: Archive, query: str) -> list[str]:
+    """The ids `total` counts: the relevant hits, which are the first `total` of the ranking."""
+    ids: list[str] = []
+    while True:
+        result = archive.search(query, limit=100, offset=len(ids))
+        ids += [h["id"] for h in result.hits if h["relevant"]]
+        if len(ids) >= result.total or not result.hits:
+            return ids[: result.total]
+
+
+def set_scores(members: list[str], relevance: dict[str, int], known) -> dict:
+    """Set precision over the judged members (`known`), recall over the judged relevant punkter."""
+    judged_members = [i for i in members if known(i)]
+    found = sum(1 for i in judged_members if relevance.get(i, 0) > 0)
+    feed = [i for i in members[:50] if known(i)]
+    return {
+        "set_size": len(members),
+        "set_precision": found / len(judged_members) if judged_members else None,
+        "set_recall": found / len(relevance) if relevance else None,
+        "feed_precision": sum(1 for i in feed if relevance.get(i, 0) > 0) / len(feed) if feed else None,
+    }
+
+
 def evaluate(archive: Archive, queries: list[dict], key, repeats: int = 1) -> dict:
     ids_of = file_ids(archive)
+    sample_files = {f.name for f in SAMPLE.rglob("*") if f.is_file()}
+    sample_ids = {i for k, i in ids_of.items() if k.split("#")[0] in sample_files}
+    # Sample queries were judged against the sample alone: other punkter are unknown to them.
+    known = (lambda i: i in sample_ids) if key is sample_key else (lambda i: True)
     per_type: dict[str, list[dict]] = defaultdict(list)
     latencies: list[float] = []
     archive.search("opvarmning")  # warm
@@ -95,6 +128,7 @@ def evaluate(archive: Archive, queries: list[dict], key, repeats: int = 1) -> di
                 "recall_at_10": sum(1 for i in ids[:10] if i in relevance) / max(len(relevance), 1),
                 "mrr": next((1 / (r + 1) for r, i in enumerate(ids) if relevance.get(i, 0) > 0), 0.0),
             }
+        scores.update(set_scores(answer_set(archive, q["query"]), relevance, known))
         scores.update(qid=q["qid"], top=ids[:3], low_confidence=result.low_confidence, answerable=bool(q["relevance"]))
         per_type[q["type"]].append(scores)
     return {"per_type": per_type, "latencies": latencies}
@@ -110,8 +144,22 @@ def report(result: dict, label: str, verbose: bool) -> None:
         if verbose:
             for s in rows:
                 print(f"#   {s['qid']} ndcg10={s['ndcg_at_10']:.3f} low={s['low_confidence']} top={s['top']}")
+    answerable = [s for s in everything if s["answerable"]]
+    if answerable:
+        for m in ("set_precision", "feed_precision"):
+            values = [s[m] for s in answerable]
+            print(f"{label}{m}={statistics.mean(1.0 if v is None else v for v in values):.4f}")
+        print(f"{label}set_precision_strict={statistics.mean(s['set_precision'] or 0.0 for s in answerable):.4f}")
+        print(f"{label}set_recall={statistics.mean(s['set_recall'] for s in answerable):.4f}")
+        print(f"{label}set_mean_total={statistics.mean(s['set_size'] for s in answerable):.2f}")
+        print(f"{label}answerable_total_0={sum(s['set_size'] == 0 for s in answerable)}")
+        if verbose:
+            for s in answerable:
+                print(f"#   {s['qid']} set={s['set_size']} p={s['set_precision']} r={s['set_recall']}")
     no_answer = result["per_type"].get("no_answer", [])
     print(f"{label}no_answer_flagged={sum(s['low_confidence'] for s in no_answer)}/{len(no_answer)}")
+    if no_answer:
+        print(f"{label}no_answer_total_0={sum(s['set_size'] == 0 for s in no_answer)}/{len(no_answer)}")
     print(f"{label}flagged_answerable={sum(s['low_confidence'] for s in everything if s['answerable'])}")
     lat = sorted(result["latencies"])
     print(f"{label}latency_p50_ms={statistics.median(lat):.1f}")

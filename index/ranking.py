@@ -13,7 +13,10 @@ features that mean the same thing in every query, so that one linear model ranks
 English queries get their own lexical weights (English words in Danish text are mostly noise).
 The model (`models/ranker/ranker.json`, fitted by `bench/fit_ranker.py` on the development
 queries with and without distractors) also holds the calibrated "nothing relevant" decision: a
-logistic model over the query's best evidence, fitted on answerable and no-answer queries.
+logistic model over the query's best evidence, fitted on answerable and no-answer queries, and
+the per-hit relevance decision: a logistic model over a candidate's evidence, its score against the
+query's best and its rank (`HIT_FEATURES`), with a threshold chosen by cross-validation, so that a
+result's `total`, facets, feeds and saved searches count only the punkter that belong to the answer.
 """
 
 from __future__ import annotations
@@ -41,6 +44,23 @@ QUERY_FEATURES = (
     "top_cover_whole",
     "passage_cover",
     "unknown_share",
+    "english",
+)
+#: Per-hit evidence for "this punkt belongs to the answer": the candidate's own features, where it
+#: stands against the query's best (a score is comparable across queries, the gap says more within
+#: one), and how sure the query is that anything is relevant at all.
+HIT_FEATURES = (
+    "score",
+    "gap",
+    "gap_spread",
+    "log_rank",
+    "lex",
+    "cover",
+    "cover_whole",
+    "cos1",
+    "cos2",
+    "cos_title",
+    "no_answer",
     "english",
 )
 
@@ -201,6 +221,55 @@ def query_features(features: np.ndarray, scores: np.ndarray, held: float, unknow
     )
 
 
+def hit_features(features: np.ndarray, scores: np.ndarray, no_answer_logit: float, english: bool) -> np.ndarray:
+    """The HIT_FEATURES matrix (rows in candidate order) from the ranking features and scores."""
+    n = len(scores)
+    if not n:
+        return np.zeros((0, len(HIT_FEATURES)))
+    order = np.argsort(-scores, kind="stable")
+    rank = np.empty(n)
+    rank[order] = np.arange(n)
+    best = float(scores[order[0]])
+    spread = best - float(scores[order[min(9, n - 1)]])
+    column = lambda name: features[:, FEATURES.index(name)]  # noqa: E731
+    return np.stack(
+        [
+            scores,
+            scores - best,
+            (scores - best) / (spread + 1e-6),
+            np.log1p(rank),
+            column("lex"),
+            column("cover"),
+            column("cover_whole"),
+            column("cos1"),
+            column("cos2"),
+            column("cos_title"),
+            np.full(n, no_answer_logit),
+            np.full(n, float(english)),
+        ],
+        axis=1,
+    )
+
+
+#: How per-hit probabilities become the answer, over hits in ranked order: `run` (the hits from the top
+#: down to the first one below the threshold) or `count` (as many of the top hits as there are hits
+#: above it). Both keep the answer the top of the ranking, so that the `total` relevant hits are the
+#: first `total` of the list, page after page. (`members` also knows `each`, every hit above the
+#: threshold wherever it ranks, for comparison in bench/fit_ranker.py.)
+RULES = ("run", "count")
+
+
+def members(ranked: np.ndarray, threshold: float, rule: str) -> np.ndarray:
+    """Which of the ranked hits (their P(relevant), best first) belong to the answer."""
+    above = ranked > threshold
+    if rule == "each":
+        return above
+    k = int(above.sum()) if rule == "count" else int(np.argmin(above)) if not above.all() else len(above)
+    out = np.zeros(len(ranked), dtype=bool)
+    out[:k] = True
+    return out
+
+
 @dataclass(frozen=True)
 class Ranker:
     """A linear model over FEATURES (one weight vector per language) and the no-answer logistic model."""
@@ -208,6 +277,9 @@ class Ranker:
     weights: dict[str, list[float]]  # "da" / "en" -> one weight per feature, then the bias
     no_answer: list[float]  # one weight per query feature, then the bias
     threshold: float  # P(nothing relevant) above which a result is flagged
+    hit: list[float] = field(default_factory=list)  # one weight per hit feature, then the bias
+    hit_threshold: float = 0.5  # P(relevant) above which a hit belongs to the answer
+    hit_rule: str = "run"  # one of RULES
 
     def score(self, evidence: Evidence) -> np.ndarray:
         w = np.asarray(self.weights["en" if evidence.english else "da"], dtype=np.float64)
@@ -223,6 +295,13 @@ class Ranker:
         p = 1.0 / (1.0 + math.exp(-z))
         return p > self.threshold, p
 
+    def relevance(self, evidence: Evidence, no_answer_p: float) -> np.ndarray:
+        """P(relevant) of every candidate (candidate order), given the query's P(nothing relevant)."""
+        p = min(max(no_answer_p, 1e-9), 1 - 1e-9)
+        x = hit_features(evidence.features, evidence.scores, math.log(p / (1 - p)), evidence.english)
+        w = np.asarray(self.hit, dtype=np.float64)
+        return 1.0 / (1.0 + np.exp(-(x @ w[:-1] + w[-1]))) if len(x) else np.zeros(0)
+
     def to_json(self) -> dict:
         return {
             "features": list(FEATURES),
@@ -230,12 +309,24 @@ class Ranker:
             "weights": self.weights,
             "no_answer": self.no_answer,
             "threshold": self.threshold,
+            "hit_features": list(HIT_FEATURES),
+            "hit": self.hit,
+            "hit_threshold": self.hit_threshold,
+            "hit_rule": self.hit_rule,
         }
 
 
 @lru_cache(maxsize=4)
 def load(path: Path = MODEL) -> Ranker:
     data = json.loads(path.read_text(encoding="utf-8"))
-    if tuple(data["features"]) != FEATURES or tuple(data["query_features"]) != QUERY_FEATURES:
-        raise ValueError(f"{path}: fitted for other features; run bench/fit_ranker.py")
-    return Ranker(data["weights"], data["no_answer"], data["threshold"])
+    if (
+        tuple(data["features"]) != FEATURES
+        or tuple(data["query_features"]) != QUERY_FEATURES
+        or tuple(data.get("hit_features", ())) != HIT_FEATURES
+        or len(data.get("hit", ())) != len(HIT_FEATURES) + 1
+        or data.get("hit_rule") not in RULES
+    ):
+        raise ValueError(f"{path}: fitted for other features; run bench/fit_ranker.py --write")
+    return Ranker(
+        data["weights"], data["no_answer"], data["threshold"], data["hit"], data["hit_threshold"], data["hit_rule"]
+    )

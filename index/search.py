@@ -124,10 +124,10 @@ def validate_sort(sort: str | None) -> str:
     return sort
 
 
-def order_by_date(db: sqlite3.Connection, kept: list[tuple[float, int]]) -> list[tuple[float, int]]:
+def order_by_date(db: sqlite3.Connection, kept: list[tuple]) -> list[tuple]:
     """The same result set, newest meeting first; within a meeting (or a date), the ranker's order.
 
-    `kept` is (score, punkt id) best first, whatever set search decided to return: sorting by date
+    `kept` is (score, punkt id, …) best first, whatever set search decided to return: sorting by date
     changes the order only, never which punkter are in it.
     """
     if not kept:
@@ -136,22 +136,25 @@ def order_by_date(db: sqlite3.Connection, kept: list[tuple[float, int]]) -> list
         r["id"]: (r["date"], r["time"] or "")
         for r in db.execute(
             "SELECT p.id, p.date, m.time FROM punkter p JOIN meetings m ON m.id = p.meeting "
-            f"WHERE p.id IN ({in_list(pid for _, pid in kept)})"
+            f"WHERE p.id IN ({in_list(k[1] for k in kept)})"
         )
     }
     return sorted(kept, key=lambda s: when.get(s[1], ("", "")), reverse=True)  # stable: ties keep the ranker's order
 
 
 class PageOutOfRangeError(BadQueryError):
-    """An offset at or past the last hit: said plainly (a 422), not answered with an empty page."""
+    """An offset at or past the last hit: said plainly (a 422), not answered with an empty page.
+    `total` is the answer's size (the relevant hits), `listed` every hit search can list."""
 
-    def __init__(self, offset: int, total: int) -> None:
+    def __init__(self, offset: int, total: int, listed: int | None = None) -> None:
         self.offset = offset
         self.total = total
+        listed = total if listed is None else listed
         super().__init__(
-            f"offset: {offset} ligger efter det sidste hit; søgningen har {total} hit"
-            + ("s" if total != 1 else "")
-            + (f", brug offset under {total}" if total else "")
+            f"offset: {offset} ligger efter det sidste hit; søgningen har {listed} hit"
+            + ("s" if listed != 1 else "")
+            + (f" ({total} relevante)" if listed != total else "")
+            + (f", brug offset under {listed}" if listed else "")
         )
 
 
@@ -332,44 +335,58 @@ class Searcher:
             if offset:
                 raise PageOutOfRangeError(offset, 0)
             return SearchResult(query, [], 0, True, self._facets(db, []), corrections)
-        low_confidence, _ = self.ranker.nothing_relevant(evidence)
+        low_confidence, p_none = self.ranker.nothing_relevant(evidence)
         boosts = self._preferences(db, intent, candidates)
         ordered = np.sort(evidence.scores)[::-1]
         spread = float(ordered[0] - ordered[min(9, len(ordered) - 1)])
         # Results are the candidates with real evidence: a word of the query or a cosine above the floor.
         real = (evidence.column("lex") > 0) | (evidence.column("cos1") >= COS_FLOOR)
+        probability = self.ranker.relevance(evidence, p_none)
         kept = [
-            (float(score) + spread * boosts.get(pid, 0.0), pid)
-            for score, pid, ok in zip(evidence.scores, candidates, real, strict=True)
+            (float(score) + spread * boosts.get(pid, 0.0), pid, float(p))
+            for score, pid, p, ok in zip(evidence.scores, candidates, probability, real, strict=True)
             if ok
         ]
         kept.sort(key=lambda s: (-s[0], s[1]))
         # bool(): the models answer numpy booleans, which JSON (the CLI's --json) cannot write.
         low_confidence = bool(low_confidence or not kept or self._named_elsewhere(db, intent, evidence, spread))
+        total = self._answer_size(kept, low_confidence)
+        low_confidence = low_confidence or total == 0
         if offset and offset >= len(kept):
-            raise PageOutOfRangeError(offset, len(kept))
+            raise PageOutOfRangeError(offset, total, len(kept))
         term_set = set(lexical.terms_of(words))
-        listed = order_by_date(db, kept) if sort == "date" else kept  # the same set; facets stay by relevance
+        # By date: the answer newest first, the loosely related after it; the same set either way.
+        listed = order_by_date(db, kept[:total]) + kept[total:] if sort == "date" else kept
         page = listed[offset : offset + limit]
-        shown = [pid for _, pid in page]
+        shown = [pid for _, pid, _ in page]
         info = self._info(db, shown)
         texts = self._passage_texts(db, shown)
         hits = []
-        for score, pid in page:
+        for rank, (score, pid, _) in enumerate(page, start=offset):
             if pid in info:
                 scored_passages = [(c, *texts[i]) for c, i in passages.get(pid, []) if i in texts]
-                hits.append(self._hit(info[pid], score, scored_passages, term_set))
-        facets = self._facets(db, [pid for _, pid in kept[:200]])
+                hits.append({**self._hit(info[pid], score, scored_passages, term_set), "relevant": rank < total})
+        facets = self._facets(db, [pid for _, pid, _ in kept[: min(total, 200)]])
         return SearchResult(
             query,
             hits,
-            len(kept),
+            total,
             low_confidence,
             facets,
             corrections,
             "en" if evidence.english else "da",
             ". ".join(filter(None, [intent.explanation, _translation_note(words)])),
         )
+
+    def _answer_size(self, kept: list[tuple[float, int, float]], low_confidence: bool) -> int:
+        """How many of the ranked hits belong to the answer (`total`): the fitted per-hit decision
+        (`ranking.members`) over their P(relevant), none when nothing relevant was found. The answer
+        is the top of the ranking, so hit `i` is relevant when `i < total`, on every page, in feeds
+        and saved searches."""
+        if low_confidence or not kept:
+            return 0
+        ranked = np.array([p for _, _, p in kept])
+        return int(ranking.members(ranked, self.ranker.hit_threshold, self.ranker.hit_rule).sum())
 
     @staticmethod
     def _info(db, ids: list[int]) -> dict[int, sqlite3.Row]:

@@ -1,8 +1,10 @@
 """Saved searches ("watches"): a name, a query and filters, and the punkter already reported.
 
 A journalist saves "hjemløse" for Odense once; `referat watch run` then prints only the punkter
-that the search finds and that it has not reported before. Kept in the archive's SQLite file,
-in tables of their own, so that a copied store carries its watches along.
+that belong to the search's answer (its relevant hits, never the loosely related ones listed
+below them) and that it has not reported before: an alert that fires on everything is switched
+off. Kept in the archive's SQLite file, in tables of their own, so that a copied store carries its
+watches along.
 """
 
 from __future__ import annotations
@@ -111,9 +113,9 @@ def search_watch(archive, watch: Watch, limit: int = RUN_LIMIT):
 
 
 def run_watch(archive, name: str) -> list[dict]:
-    """The hits of a saved search that no earlier run returned, best first; they are then marked seen."""
+    """The relevant hits of a saved search that no earlier run returned, best first; they are then marked seen."""
     watch = get_watch(archive.store, name)
-    hits = search_watch(archive, watch).hits
+    hits = [h for h in search_watch(archive, watch).hits if h["relevant"]]
     now = _now()
     with archive.store.transaction() as db:
         seen = {r["punkt_id"] for r in db.execute("SELECT punkt_id FROM watch_seen WHERE watch = ?", (name,))}

@@ -51,7 +51,9 @@ def test_search_feed_is_valid_atom(client):
     doc = check_atom(response.content)
     entries = doc.findall(f"{ATOM}entry")
     api = client.get("/api/search", params={"q": "hjemløse", "municipality": "Odense", "limit": 50}).json()
-    assert len(entries) == len(api["hits"]) > 0
+    relevant = {h["id"] for h in api["hits"] if h["relevant"]}
+    assert len(entries) == min(api["total"], 50) == len(relevant) > 0  # the loosely related are no entries
+    assert {e.find(f"{ATOM}id").text.split("/punkt/")[1] for e in entries} == relevant
     dates = [e.find(f"{ATOM}updated").text for e in entries]
     assert dates == sorted(dates, reverse=True)  # newest meeting first
     assert {e.find(f"{ATOM}category").get("term") for e in entries} == {"Beskæftigelses- og Socialudvalget"}
@@ -59,6 +61,12 @@ def test_search_feed_is_valid_atom(client):
     assert not parsed.bozo and parsed.version == "atom10"
     assert parsed.entries[0].link.startswith("http://testserver:80/punkt/odense/")  # the test client's address
     assert parsed.feed.links[0].rel == "self"
+
+
+def test_a_feed_of_nothing_relevant_has_no_entries(client):
+    response = client.get("/feed.atom", params={"q": "kattefoder på månen"})
+    assert response.status_code == 200
+    assert check_atom(response.content).findall(f"{ATOM}entry") == []
 
 
 def test_feed_bad_filter_is_422(client):
@@ -94,6 +102,33 @@ def test_watch_reports_only_new_punkter(archive, client):
     finally:
         remove_watch(archive.store, name)
     assert client.get(f"/feed/{name}.atom").status_code == 404
+
+
+def test_a_watch_reports_only_the_relevant_punkter_of_a_new_meeting(tmp_path):
+    """Two referater in, a saved search run, then a third meeting ingested: the next run reports its
+    punkter on the topic (the ones that mention it), not every punkt the search lists."""
+    from index.archive import Archive
+    from tests.conftest import odense_file
+
+    archive = Archive(tmp_path / "home")
+    assert archive.ingest([odense_file("2020-05-26"), odense_file("2021-02-02")], enrich=False).ok
+    add_watch(archive.store, "hjemloese", "hjemløse")
+    first = run_watch(archive, "hjemloese")
+    assert first and len(first) < len(archive.search("hjemløse", limit=100).hits)
+    assert archive.ingest([odense_file("2025-05-06")], enrich=False).ok
+    new = run_watch(archive, "hjemloese")
+    on_topic = {
+        r[0]
+        for r in archive.store.db.execute(
+            "SELECT DISTINCT p.slug FROM passages s JOIN punkter p ON p.id = s.punkt "
+            "WHERE lower(s.text) LIKE '%hjemløs%' AND p.date = '2025-05-06'"
+        )
+    }
+    assert on_topic and set(on_topic) & {h["id"] for h in new}  # the new meeting's punkter on homelessness
+    extra = [h["id"] for h in new if h["id"] not in on_topic]
+    assert len(extra) <= 2, extra
+    assert len(new) < 5  # of the meeting's 14 punkter, which the search lists nearly all of
+    archive.close()
 
 
 def test_watch_cli(archive):

@@ -185,3 +185,21 @@ def test_search_json_carries_a_direct_answer(client):
     assert answer["value"] == 110 and answer["unit"] == "borgere" and "110 borgere" in answer["sentence"]
     assert answer["punkt_id"] in [h["id"] for h in data["hits"]]
     assert client.get("/api/search", params={"q": "hjemløse"}).json()["answer"] is None
+
+
+def test_search_page_counts_the_relevant_and_divides_off_the_rest(client):
+    import re
+
+    api = client.get("/api/search", params={"q": "hjemløse", "limit": 20}).json()
+    page = client.get("/", params={"q": "hjemløse"}).text
+    heading = re.search(r'<h2 id="resultater">(\d+) punkt', page)
+    assert heading and int(heading.group(1)) == api["total"] > 0
+    counted, _, rest = page.partition('id="mindre-relevante"')
+    assert "Mindre relevante" in rest and "side 1 af" not in counted  # one page of relevant punkter
+    link = lambda hit: f'href="/punkt/{hit["id"]}"'  # noqa: E731
+    assert all(link(h) in counted for h in api["hits"] if h["relevant"])
+    first_less = next(h for h in api["hits"] if not h["relevant"])
+    assert link(first_less) not in counted and link(first_less) in rest
+    nothing = client.get("/", params={"q": "kattefoder på månen"}).text
+    assert '<h2 id="resultater">0 punkter</h2>' in nothing and "Intet relevant fundet" in nothing
+    assert "Mindre relevante" in nothing and "Side 1 af" not in nothing

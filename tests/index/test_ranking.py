@@ -146,3 +146,21 @@ def test_the_result_says_what_an_english_query_was_searched_for(archive):
     assert "Engelske ord søgt på dansk" in result.understood and "holland" in result.understood
     danish = archive.search("studietur til Holland")
     assert danish.language == "da" and "Engelske" not in danish.understood
+
+
+def test_a_model_for_other_hit_features_or_rule_is_refused(tmp_path):
+    data = json.loads(MODEL.read_text(encoding="utf-8"))
+    path = tmp_path / "ranker.json"
+    for change in ({"hit_features": data["hit_features"][:-1]}, {"hit": data["hit"][:-1]}, {"hit_rule": "each"}):
+        path.write_text(json.dumps({**data, **change}), encoding="utf-8")
+        with pytest.raises(ValueError, match="fit_ranker"):
+            ranking.load(path)
+
+
+def test_the_answer_is_a_run_from_the_top():
+    ranked = np.array([0.9, 0.8, 0.2, 0.7, 0.1])
+    assert ranking.members(ranked, 0.5, "run").tolist() == [True, True, False, False, False]
+    assert ranking.members(ranked, 0.5, "count").tolist() == [True, True, True, False, False]
+    assert ranking.members(ranked, 0.5, "each").tolist() == [True, True, False, True, False]
+    assert not ranking.members(np.array([0.4, 0.9]), 0.5, "run").any()
+    assert ranking.members(np.zeros(0), 0.5, "run").tolist() == []
