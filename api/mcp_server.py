@@ -130,7 +130,8 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
         """Search the meeting minutes. Returns the best agenda items (punkter) with the passage that answers,
         the decision, an id for get_punkt and a citation with a URL. low_confidence=true means the archive
         probably holds nothing relevant; `total` counts the punkter that belong to the answer, and a hit with
-        relevant=false is only loosely related (cite those with care). For how-many / how-much / when questions, `answer` may hold a direct
+        relevant=false is only loosely related (cite those with care).
+        For how-many / how-much / when questions, `answer` may hold a direct
         answer with the sentence it comes from and its punkt; it is null when no answer is certain. Filters are
         flat parameters (no `filters` object); an unknown municipality, committee, theme or KLE number is an error
         that lists the known values."""
