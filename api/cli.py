@@ -490,7 +490,7 @@ def _search_server(server: str, query: str, limit: int, offset: int, filters, so
 def _print_result(data: dict, limit: int, offset: int) -> None:
     """A search result for people: total and pages, what was understood, the answer, the hits."""
     total = data["total"]
-    summary = f"{total} hit" + ("s" if total != 1 else "")
+    summary = f"{total} relevant" + ("e" if total != 1 else "") + " punkt" + ("er" if total != 1 else "")
     if total:
         summary += f", side {offset // limit + 1} af {max(1, -(-total // limit))}"
     out.print(Text(summary, style="dim"), highlight=False)
@@ -505,7 +505,11 @@ def _print_result(data: dict, limit: int, offset: int) -> None:
     if data["low_confidence"]:
         nothing = "Intet relevant fundet med sikkerhed" + ("; de bedste bud:" if data["hits"] else ".")
         out.print(Text(nothing, style="yellow"))
+    divided = False
     for i, hit in enumerate(data["hits"], start=offset + 1):
+        if not hit.get("relevant", True) and not divided:  # the loosely related: counted nowhere
+            out.print(Text("Mindre relevante:", style="dim italic"), highlight=False)
+            divided = True
         line = Text(f"{i}. ") + Text(hit["title"], style="bold")
         line += Text(f"  {hit['committee']} {hit['meeting_date']} · {hit['id']}", style="dim")
         out.print(line, highlight=False)

@@ -121,18 +121,24 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
             bool | None, Field(description="Only punkter with (true) or without (false) a decision")
         ] = None,
         limit: Annotated[int, Field(ge=1, le=20, description="How many hits")] = 5,
+        sort: Annotated[
+            str,
+            Field(description="relevance (best first) or date (newest meeting first)", pattern=r"^(relevance|date)$"),
+        ] = "relevance",
         ctx: Context | None = None,
     ) -> dict[str, Any]:
         """Search the meeting minutes. Returns the best agenda items (punkter) with the passage that answers,
         the decision, an id for get_punkt and a citation with a URL. low_confidence=true means the archive
-        probably holds nothing relevant. For how-many / how-much / when questions, `answer` may hold a direct
+        probably holds nothing relevant; `total` counts the punkter that belong to the answer, and a hit with
+        relevant=false is only loosely related (cite those with care).
+        For how-many / how-much / when questions, `answer` may hold a direct
         answer with the sentence it comes from and its punkt; it is null when no answer is certain. Filters are
         flat parameters (no `filters` object); an unknown municipality, committee, theme or KLE number is an error
         that lists the known values."""
         base = base_url(ctx)
         filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
         try:
-            result = archive.search(query, limit=limit, filters=filters.validate())
+            result = archive.search(query, limit=limit, filters=filters.validate(), sort=sort)
         except ReferatError as exc:
             raise _failed(exc) from None
         hits = []
@@ -144,6 +150,7 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
                     "decision": hit["decision"],
                     "passage": plain(hit["snippet"]),
                     "score": hit["score"],
+                    "relevant": hit["relevant"],
                     "citation": citation(hit, base),
                 }
             )
@@ -152,6 +159,7 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
             answer = {**answer, "citation": citation({**answer, "id": answer["punkt_id"]}, base)}
         return {
             "query": result.query,
+            "total": result.total,
             "low_confidence": result.low_confidence,
             "understood": result.understood,
             "answer": answer,

@@ -38,6 +38,9 @@ class Hit(_Open):
     snippet_section: str = ""
     themes: list[str] = []
     source_url: str | None = Field(None, description="Siden hos kommunen (udgiveren); null når kilden ikke giver den")
+    relevant: bool = Field(
+        description="Hører til svaret (tælles i total, facetter, feeds og gemte søgninger); false: kun løst beslægtet"
+    )
 
 
 class FacetValue(BaseModel):
@@ -61,7 +64,9 @@ class Answer(_Open):
 
 class SearchResponse(_Open):
     query: str
-    total: int
+    total: int = Field(
+        description="Antal punkter, der hører til svaret (de første `total` hits); 0 når intet er relevant"
+    )
     low_confidence: bool = Field(description="Sand når arkivet næppe indeholder svaret")
     corrections: dict[str, list[str]] = {}
     language: str = Field("da", description="Forespørgslens sprog: da eller en")

@@ -210,7 +210,7 @@ def test_cli_help_version_and_usage_errors_are_danish():
 def test_cli_search_shows_total_pages_and_what_it_understood(archive):
     result = _cli(archive, "search", "hvor mange hjemløse er der i Odense", "--limit", "3")
     assert result.exit_code == 0
-    assert re.fullmatch(r"\d+ hits?, side 1 af \d+", result.stdout.splitlines()[0]), result.stdout
+    assert re.fullmatch(r"\d+ relevante? punkt(?:er)?, side 1 af \d+", result.stdout.splitlines()[0]), result.stdout
     assert "Foretrækker punkter fra Odense Kommune" in result.stdout
     unknown = _cli(archive, "search", "fyrværkeriforbud nytårsaften", "--theme", "rumfart")
     assert unknown.exit_code == 2 and "de bedste bud" not in unknown.stdout
@@ -286,7 +286,9 @@ def test_cli_search_through_a_running_server_is_the_same(archive, server):
         assert remote.exit_code == 0, remote.stderr
         assert json.loads(remote.stdout) == json.loads(local.stdout), query
     shown = runner.invoke(app, ["search", "hjemløse", "--server", server, "--limit", "3"])
-    assert shown.exit_code == 0 and re.fullmatch(r"\d+ hits?, side 1 af \d+", shown.stdout.splitlines()[0])
+    assert shown.exit_code == 0 and re.fullmatch(
+        r"\d+ relevante? punkt(?:er)?, side 1 af \d+", shown.stdout.splitlines()[0]
+    )
     refused = runner.invoke(app, ["search", "budget", "--theme", "rumfart", "--server", server])
     assert refused.exit_code == 2 and "kendte værdier" in refused.stderr
     gone = runner.invoke(app, ["search", "budget", "--server", "http://127.0.0.1:9"])
