@@ -13,6 +13,11 @@ to another host is refused), caps every response in decompressed bytes while it 
 request and each run a deadline that no trickle can stretch, waits out a Retry-After only up to
 `harvest_max_retry_after_s` (and says so), and writes only under `<home>/raw/`, in a folder named by
 a slug that cannot leave it. Every failure is one Danish line (`HarvestError`).
+
+A site without the JSON API whose address is a FirstAgenda listing page is harvested from its web
+pages instead, through the same client (`index.harvest_web`: meeting pages kept as
+`<id>.html`, closed rows cut, and a meeting whose referat is stored and whose listing entry is
+unchanged not asked for again, ETag or not).
 """
 
 from __future__ import annotations
@@ -74,7 +79,8 @@ class MeetingRef:
 class HarvestReport:
     offered: int = 0  # meetings the site lists after --since/--committee
     downloaded: int = 0  # meetings whose body was fetched and was new or changed
-    unchanged: int = 0  # 304, or fetched with the same content as the raw copy
+    unchanged: int = 0  # 304, fetched with the same content as the raw copy, or not fetched
+    not_fetched: int = 0  # of those, web meetings not asked for: referat stored, listing entry unchanged
     failures: list[tuple[str, str]] = field(default_factory=list)
     interrupted: str | None = None  # why the run stopped early; the next run resumes
     ingested_meetings: int = 0
@@ -322,7 +328,16 @@ class Client:
     def get(self, path: str, headers: dict[str, str] | None = None) -> Fetched:
         """The response to `GET {site}{path}` after same-site redirects and retries; raises
         HarvestRefusedError for this one response, HarvestError when the run must stop."""
-        url = f"{self.base_url}{path}"
+        return self.get_url(f"{self.base_url}{path}", headers)
+
+    def get_url(self, url: str, headers: dict[str, str] | None = None) -> Fetched:
+        """`get` for a whole address (a link on a listing page): one off the site is refused unasked."""
+        if not self._same_site(url):
+            where = urlsplit(url).netloc[:100] if _origin(url) else url[:100]
+            raise HarvestRefusedError(
+                f"{url[:200]} ligger på {where}, uden for {urlsplit(self.base_url).netloc}; "
+                "Referat henter kun fra sitet selv"
+            )
         for attempt in range(self.retries + 1):
             self._wait(self.delay - (time.monotonic() - self._last), url, "")
             try:
@@ -487,6 +502,11 @@ def _json(response: Fetched, what: str) -> Any:
     return data
 
 
+def _no_api(response: Fetched) -> bool:
+    """No FirstAgenda JSON API at the address: not found there, or a web page in its place."""
+    return response.status in (404, 410) or (response.status == 200 and response.body.lstrip()[:1] == b"<")
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".part")
     tmp.write_bytes(data)
@@ -515,7 +535,14 @@ def harvest(
     progress: Callable[[MeetingRef, str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> HarvestReport:
-    """Download new or changed meetings of the site into `<home>/raw/<slug>/` and ingest them."""
+    """Download new or changed meetings of the site into `<home>/raw/<slug>/` and ingest them.
+
+    A site without the JSON API whose address is a listing page of meetings is harvested as a web
+    site (`index.harvest_web`), through the same client.
+    """
+    from index import harvest_web as web
+    from index.harvest_web import is_listing
+
     url = _checked_url(url)
     if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
         raise HarvestError(f"--since skal være en dato ÅÅÅÅ-MM-DD, ikke '{since}'")
@@ -535,21 +562,32 @@ def harvest(
     try:
         listing_url = f"{client.base_url}/api/agenda/udvalgsliste"
         response = client.get("/api/agenda/udvalgsliste")
-        if response.status != 200:
-            raise HarvestError(f"{listing_url} svarede {response.status}: er det et FirstAgenda-site?")
-        listing = _json(response, f"{listing_url} (er det et FirstAgenda-site?)")
-        meetings = select(parse_udvalgsliste(listing), since, committees)
+        fetch: Callable[[Any], str]
+        if _no_api(response) and is_listing(page := client.get_url(url if urlsplit(url).path else f"{url}/")):
+            refs, report.failures = web.meeting_refs(client, page)  # a FirstAgenda web site
+            meetings: list[MeetingRef] = select(refs, since, committees)
+            fetch = lambda ref: web.fetch_page(client, ref, raw, state)  # noqa: E731
+        else:
+            if response.status != 200:
+                raise HarvestError(
+                    f"{listing_url} svarede {response.status}: er det et FirstAgenda-site? "
+                    "(hverken FirstAgendas JSON eller en oversigt over møder på adressen selv)"
+                )
+            listing = _json(response, f"{listing_url} (er det et FirstAgenda-site?)")
+            meetings = select(parse_udvalgsliste(listing), since, committees)
+            fetch = lambda ref: _fetch_meeting(client, ref, raw, state)  # noqa: E731
         report.offered = len(meetings)
         for ref in meetings:
             try:
-                outcome = _fetch_meeting(client, ref, raw, state)
+                outcome = fetch(ref)
             except HarvestError as exc:  # the site stopped answering: keep what we have, resume next time
                 report.interrupted = str(exc)
                 break
             if outcome == "downloaded":
                 report.downloaded += 1
-            elif outcome == "unchanged":
+            elif outcome in ("unchanged", web.NOT_FETCHED):
                 report.unchanged += 1
+                report.not_fetched += outcome == web.NOT_FETCHED
             else:
                 report.failures.append((ref.id, outcome))
             _atomic_write(state_path, json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
@@ -558,7 +596,7 @@ def harvest(
     finally:
         client.close()
     # Ingest the whole raw folder: idempotent, and it picks up meetings an interrupted run fetched.
-    files = sorted(raw.glob("*.json"))
+    files = sorted(raw.glob("*.json")) + sorted(raw.glob("*.html"))
     if files:
         ingest = archive.ingest(files, enrich=enrich)
         report.ingested_meetings = ingest.meetings
