@@ -593,7 +593,8 @@ def harvest(
     for ident, reason in report.failures:
         err.print(f"fejl {ident}: {reason}", highlight=False, markup=False)
     out.print(
-        f"møder={report.offered} hentet={report.downloaded} uændrede={report.unchanged} ikke_spurgt={report.not_fetched} "
+        f"møder={report.offered} hentet={report.downloaded} uændrede={report.unchanged} "
+        f"ikke_spurgt={report.not_fetched} "
         f"indlæst_møder={report.ingested_meetings} indlæst_punkter={report.ingested_punkter} "
         f"fejl={len(report.failures)}",
         highlight=False,

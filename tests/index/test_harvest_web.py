@@ -144,7 +144,7 @@ def test_closed_punkter_leave_nothing_in_the_home(site, tmp_path):
 def test_listing_pages_are_followed(site, tmp_path):
     entries = site.listing.split('<a href="/vis?')
     first, second = '<a href="/vis?'.join(entries[:3]), entries[0] + '<a href="/vis?' + entries[3]
-    site.listing = first.replace("</div>\n</div>", '</div><a rel="next" href="/side-2">Næste</a>\n</div>', 1)
+    site.listing = first + '</div><a rel="next" href="/side-2">Næste side</a></body></html>\n'
     site.more_listings["/side-2"] = second
     report = _run(site, tmp_path / "home")
     assert report.ok and report.offered == 3 and report.downloaded == 3
