@@ -557,7 +557,10 @@ def datasette(home: HomeOption = None) -> None:
 
 @app.command()
 def harvest(
-    url: Annotated[str, typer.Argument(help="FirstAgenda-sitet, fx https://dagsordener.greve.dk")],
+    url: Annotated[
+        str,
+        typer.Argument(help="FirstAgenda-sitet (JSON-API'et eller oversigtssiden), fx https://dagsordener.greve.dk"),
+    ],
     home: HomeOption = None,
     since: Annotated[str | None, typer.Option("--since", help="Kun møder fra denne dato (ÅÅÅÅ-MM-DD)")] = None,
     committee: Annotated[list[str] | None, typer.Option("--committee", help="Kun dette udvalg (kan gentages)")] = None,
