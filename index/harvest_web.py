@@ -82,10 +82,12 @@ def _ref(ident: str, url: str, entry: ListingEntry) -> WebMeetingRef:
 
 
 def _meeting_id(url: str) -> str | None:
-    """FirstAgenda's meeting id (`/vis?…&id=<uuid>`), else the link's last path segment."""
+    """FirstAgenda's meeting id (`/vis?…&id=<uuid>`), else the last path segment of a link without a query."""
     parts = urlsplit(url)
-    candidates = parse_qs(parts.query).get("id", []) or [parts.path.rstrip("/").rsplit("/", 1)[-1]]
-    ident = candidates[0].strip()
+    ids = parse_qs(parts.query).get("id", [])
+    if not ids and not parts.query:
+        ids = [parts.path.rstrip("/").rsplit("/", 1)[-1]]
+    ident = ids[0].strip() if ids else ""
     return ident if _ID.fullmatch(ident) else None
 
 
@@ -135,8 +137,8 @@ def fetch_page(client: Client, ref: WebMeetingRef, raw: Path, state: dict[str, d
         body, kind = saved_page(response.body, ref.url)
     except HarvestRefusedError as exc:
         return str(exc)
-    except NotAReferatError as exc:
-        return f"mødet {ref.id}: {exc}"
+    except NotAReferatError as exc:  # named by the page's address, as the reader says it
+        return str(exc)
     digest = hashlib.sha256(body).hexdigest()
     entry = {
         "committee": ref.committee,

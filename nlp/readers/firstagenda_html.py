@@ -157,17 +157,20 @@ class _Listing(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._depth:
             self._depth += 1
-            self._strong += tag == "strong"
+            if tag == "strong":
+                self._strong += 1
         elif tag == "a" and "searchresult" in (dict(attrs).get("class") or "").split():
             self.entries.append(({k: v or "" for k, v in attrs}, [], []))
             self._depth = 1
 
     def handle_endtag(self, tag: str) -> None:
-        if self._depth:
-            self._depth -= 1
-            self._strong -= tag == "strong" and self._strong > 0
-            if tag == "a":  # an entry ends with its link, however its inner markup is nested
-                self._depth, self._strong = 0, 0
+        if not self._depth:
+            return
+        self._depth -= 1
+        if tag == "strong" and self._strong:
+            self._strong -= 1
+        if tag == "a":  # an entry ends with its link, however its inner markup is nested
+            self._depth, self._strong = 0, 0
 
     def handle_data(self, data: str) -> None:
         if self._depth and (text := clean_inline(data)):

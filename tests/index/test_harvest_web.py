@@ -150,6 +150,19 @@ def test_listing_pages_are_followed(site, tmp_path):
     assert report.ok and report.offered == 3 and report.downloaded == 3
 
 
+def test_what_is_no_meeting_is_a_failure_and_the_rest_is_harvested(site, tmp_path):
+    entries = site.listing.split('<a href="/vis?')
+    no_id = entries[1].replace(f"&amp;id={DAGSORDEN}", "", 1)  # a link that names no meeting
+    site.listing = '<a href="/vis?'.join([entries[0], no_id, *entries[2:]])
+    site.pages[MAGISTRATEN] = b"<html><body><h1>Vedligeholdelse</h1><p>Siden er lukket i dag.</p></body></html>"
+    report = _run(site, tmp_path / "home")
+    assert report.offered == 2 and report.downloaded == 1 and not report.ok
+    (label, no_meeting), (ident, no_page) = report.failures
+    assert "08-10-2025 Aarhus Byråd Dagsorden" in label and "intet møde-id" in no_meeting
+    assert ident == MAGISTRATEN and no_page.startswith(f"{site.url}/vis?") and "ingen nummererede punkter" in no_page
+    assert [p.name for p in tmp_path.joinpath("home", *RAW).iterdir()] == [f"{TEKNISK}.html"]
+
+
 def test_an_address_that_is_neither_kind_is_refused(site, tmp_path):
     site.listing = "<html><body><p>Velkommen</p></body></html>"
     with pytest.raises(HarvestError, match="er det et FirstAgenda-site"):
