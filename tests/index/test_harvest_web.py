@@ -78,7 +78,7 @@ def test_web_site_is_harvested_and_a_second_run_asks_only_for_what_may_have_chan
     site.requests.clear()
     again = _run(site, home)
     assert again.ok and (again.downloaded, again.unchanged, again.not_fetched) == (0, 3, 2)
-    assert site.page_requests() == [DAGSORDEN]
+    assert site.page_requests() == [DAGSORDEN] and again.ingested_meetings == 0
 
     _to_referat(site, DAGSORDEN)
     site.requests.clear()
@@ -187,6 +187,12 @@ def test_no_page_is_fetched_off_the_site(site, tmp_path):
     assert report.downloaded == 1 and TEKNISK not in site.page_requests()
     assert [p.name for p in tmp_path.joinpath("home", *RAW).glob("*.html")] == [f"{DAGSORDEN}.html"]
 
+    with WebSite({}) as elsewhere:
+        site.redirects["listing"] = f"{elsewhere.url}/"  # the listing itself redirects away
+        with pytest.raises(HarvestError, match=r"viderestiller til 127\.0\.0\.1:\d+, uden for"):
+            _run(site, tmp_path / "home")
+        assert elsewhere.requests == []
+
 
 def test_an_endless_page_stops_at_the_size_cap(site, tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "harvest_max_response_bytes", 1_000_000)
@@ -196,6 +202,10 @@ def test_an_endless_page_stops_at_the_size_cap(site, tmp_path, monkeypatch):
     assert "større end 1 MB (REFERAT_HARVEST_MAX_RESPONSE_BYTES)" in report.failures[0][1]
     assert report.downloaded == 2 and report.interrupted is None
     assert 1_000_000 <= site.sent[TEKNISK] < 100_000_000
+
+    site.endless.add("listing")
+    with pytest.raises(HarvestError, match="større end 1 MB"):
+        _run(site, tmp_path / "home")
 
 
 def test_cli_harvests_a_web_site(site, tmp_path):
