@@ -33,6 +33,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -541,7 +542,6 @@ def harvest(
     site (`index.harvest_web`), through the same client.
     """
     from index import harvest_web as web
-    from index.harvest_web import is_listing
 
     url = _checked_url(url)
     if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
@@ -563,10 +563,11 @@ def harvest(
         listing_url = f"{client.base_url}/api/agenda/udvalgsliste"
         response = client.get("/api/agenda/udvalgsliste")
         fetch: Callable[[Any], str]
-        if _no_api(response) and is_listing(page := client.get_url(url if urlsplit(url).path else f"{url}/")):
-            refs, report.failures = web.meeting_refs(client, page)  # a FirstAgenda web site
+        page = client.get_url(url if urlsplit(url).path else f"{url}/") if _no_api(response) else None
+        if page is not None and web.is_listing(page):  # a FirstAgenda web site
+            refs, report.failures = web.meeting_refs(client, page)
             meetings: list[MeetingRef] = select(refs, since, committees)
-            fetch = lambda ref: web.fetch_page(client, ref, raw, state)  # noqa: E731
+            fetch = partial(web.fetch_page, client, raw=raw, state=state)
         else:
             if response.status != 200:
                 raise HarvestError(
@@ -575,7 +576,7 @@ def harvest(
                 )
             listing = _json(response, f"{listing_url} (er det et FirstAgenda-site?)")
             meetings = select(parse_udvalgsliste(listing), since, committees)
-            fetch = lambda ref: _fetch_meeting(client, ref, raw, state)  # noqa: E731
+            fetch = partial(_fetch_meeting, client, raw=raw, state=state)
         report.offered = len(meetings)
         for ref in meetings:
             try:
