@@ -50,7 +50,7 @@ class WebMeetingRef(MeetingRef):
 
 def is_listing(response: Fetched) -> bool:
     """A FirstAgenda listing page: HTML with at least one meeting entry."""
-    if response.status != 200 or not response.body.lstrip()[:1] == b"<":
+    if response.status != 200 or response.body.lstrip()[:1] != b"<":
         return False
     try:
         return bool(listing_entries(decode(response.body, strict=False)))
