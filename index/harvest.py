@@ -7,7 +7,9 @@ anything is written), then the raw folder is ingested, which is idempotent: the 
 resume point, so an interrupted harvest loses nothing and the next run finishes the job.
 
 Polite by default: one request at a time, a pause between requests, a User-Agent that names
-Referat, conditional requests (ETag / Last-Modified) and exponential back-off on 429 and 5xx.
+Referat, conditional requests (ETag / Last-Modified) and exponential back-off on 429 and 5xx. A
+meeting whose referat is stored and whose entry in the committee list is unchanged (its hash is
+kept in the state) is not asked for at all, so a site without ETags is not downloaded again.
 Careful, because the site is input like any other: it reads only from the site itself (a redirect
 to another host is refused), caps every response in decompressed bytes while it streams, gives each
 request and each run a deadline that no trickle can stretch, waits out a Retry-After only up to
@@ -16,8 +18,7 @@ a slug that cannot leave it. Every failure is one Danish line (`HarvestError`).
 
 A site without the JSON API whose address is a FirstAgenda listing page is harvested from its web
 pages instead, through the same client (`index.harvest_web`: meeting pages kept as
-`<id>.html`, closed rows cut, and a meeting whose referat is stored and whose listing entry is
-unchanged not asked for again, ETag or not).
+`<id>.html`, closed rows cut, the same rule for what is asked for again).
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpcore
 
-from nlp.errors import HarvestError, HarvestRefusedError
+from nlp.errors import HarvestError, HarvestRefusedError, ReferatError
 from nlp.model import slugify
+from nlp.readers import read_bytes
 from nlp.readers.firstagenda import closed_items, json_depth
 from nlp.settings import settings
 
@@ -52,6 +54,7 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 5
+NOT_FETCHED = "not fetched"  # the outcome of a meeting whose referat is stored and whose listing entry is unchanged
 STATE_FILE = "harvest-state.json"  # <home>/raw/<slug>.harvest-state.json
 CONNECT_TIMEOUT_S = 15.0
 _PIECE = 64 * 1024  # the most bytes one decompression step may produce: a gzip bomb is read in these
@@ -74,6 +77,8 @@ class MeetingRef:
     id: str
     committee: str
     date: str  # ISO date (the first 10 characters of FirstAgenda's Dato)
+    #: What the listing says of it, hashed: with its referat stored, an unchanged one is not asked for again.
+    fingerprint: str = ""
 
 
 @dataclass
@@ -81,7 +86,7 @@ class HarvestReport:
     offered: int = 0  # meetings the site lists after --since/--committee
     downloaded: int = 0  # meetings whose body was fetched and was new or changed
     unchanged: int = 0  # 304, fetched with the same content as the raw copy, or not fetched
-    not_fetched: int = 0  # of those, web meetings not asked for: referat stored, listing entry unchanged
+    not_fetched: int = 0  # of those, not asked for: referat stored, listing entry unchanged
     failures: list[tuple[str, str]] = field(default_factory=list)
     interrupted: str | None = None  # why the run stopped early; the next run resumes
     ingested_meetings: int = 0
@@ -155,7 +160,9 @@ def parse_udvalgsliste(data: Any) -> list[MeetingRef]:
                 if not re.fullmatch(r"[A-Za-z0-9-]{1,80}", ident):  # it becomes a file name
                     log.warning("springer møde med mærkeligt id over: %r", ident[:100])
                     continue
-                seen.setdefault(ident, MeetingRef(ident, name, str(moede.get("Dato") or "")[:10]))
+                entry = json.dumps([name, moede], ensure_ascii=False, sort_keys=True, default=str)
+                fingerprint = hashlib.sha256(entry.encode("utf-8")).hexdigest()
+                seen.setdefault(ident, MeetingRef(ident, name, str(moede.get("Dato") or "")[:10], fingerprint))
     return sorted(seen.values(), key=lambda m: (m.date, m.id))
 
 
@@ -586,9 +593,9 @@ def harvest(
                 break
             if outcome == "downloaded":
                 report.downloaded += 1
-            elif outcome in ("unchanged", web.NOT_FETCHED):
+            elif outcome in ("unchanged", NOT_FETCHED):
                 report.unchanged += 1
-                report.not_fetched += outcome == web.NOT_FETCHED
+                report.not_fetched += outcome == NOT_FETCHED
             else:
                 report.failures.append((ref.id, outcome))
             _atomic_write(state_path, json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
@@ -607,9 +614,11 @@ def harvest(
 
 
 def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, dict]) -> str:
-    """'downloaded', 'unchanged', or a one-line reason it failed (HarvestError: the run must stop)."""
+    """'downloaded', 'unchanged', NOT_FETCHED, or a one-line reason it failed (HarvestError: the run must stop)."""
     target = raw / f"{ref.id}.json"
     known = state.get(ref.id, {}) if target.exists() else {}
+    if known.get("listing") == ref.fingerprint and known.get("referat"):
+        return NOT_FETCHED
     headers = {}
     if known.get("etag"):
         headers["If-None-Match"] = known["etag"]
@@ -617,7 +626,8 @@ def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, 
         headers["If-Modified-Since"] = known["last_modified"]
     try:
         response = client.get(f"/api/agenda/dagsorden/{ref.id}", headers)
-        if response.status == 304 and target.exists():
+        if response.status == 304 and known:
+            state[ref.id] = {**known, "listing": ref.fingerprint}
             return "unchanged"
         if response.status != 200:
             return f"mødet {ref.id} svarede {response.status}"
@@ -631,6 +641,8 @@ def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, 
     entry = {
         "committee": ref.committee,
         "date": ref.date,
+        "listing": ref.fingerprint,
+        "referat": _kind(body, ref.id) == "referat",
         "sha256": digest,
         "etag": response.headers.get("etag"),
         "last_modified": response.headers.get("last-modified"),
@@ -641,3 +653,11 @@ def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, 
     _atomic_write(target, body)
     state[ref.id] = entry
     return "downloaded"
+
+
+def _kind(body: bytes, ident: str) -> str:
+    """The meeting's kind as the reader reads the kept copy; unreadable counts as no referat (asked again)."""
+    try:
+        return read_bytes(body, source=f"{ident}.json").kind
+    except ReferatError:
+        return ""

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from index.harvest import Client, Fetched, MeetingRef
+from index.harvest import NOT_FETCHED, Client, Fetched, MeetingRef
 from nlp.errors import HarvestError, HarvestRefusedError, NotAReferatError
 from nlp.readers import decode, read_bytes
 from nlp.readers.firstagenda_html import ListingEntry, listing_entries, row_heading, row_starts
@@ -34,7 +34,6 @@ from nlp.text import sanitise
 
 #: A listing longer than this many pages is no listing to follow (a loop, or a trap).
 MAX_LISTING_PAGES = 100
-NOT_FETCHED = "not fetched"  # the outcome of a meeting whose referat is stored and whose entry is unchanged
 _NEXT = re.compile(r"<(?:a|link)\b[^>]{0,500}\brel=\"next\"[^>]{0,500}>", re.IGNORECASE)
 _HREF = re.compile(r"\bhref=\"([^\"]{1,2000})\"", re.IGNORECASE)
 _ID = re.compile(r"[A-Za-z0-9-]{1,80}")  # it becomes a file name
@@ -45,7 +44,6 @@ _SAVED_TAIL = "</tbody>\n</table>\n</body></html>\n"
 class WebMeetingRef(MeetingRef):
     url: str = ""
     kind: str = ""  # what the listing calls it: dagsorden, referat, ...
-    fingerprint: str = ""
 
 
 def is_listing(response: Fetched) -> bool:
