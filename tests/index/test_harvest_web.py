@@ -219,3 +219,6 @@ def test_cli_harvests_a_web_site(site, tmp_path):
     assert "møder=3 hentet=3" in result.stdout and "fejl=0" in result.stdout
     again = CliRunner().invoke(app, [*args, "--no-enrich"])
     assert again.exit_code == 0 and "ikke_spurgt=2" in again.stdout
+    other = ["harvest", site.url, "--home", str(tmp_path / "other"), "--municipality", "aarhus", "--delay", "0"]
+    some = CliRunner().invoke(app, [*other, "--no-enrich", "--committee", "Magistraten", "--since", "2025-10-01"])
+    assert some.exit_code == 0 and "møder=1 hentet=1" in some.stdout
