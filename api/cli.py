@@ -561,7 +561,10 @@ def datasette(home: HomeOption = None) -> None:
 
 @app.command()
 def harvest(
-    url: Annotated[str, typer.Argument(help="FirstAgenda-sitet, fx https://dagsordener.greve.dk")],
+    url: Annotated[
+        str,
+        typer.Argument(help="FirstAgenda-sitet (JSON-API'et eller oversigtssiden), fx https://dagsordener.greve.dk"),
+    ],
     home: HomeOption = None,
     since: Annotated[str | None, typer.Option("--since", help="Kun møder fra denne dato (ÅÅÅÅ-MM-DD)")] = None,
     committee: Annotated[list[str] | None, typer.Option("--committee", help="Kun dette udvalg (kan gentages)")] = None,
@@ -598,6 +601,7 @@ def harvest(
         err.print(f"fejl {ident}: {reason}", highlight=False, markup=False)
     out.print(
         f"møder={report.offered} hentet={report.downloaded} uændrede={report.unchanged} "
+        f"ikke_spurgt={report.not_fetched} "
         f"indlæst_møder={report.ingested_meetings} indlæst_punkter={report.ingested_punkter} "
         f"fejl={len(report.failures)}",
         highlight=False,

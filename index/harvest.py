@@ -7,12 +7,18 @@ anything is written), then the raw folder is ingested, which is idempotent: the 
 resume point, so an interrupted harvest loses nothing and the next run finishes the job.
 
 Polite by default: one request at a time, a pause between requests, a User-Agent that names
-Referat, conditional requests (ETag / Last-Modified) and exponential back-off on 429 and 5xx.
+Referat, conditional requests (ETag / Last-Modified) and exponential back-off on 429 and 5xx. A
+meeting whose referat is stored and whose entry in the committee list is unchanged (its hash is
+kept in the state) is not asked for at all, so a site without ETags is not downloaded again.
 Careful, because the site is input like any other: it reads only from the site itself (a redirect
 to another host is refused), caps every response in decompressed bytes while it streams, gives each
 request and each run a deadline that no trickle can stretch, waits out a Retry-After only up to
 `harvest_max_retry_after_s` (and says so), and writes only under `<home>/raw/`, in a folder named by
 a slug that cannot leave it. Every failure is one Danish line (`HarvestError`).
+
+A site without the JSON API whose address is a FirstAgenda listing page is harvested from its web
+pages instead, through the same client (`index.harvest_web`: meeting pages kept as
+`<id>.html`, closed rows cut, the same rule for what is asked for again).
 """
 
 from __future__ import annotations
@@ -28,14 +34,16 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
 
-from nlp.errors import HarvestError, HarvestRefusedError
+from nlp.errors import HarvestError, HarvestRefusedError, ReferatError
 from nlp.model import slugify
+from nlp.readers import read_bytes
 from nlp.readers.firstagenda import closed_items, json_depth
 from nlp.settings import settings
 
@@ -46,6 +54,7 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 5
+NOT_FETCHED = "not fetched"  # the outcome of a meeting whose referat is stored and whose listing entry is unchanged
 STATE_FILE = "harvest-state.json"  # <home>/raw/<slug>.harvest-state.json
 CONNECT_TIMEOUT_S = 15.0
 _PIECE = 64 * 1024  # the most bytes one decompression step may produce: a gzip bomb is read in these
@@ -68,13 +77,16 @@ class MeetingRef:
     id: str
     committee: str
     date: str  # ISO date (the first 10 characters of FirstAgenda's Dato)
+    #: What the listing says of it, hashed: with its referat stored, an unchanged one is not asked for again.
+    fingerprint: str = ""
 
 
 @dataclass
 class HarvestReport:
     offered: int = 0  # meetings the site lists after --since/--committee
     downloaded: int = 0  # meetings whose body was fetched and was new or changed
-    unchanged: int = 0  # 304, or fetched with the same content as the raw copy
+    unchanged: int = 0  # 304, fetched with the same content as the raw copy, or not fetched
+    not_fetched: int = 0  # of those, not asked for: referat stored, listing entry unchanged
     failures: list[tuple[str, str]] = field(default_factory=list)
     interrupted: str | None = None  # why the run stopped early; the next run resumes
     ingested_meetings: int = 0
@@ -148,7 +160,9 @@ def parse_udvalgsliste(data: Any) -> list[MeetingRef]:
                 if not re.fullmatch(r"[A-Za-z0-9-]{1,80}", ident):  # it becomes a file name
                     log.warning("springer møde med mærkeligt id over: %r", ident[:100])
                     continue
-                seen.setdefault(ident, MeetingRef(ident, name, str(moede.get("Dato") or "")[:10]))
+                entry = json.dumps([name, moede], ensure_ascii=False, sort_keys=True, default=str)
+                fingerprint = hashlib.sha256(entry.encode("utf-8")).hexdigest()
+                seen.setdefault(ident, MeetingRef(ident, name, str(moede.get("Dato") or "")[:10], fingerprint))
     return sorted(seen.values(), key=lambda m: (m.date, m.id))
 
 
@@ -322,7 +336,16 @@ class Client:
     def get(self, path: str, headers: dict[str, str] | None = None) -> Fetched:
         """The response to `GET {site}{path}` after same-site redirects and retries; raises
         HarvestRefusedError for this one response, HarvestError when the run must stop."""
-        url = f"{self.base_url}{path}"
+        return self.get_url(f"{self.base_url}{path}", headers)
+
+    def get_url(self, url: str, headers: dict[str, str] | None = None) -> Fetched:
+        """`get` for a whole address (a link on a listing page): one off the site is refused unasked."""
+        if not self._same_site(url):
+            where = urlsplit(url).netloc[:100] if _origin(url) else url[:100]
+            raise HarvestRefusedError(
+                f"{url[:200]} ligger på {where}, uden for {urlsplit(self.base_url).netloc}; "
+                "Referat henter kun fra sitet selv"
+            )
         for attempt in range(self.retries + 1):
             self._wait(self.delay - (time.monotonic() - self._last), url, "")
             try:
@@ -487,6 +510,11 @@ def _json(response: Fetched, what: str) -> Any:
     return data
 
 
+def _no_api(response: Fetched) -> bool:
+    """No FirstAgenda JSON API at the address: not found there, or a web page in its place."""
+    return response.status in (404, 410) or (response.status == 200 and response.body.lstrip()[:1] == b"<")
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".part")
     tmp.write_bytes(data)
@@ -515,7 +543,13 @@ def harvest(
     progress: Callable[[MeetingRef, str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> HarvestReport:
-    """Download new or changed meetings of the site into `<home>/raw/<slug>/` and ingest them."""
+    """Download new or changed meetings of the site into `<home>/raw/<slug>/` and ingest them.
+
+    A site without the JSON API whose address is a listing page of meetings is harvested as a web
+    site (`index.harvest_web`), through the same client.
+    """
+    from index import harvest_web as web
+
     url = _checked_url(url)
     if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
         raise HarvestError(f"--since skal være en dato ÅÅÅÅ-MM-DD, ikke '{since}'")
@@ -535,21 +569,33 @@ def harvest(
     try:
         listing_url = f"{client.base_url}/api/agenda/udvalgsliste"
         response = client.get("/api/agenda/udvalgsliste")
-        if response.status != 200:
-            raise HarvestError(f"{listing_url} svarede {response.status}: er det et FirstAgenda-site?")
-        listing = _json(response, f"{listing_url} (er det et FirstAgenda-site?)")
-        meetings = select(parse_udvalgsliste(listing), since, committees)
+        fetch: Callable[[Any], str]
+        page = client.get_url(url if urlsplit(url).path else f"{url}/") if _no_api(response) else None
+        if page is not None and web.is_listing(page):  # a FirstAgenda web site
+            refs, report.failures = web.meeting_refs(client, page)
+            meetings: list[MeetingRef] = select(refs, since, committees)
+            fetch = partial(web.fetch_page, client, raw=raw, state=state)
+        else:
+            if response.status != 200:
+                raise HarvestError(
+                    f"{listing_url} svarede {response.status}: er det et FirstAgenda-site? "
+                    "(hverken FirstAgendas JSON eller en oversigt over møder på adressen selv)"
+                )
+            listing = _json(response, f"{listing_url} (er det et FirstAgenda-site?)")
+            meetings = select(parse_udvalgsliste(listing), since, committees)
+            fetch = partial(_fetch_meeting, client, raw=raw, state=state)
         report.offered = len(meetings)
         for ref in meetings:
             try:
-                outcome = _fetch_meeting(client, ref, raw, state)
+                outcome = fetch(ref)
             except HarvestError as exc:  # the site stopped answering: keep what we have, resume next time
                 report.interrupted = str(exc)
                 break
             if outcome == "downloaded":
                 report.downloaded += 1
-            elif outcome == "unchanged":
+            elif outcome in ("unchanged", NOT_FETCHED):
                 report.unchanged += 1
+                report.not_fetched += outcome == NOT_FETCHED
             else:
                 report.failures.append((ref.id, outcome))
             _atomic_write(state_path, json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
@@ -558,7 +604,7 @@ def harvest(
     finally:
         client.close()
     # Ingest the whole raw folder: idempotent, and it picks up meetings an interrupted run fetched.
-    files = sorted(raw.glob("*.json"))
+    files = sorted(raw.glob("*.json")) + sorted(raw.glob("*.html"))
     if files:
         ingest = archive.ingest(files, enrich=enrich)
         report.ingested_meetings = ingest.meetings
@@ -568,9 +614,11 @@ def harvest(
 
 
 def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, dict]) -> str:
-    """'downloaded', 'unchanged', or a one-line reason it failed (HarvestError: the run must stop)."""
+    """'downloaded', 'unchanged', NOT_FETCHED, or a one-line reason it failed (HarvestError: the run must stop)."""
     target = raw / f"{ref.id}.json"
     known = state.get(ref.id, {}) if target.exists() else {}
+    if known.get("listing") == ref.fingerprint and known.get("referat"):
+        return NOT_FETCHED
     headers = {}
     if known.get("etag"):
         headers["If-None-Match"] = known["etag"]
@@ -578,7 +626,8 @@ def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, 
         headers["If-Modified-Since"] = known["last_modified"]
     try:
         response = client.get(f"/api/agenda/dagsorden/{ref.id}", headers)
-        if response.status == 304 and target.exists():
+        if response.status == 304 and known:
+            state[ref.id] = {**known, "listing": ref.fingerprint}
             return "unchanged"
         if response.status != 200:
             return f"mødet {ref.id} svarede {response.status}"
@@ -592,6 +641,8 @@ def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, 
     entry = {
         "committee": ref.committee,
         "date": ref.date,
+        "listing": ref.fingerprint,
+        "referat": _kind(body, ref.id) == "referat",
         "sha256": digest,
         "etag": response.headers.get("etag"),
         "last_modified": response.headers.get("last-modified"),
@@ -602,3 +653,11 @@ def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, 
     _atomic_write(target, body)
     state[ref.id] = entry
     return "downloaded"
+
+
+def _kind(body: bytes, ident: str) -> str:
+    """The meeting's kind as the reader reads the kept copy; unreadable counts as no referat (asked again)."""
+    try:
+        return read_bytes(body, source=f"{ident}.json").kind
+    except ReferatError:
+        return ""

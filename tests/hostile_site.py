@@ -37,11 +37,19 @@ class HostileSite(Site):
         self._closing.set()
         super().__exit__(*exc)
 
+    def key(self, path: str) -> str | None:
+        """The key a request's hostile behaviour is found by; None for a path with a query (served normally)."""
+        path, _, query = path.partition("?")
+        return None if query else path.rsplit("/", 1)[-1]
+
+    def serve(self, h: BaseHTTPRequestHandler) -> None:
+        """The site's normal answer."""
+        super().handle(h)
+
     def handle(self, h: BaseHTTPRequestHandler) -> None:
-        path, _, query = h.path.partition("?")
-        key = path.rsplit("/", 1)[-1]
-        if query or not self._hostile(key):
-            super().handle(h)
+        key = self.key(h.path)
+        if key is None or not self._hostile(key):
+            self.serve(h)
             return
         self.requests.append((h.path, -1))
         self.sent[key] = 0

@@ -104,21 +104,38 @@ def test_harvest_ingests_every_meeting_then_downloads_nothing(site, tmp_path):
     assert again.ingested_meetings == 0
 
 
-def test_a_changed_meeting_is_downloaded_again_without_etags(site, tmp_path):
+def test_without_etags_only_what_may_have_changed_is_asked_for(site, tmp_path):
+    """A stored referat whose committee-list entry is unchanged is not asked for (issue 21); a changed
+    entry is, and so is a meeting that has only its dagsorden so far."""
     site.etags = False
+    first, second = _by_date(site)[:2]
+    data = json.loads(site.meetings[second])
+    data["Moede"] = {**data["Moede"], "Afsluttet": False, "Navn": "Dagsorden"}  # no referat yet
+    site.meetings[second] = json.dumps(data).encode()
     archive = Archive(tmp_path / "home")
     harvest(archive, site.url, municipality="greve", delay=0, enrich=False)
-    ident = next(iter(site.meetings))
-    data = json.loads(site.meetings[ident])
-    data["Dagsordenpunkter"][0]["Navn"] = "Godkendelse af dagsorden (rettet)"
-    site.meetings[ident] = json.dumps(data).encode()
+
+    site.requests.clear()
+    again = harvest(archive, site.url, municipality="greve", delay=0, enrich=False)
+    assert (again.downloaded, again.unchanged, again.not_fetched) == (0, 6, 5)
+    assert site.meeting_downloads() == [second]
+
+    changed = json.loads(site.meetings[first])
+    changed["Dagsordenpunkter"][0]["Navn"] = "Godkendelse af dagsorden (rettet)"
+    changed["Moede"]["Dato"] = changed["Moede"]["Dato"].replace(":00:00", ":30:00", 1)  # its entry changes too
+    site.meetings[first] = json.dumps(changed).encode()
+    data["Moede"] = {**data["Moede"], "Afsluttet": True, "Navn": "Referat"}  # the referat is out
+    site.meetings[second] = json.dumps(data).encode()
+    site.requests.clear()
     report = harvest(archive, site.url, municipality="greve", delay=0, enrich=False)
-    assert (report.downloaded, report.unchanged, report.ingested_meetings) == (1, 5, 1)
-    titles = [p["title"] for p in archive.store.meeting(archive.store.meetings()[0]["id"])["punkter"]]
-    assert titles  # the store still reads
+    assert (report.downloaded, report.not_fetched, report.ingested_meetings) == (2, 4, 2)
+    assert sorted(site.meeting_downloads()) == sorted([first, second])
     assert "Godkendelse af dagsorden (rettet)" in {
         r["title"] for r in archive.store.db.execute("SELECT title FROM punkter")
     }
+    site.requests.clear()
+    assert harvest(archive, site.url, municipality="greve", delay=0, enrich=False).not_fetched == 6
+    assert site.meeting_downloads() == []
 
 
 def test_gzip_encoded_meetings_are_read_like_plain_ones(small_site, tmp_path):
