@@ -38,8 +38,10 @@ class Hit(_Open):
     snippet_section: str = ""
     themes: list[str] = []
     source_url: str | None = Field(None, description="Siden hos kommunen (udgiveren); null når kilden ikke giver den")
-    relevant: bool = Field(
-        description="Hører til svaret (tælles i total, facetter, feeds og gemte søgninger); false: kun løst beslægtet"
+    relevant: bool | None = Field(
+        None,
+        description="Hører til svaret (tælles i total, facetter, feeds og gemte søgninger); false: kun løst "
+        "beslægtet; null for lignende punkter (/similar), der ikke er en søgning",
     )
 
 
