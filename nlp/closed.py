@@ -120,6 +120,8 @@ def normalise(text: str | None) -> str:
         if decoded == text:
             break
         text = decoded
+    # Invisible characters go before markup is read: `<I​kke …>` is no `<i>` tag.
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
     text = _TAG.sub(" ", text)
     text = unicodedata.normalize("NFKC", text)
     table = _confusables()
@@ -224,8 +226,13 @@ def _marker_at(tokens: list[str], i: int, m: _Markers) -> int:
     """How many tokens from `i` form a marker (0: none). A marker may be written as one word with
     a filler glued on (`lukketpunkt`, `ikkeoffentlige`) or broken in two (`luk ket`)."""
     for phrase in m.phrases:
-        if tuple(tokens[i : i + len(phrase)]) == phrase:
-            return len(phrase)
+        n = len(phrase)
+        window = tuple(tokens[i : i + n])
+        if window == phrase:
+            return n
+        if len(window) == n and window[:-1] == phrase[:-1] and window[-1].startswith(phrase[-1]):
+            if window[-1][len(phrase[-1]) :] in m.fillers:  # `ikke offentligtpunkt`: a filler glued on
+                return n
     token = tokens[i]
     if token in m.joined or any(token.startswith(j) and token[len(j) :] in m.fillers for j in m.joined):
         return 1

@@ -41,10 +41,6 @@ FIRSTAGENDA_SECTIONS: dict[str, str] = {
 
 CASE_TYPE = re.compile(r"^(?P<type>[A-E]-sag|Lukket)\s*:\s*", re.IGNORECASE)
 
-# The closed decision has one owner, `nlp.closed`; readers ask it through this name too.
-is_closed = closed.is_closed
-
-
 JOURNAL = re.compile(
     r"(?<![\d.])(?P<kle>\d{2}\.\d{2}\.\d{2})-(?P<facet>[A-ZÆØÅ]\d{2})-(?P<serial>\d+)-(?P<year>\d{2})(?!\d)"
 )
@@ -164,7 +160,7 @@ def canonical_section(heading: str, vocabulary: dict[str, str] = CANONICAL_SECTI
 
 def split_case_type(title: str) -> tuple[str | None, str]:
     """`B-sag: Afrapportering ...` -> ("B-sag", title). The title keeps its prefix, as written."""
-    if is_closed(title):
+    if closed.is_closed(title):
         return "Lukket", title
     match = CASE_TYPE.match(title)
     if not match:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from nlp.closed import is_closed
 from nlp.deadline import Deadline, check
 from nlp.errors import NotAReferatError
 from nlp.model import Attachment, Meeting, Punkt
@@ -17,7 +18,7 @@ from nlp.readers import Reader, Sniffed
 from nlp.readers.blocks import text_blocks
 from nlp.readers.minutes import Hints, match_heading, read_header, read_punkt
 from nlp.readers.xmltools import child, children, parse_xml, text_of
-from nlp.sections import cap_sections, is_closed
+from nlp.sections import cap_sections
 from nlp.text import clean_inline, sanitise
 
 _DATE_TIME = re.compile(r"^(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})(?:\s+(?P<h>\d{1,2}):(?P<min>\d{2}))?")

@@ -6,7 +6,7 @@ number of its system and sections under known names (the vocabulary is data:
 `nlp/resources/minutes/`). A numbered line is a punkt heading when its layout says so (heading
 style, bold, larger font) or what follows it does (a case number, a section heading); a run of
 numbered lines that the body repeats is the table of contents. Closed punkter are decided by the
-one closed decision (`nlp.sections.is_closed`) and keep their title only.
+one closed decision (`nlp.closed`) and keep their title only.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from nlp.closed import opens_closed_part, opens_open_part
+from nlp.closed import MAX_MARKING_CHARS, is_closed, opens_closed_part, opens_open_part
 from nlp.dates import find_date, find_time
 from nlp.deadline import Deadline, check
 from nlp.errors import NotAReferatError
@@ -25,7 +25,6 @@ from nlp.sections import (
     absent_names,
     cap_sections,
     is_case_line,
-    is_closed,
     minutes_section,
     parse_case_number,
     split_case_type,
@@ -68,8 +67,6 @@ _DATE_TAIL = re.compile(
 _MUNICIPALITY = re.compile(r"\b([A-ZÆØÅ][a-zæøå]+(?:-[A-ZÆØÅ][a-zæøå]+)?) [Kk]ommunes?\b")
 _NOT_A_MUNICIPALITY = {"Den", "Hver", "Hele", "Anden", "Samme", "Egen", "Vores", "Denne", "Din", "Jeres"}
 _STATUS = re.compile(r"^(?:åben|åbent|lukket|lukket punkt|fortrolig)$", re.IGNORECASE)
-#: Lines longer than this are text, never a marking of a punkt or an agenda part.
-_MAX_MARKING = 120
 
 
 @dataclass
@@ -337,7 +334,7 @@ def read_punkt(
     case_type, title = split_case_type(title)
     # The part heading above it and the short lines of its body, where a marking such as
     # `Lukket punkt` stands: the closed decision reads them all.
-    short = [b.text for b in blocks if b.kind != "table" and len(b.text) <= _MAX_MARKING]
+    short = [b.text for b in blocks if b.kind != "table" and len(b.text) <= MAX_MARKING_CHARS]
     headings = tuple(h for h in (part_heading, *short) if h)
     if is_closed(title, status[0] if status else None, headings):
         return Punkt(number=number, title=title, case_type="Lukket", closed=True)

@@ -9,8 +9,8 @@ from dataclasses import asdict
 import pytest
 
 from nlp import closed
+from nlp.closed import is_closed
 from nlp.readers import read_path
-from nlp.sections import is_closed
 from tests.conftest import FIXTURES
 
 HOSTILE = FIXTURES / "hostile"
