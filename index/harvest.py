@@ -613,17 +613,29 @@ def harvest(
     return report
 
 
-def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, dict]) -> str:
-    """'downloaded', 'unchanged', NOT_FETCHED, or a one-line reason it failed (HarvestError: the run must stop)."""
-    target = raw / f"{ref.id}.json"
-    known = state.get(ref.id, {}) if target.exists() else {}
-    if known.get("listing") == ref.fingerprint and known.get("referat"):
-        return NOT_FETCHED
+def conditional_request(
+    target: Path, ident: str, fingerprint: str, state: dict[str, dict]
+) -> tuple[dict, dict[str, str]] | None:
+    """What is known of a meeting and the headers of a conditional request for it; None when
+    nothing may have changed (its referat is stored and its listing entry is the same): not asked."""
+    known = state.get(ident, {}) if target.exists() else {}
+    if known.get("listing") == fingerprint and known.get("referat"):
+        return None
     headers = {}
     if known.get("etag"):
         headers["If-None-Match"] = known["etag"]
     if known.get("last_modified"):
         headers["If-Modified-Since"] = known["last_modified"]
+    return known, headers
+
+
+def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, dict]) -> str:
+    """'downloaded', 'unchanged', NOT_FETCHED, or a one-line reason it failed (HarvestError: the run must stop)."""
+    target = raw / f"{ref.id}.json"
+    asked = conditional_request(target, ref.id, ref.fingerprint, state)
+    if asked is None:
+        return NOT_FETCHED
+    known, headers = asked
     try:
         response = client.get(f"/api/agenda/dagsorden/{ref.id}", headers)
         if response.status == 304 and known:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from index.harvest import NOT_FETCHED, Client, Fetched, MeetingRef
+from index.harvest import NOT_FETCHED, Client, Fetched, MeetingRef, conditional_request
 from nlp.errors import HarvestError, HarvestRefusedError, NotAReferatError
 from nlp.readers import decode, read_bytes
 from nlp.readers.firstagenda_html import ListingEntry, listing_entries, row_heading, row_starts
@@ -117,14 +117,10 @@ def _next_page(text: str, url: str) -> str | None:
 def fetch_page(client: Client, ref: WebMeetingRef, raw: Path, state: dict[str, dict]) -> str:
     """'downloaded', 'unchanged', NOT_FETCHED, or a one-line reason it failed (HarvestError: the run must stop)."""
     target = raw / f"{ref.id}.html"
-    known = state.get(ref.id, {}) if target.exists() else {}
-    if known.get("listing") == ref.fingerprint and known.get("referat"):
+    asked = conditional_request(target, ref.id, ref.fingerprint, state)
+    if asked is None:
         return NOT_FETCHED
-    headers = {}
-    if known.get("etag"):
-        headers["If-None-Match"] = known["etag"]
-    if known.get("last_modified"):
-        headers["If-Modified-Since"] = known["last_modified"]
+    known, headers = asked
     try:
         response = client.get_url(ref.url, headers)
         if response.status == 304 and known:
