@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from nlp.dates import MONTH_NAMES
 from nlp.model import Amount
 from nlp.settings import settings
 
@@ -83,10 +84,10 @@ _PERIOD = re.compile(r"(?<![\d.,])(?P<a>(?:19|20)\d{2})\s?[-–]\s?(?P<b>(?:19|2
 _YEAR = re.compile(r"(?<![\d.,§-])(?P<y>(?:19|20)\d{2})(?![\d.,%-]|\s?(?:kr|mio|mia|procent|pct|t\.kr))")
 _COUNT = re.compile(r"(?<![\d.,§/-])(?P<num>\d{1,3}(?:\.\d{3})+|\d+)\s(?P<what>[a-zæøå][a-zæøå\-]{2,})(?![\w])")
 _NOT_COUNTED = set(
-    """kr kroner mio mia procent pct procentpoint januar februar marts april maj juni juli august september
-    oktober november december år måneder måned uger uge dage dag timer time minutter kvartal halvår gange gang
-    og eller til af i på for med om fra ved under over mod samt stk nr jf pr ca mv klasse klasser""".split()
-)
+    """kr kroner mio mia procent pct procentpoint år måneder måned uger uge dage dag timer time minutter
+    kvartal halvår gange gang og eller til af i på for med om fra ved under over mod samt stk nr jf pr ca mv
+    klasse klasser""".split()
+) | set(MONTH_NAMES)
 # Words after a number that are verbs or participles, not things counted ("55 reducerer", "3 vedrørende").
 _VERB_LIKE = re.compile(
     r"(?:erer|ende|ede|ret|ste)$|^(?:er|har|var|kan|skal|vil|får|bliver|blev|arbejder|gik|fik|ses|viser|udgør|går|står|"

@@ -9,6 +9,13 @@ MONTH_NAMES = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "au
                "november", "december")  # fmt: skip
 #: Month name -> number (1-12).
 MONTHS = {name: i + 1 for i, name in enumerate(MONTH_NAMES)}
+#: Danish abbreviations, as minutes write them (`4. dec. 2012`).
+SHORT_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "okt": 10,
+                "nov": 11, "dec": 12}  # fmt: skip
+#: English names and abbreviations, for questions asked in English ("in March 2024").
+ENGLISH_MONTHS = {"january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10, "oct": 10}
+#: A regex alternative of the Danish month names (`januar|februar|...`).
+MONTH_NAME_ALT = "|".join(MONTH_NAMES)
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -21,9 +28,7 @@ def danish_date(iso: str | None) -> str:
     return f"{int(d)}. {MONTH_NAMES[int(m) - 1]} {y}"
 
 
-_MONTH_ALT = "|".join(MONTH_NAMES) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec"
-_SHORT_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "okt": 10,
-                 "nov": 11, "dec": 12}  # fmt: skip
+_MONTH_ALT = MONTH_NAME_ALT + "|" + "|".join(SHORT_MONTHS)
 #: Every form a Danish meeting date takes: `tirsdag den 4. december 2012`, `4. dec. 2012`,
 #: `04.12.2012`, `4-12-2012`, `04/12 2012`, `2012-12-04`. Linear: no nested repetition.
 DATE = re.compile(
@@ -43,7 +48,7 @@ def find_date(text: str) -> str | None:
     for match in DATE.finditer(text[:2000]):
         if match.group("y1"):
             name = match.group("month").lower()
-            month = MONTHS.get(name) or _SHORT_MONTHS.get(name)
+            month = MONTHS.get(name) or SHORT_MONTHS.get(name)
             y, m, d = int(match.group("y1")), month, int(match.group("d1"))
         elif match.group("y2"):
             y, m, d = int(match.group("y2")), int(match.group("m2")), int(match.group("d2"))

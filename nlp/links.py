@@ -11,10 +11,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from nlp.dates import MONTHS
+from nlp.dates import MONTH_NAME_ALT, MONTHS
 
 _DATE = re.compile(
-    r"(?:den\s)?(?P<d>\d{1,2})\.\s?(?P<m>januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december)"
+    rf"(?:den\s)?(?P<d>\d{{1,2}})\.\s?(?P<m>{MONTH_NAME_ALT})"
     r"(?:\s(?P<y>(?:19|20)\d{2}))?",
     re.IGNORECASE,
 )

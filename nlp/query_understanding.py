@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from nlp.dates import MONTH_NAMES
+from nlp.dates import ENGLISH_MONTHS, MONTH_NAMES, MONTHS, SHORT_MONTHS
 from nlp.settings import settings
 
 # -- language -----------------------------------------------------------------------------------
@@ -77,20 +77,7 @@ def detect_language(text: str) -> str:
 
 # -- dates --------------------------------------------------------------------------------------
 
-_MONTHS = {
-    "januar": 1, "january": 1, "jan": 1,
-    "februar": 2, "february": 2, "feb": 2,
-    "marts": 3, "march": 3, "mar": 3,
-    "april": 4, "apr": 4,
-    "maj": 5, "may": 5,
-    "juni": 6, "june": 6, "jun": 6,
-    "juli": 7, "july": 7, "jul": 7,
-    "august": 8, "aug": 8,
-    "september": 9, "sep": 9, "sept": 9,
-    "oktober": 10, "october": 10, "okt": 10, "oct": 10,
-    "november": 11, "nov": 11,
-    "december": 12, "dec": 12,
-}  # fmt: skip
+_MONTHS = {**MONTHS, **SHORT_MONTHS, **ENGLISH_MONTHS}
 _MONTH_NAMES_DA = ("", *MONTH_NAMES)  # 1-based
 # Season -> (first month, last month). Winter is taken as January-February of the year named.
 _SEASONS = {

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from nlp.closed import MAX_MARKING_CHARS, is_closed, opens_closed_part, opens_open_part
-from nlp.dates import find_date, find_time
+from nlp.dates import MONTH_NAME_ALT, find_date, find_time
 from nlp.deadline import Deadline, check
 from nlp.errors import NotAReferatError
 from nlp.model import Attachment, JournalNumber, Meeting, Punkt, Section
@@ -39,9 +39,7 @@ _PUNKT_WORD = re.compile(
 )
 #: `3. Titel`, `715.Titel`, `3) Titel`, `3.` alone (the title in the next block)
 _NUMBERED = re.compile(r"^(?P<number>\d{1,5})\s*[.)]\s*(?P<title>[^\W\d_].*|[\"'«„(\[].*)?$")
-_MONTH_START = re.compile(
-    r"^(?:januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december)\b", re.IGNORECASE
-)
+_MONTH_START = re.compile(rf"^(?:{MONTH_NAME_ALT})\b", re.IGNORECASE)
 _TOC_WORD = re.compile(r"^(?:indholdsfortegnelse|indhold|dagsordenen?|oversigt over punkter)\s*:?$", re.IGNORECASE)
 _PAGE_AT_END = re.compile(r"(?:\.{2,}|…+|\s)\s*\d{1,3}$")
 _KIND = re.compile(
