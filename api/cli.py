@@ -709,6 +709,85 @@ def watch_run(
                 out.print(f"    {plain(hit['snippet'])}", markup=False, highlight=False)
 
 
+db_app = typer.Typer(
+    no_args_is_help=True,
+    help="En lokal PostgreSQL (primær og standby) på 127.0.0.1 til at prøve og teste Postgres-motoren.",
+    options_metavar=OPTIONS_METAVAR,
+    subcommand_metavar=SUBCOMMAND_METAVAR,
+)
+app.add_typer(db_app, name="db")
+
+DbDirOption = Annotated[Path, typer.Option("--dir", help="Datamappe")]
+DbUserOption = Annotated[
+    str | None, typer.Option("--user", help="Systembruger serveren kører som (kræves som root)")
+]
+
+
+def _db_server(data_dir: Path, user: str | None):
+    from index.pgserver import LocalServer
+
+    try:
+        return LocalServer(data_dir, user=user)
+    except ReferatError as exc:
+        _fail(exc)
+
+
+@db_app.command("init")
+def db_init(
+    data_dir: DbDirOption = Path(".referat-pg/primary"),
+    port: Annotated[int, typer.Option(help="Port")] = 5433,
+    user: DbUserOption = None,
+) -> None:
+    """Opret og start en primær server med databasen `referat` og pgvector."""
+    url = _db_server(data_dir, user).init(port=port)
+    out.print(f"Primær klar: {url}", markup=False)
+
+
+@db_app.command("start")
+def db_start(
+    data_dir: DbDirOption = Path(".referat-pg/primary"),
+    port: Annotated[int | None, typer.Option(help="Port (ellers den fra init)")] = None,
+    user: DbUserOption = None,
+) -> None:
+    """Start en server, der er oprettet med `db init` eller `db standby`."""
+    status = _db_server(data_dir, user).start(port=port)
+    out.print(f"Kører: {status.role} på port {status.port} (pid {status.pid})", markup=False)
+
+
+@db_app.command("stop")
+def db_stop(data_dir: DbDirOption = Path(".referat-pg/primary"), user: DbUserOption = None) -> None:
+    """Stop serveren (pg_ctl stop; ellers dens postmaster-PID)."""
+    _db_server(data_dir, user).stop()
+    out.print(f"Stoppet: {data_dir}", markup=False)
+
+
+@db_app.command("standby")
+def db_standby(
+    data_dir: DbDirOption = Path(".referat-pg/standby"),
+    primary_port: Annotated[int, typer.Option("--primary-port", help="Den primære servers port")] = 5433,
+    port: Annotated[int, typer.Option(help="Standbyens port")] = 5434,
+    user: DbUserOption = None,
+) -> None:
+    """Opret og start en hot standby (pg_basebackup -R, streaming replication) af den primære."""
+    url = _db_server(data_dir, user).standby_of(primary_port, port)
+    out.print(f"Standby klar: {url}", markup=False)
+
+
+@db_app.command("status")
+def db_status(
+    data_dir: DbDirOption = Path(".referat-pg/primary"), user: DbUserOption = None, as_json: JsonOption = False
+) -> None:
+    """Vis om serveren kører, som primær eller standby, og på hvilken port."""
+    status = _db_server(data_dir, user).status()
+    if as_json:
+        _print_json(status.to_dict())
+        return
+    if status.running:
+        out.print(f"Kører: {status.role} på port {status.port} (pid {status.pid})", markup=False)
+    else:
+        out.print(f"Kører ikke: {data_dir}", markup=False)
+
+
 @app.command()
 def serve(
     home: HomeOption = None,

