@@ -773,6 +773,41 @@ def db_standby(
     out.print(f"Standby klar: {url}", markup=False)
 
 
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", help="PostgreSQL-adresse, fx postgresql://postgres@127.0.0.1:5433/referat"),
+]
+
+
+def _store_url(store: str | None) -> str:
+    """The Postgres store asked for: --store, else $REFERAT_STORE; refused when it is no postgresql:// address."""
+    import os
+
+    from index.pgstore import is_postgres
+
+    url = store or os.environ.get("REFERAT_STORE", "")
+    if not is_postgres(url):
+        _fail("angiv PostgreSQL-lageret med --store postgresql://… (eller REFERAT_STORE)", 2)
+    return url
+
+
+@db_app.command("publish")
+def db_publish(home: HomeOption = None, store: StoreOption = None, as_json: JsonOption = False) -> None:
+    """Udgiv arkivets søgedel (SQLite er kilden) til PostgreSQL; et lukket punkt kun med sin titel."""
+    from index.pgstore import publish
+
+    url = _store_url(store)
+    archive = _archive(home, create=False)
+    report = publish(archive.store.db, url)
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    out.print(
+        f"tilføjet={report.added} fjernet={report.removed} lukket_og_renset={report.purged} passager={report.passages}",
+        markup=False,
+    )
+
+
 @db_app.command("status")
 def db_status(
     data_dir: DbDirOption = Path(".referat-pg/primary"), user: DbUserOption = None, as_json: JsonOption = False

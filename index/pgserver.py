@@ -130,7 +130,8 @@ class LocalServer:
             "wal_level = replica\n"
             "max_wal_senders = 10\n"
             "hot_standby = on\n"
-            "hot_standby_feedback = on\n"
+            # Off: a standby's snapshot would otherwise hold back the removal of a purged (closed) punkt's rows.
+            "hot_standby_feedback = off\n"
             "wal_keep_size = '256MB'\n"
             "fsync = on\n",
             encoding="utf-8",

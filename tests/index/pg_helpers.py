@@ -41,3 +41,41 @@ def server_base() -> Path:
 
 def remove(base: Path) -> None:
     shutil.rmtree(base, ignore_errors=True)
+
+
+class TwoNodes:
+    """A primary and a streaming standby on loopback, for one test module."""
+
+    def __init__(self) -> None:
+        from index.pgserver import LocalServer, dsn
+
+        self.base = server_base()
+        self.primary_port, self.standby_port = free_port(), free_port()
+        self.primary = LocalServer(self.base / "primary", user=PG_USER)
+        self.standby = LocalServer(self.base / "standby", user=PG_USER)
+        self.primary_url, self.standby_url = dsn(self.primary_port), dsn(self.standby_port)
+        try:
+            self.primary.init(port=self.primary_port)
+            self.standby.standby_of(self.primary_port, self.standby_port)
+        except BaseException:
+            self.close()
+            raise
+
+    def wait_for_replay(self, psycopg, attempts: int = 300) -> None:
+        """Until the standby has replayed everything the primary has written so far."""
+        import time
+
+        with psycopg.connect(self.primary_url, autocommit=True) as conn:
+            target = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+        with psycopg.connect(self.standby_url, autocommit=True) as conn:
+            for _ in range(attempts):
+                if conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,)).fetchone()[0]:
+                    return
+                time.sleep(0.1)
+        raise AssertionError("the standby did not replay the primary's writes")
+
+    def close(self) -> None:
+        for server in (self.standby, self.primary):
+            if (server.data_dir / "postmaster.pid").exists():
+                server.stop()
+        remove(self.base)

@@ -1,0 +1,150 @@
+"""Publishing the SQLite store into PostgreSQL + pgvector: same keys, the Danish index terms as BM25
+rows, and a closed punkt's body never there, on the primary nor on the standby."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from index import pgstore
+from index.ingest import ingest_paths
+from index.store import Store
+from tests.conftest import odense_file
+from tests.index.pg_helpers import TwoNodes, require_postgres
+from tests.index.test_store_ingest import small_referat
+
+psycopg = require_postgres()
+pytestmark = pytest.mark.slow
+
+SECRET = "Hemmeligholdt Borgersagsnavn Qwertyfjeld"
+
+
+@pytest.fixture(scope="module")
+def nodes():
+    two = TwoNodes()
+    yield two
+    two.close()
+
+
+@pytest.fixture
+def fresh(nodes):
+    """An empty referat database on the primary for each test (dropped and made again)."""
+    with psycopg.connect(nodes.primary_url.replace("/referat", "/postgres"), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS referat WITH (FORCE)")
+        conn.execute("CREATE DATABASE referat")
+    with psycopg.connect(nodes.primary_url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION vector")
+    return nodes
+
+
+def _rows(url: str, sql: str, params=()) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def test_publish_keeps_keys_terms_and_closed_titles(fresh, tmp_path):
+    store = Store(tmp_path / "referat.sqlite")
+    ingest_paths(store, [odense_file("2025-11-25")])
+    report = pgstore.publish(store.db, fresh.primary_url)
+    assert report.added == store.db.execute("SELECT COUNT(*) FROM punkter").fetchone()[0] > 0
+    assert report.removed == 0
+    want = [tuple(r) for r in store.db.execute("SELECT id, slug, closed FROM punkter ORDER BY id")]
+    got = _rows(fresh.primary_url, "SELECT id, slug, closed::int FROM punkter ORDER BY id")
+    assert got == want
+    sqlite_passages = [
+        tuple(r)
+        for r in store.db.execute(
+            "SELECT s.id, s.punkt, s.text FROM passages s JOIN punkter p ON p.id = s.punkt "
+            "WHERE NOT p.closed OR s.section = 'Titel' ORDER BY s.id"
+        )
+    ]
+    assert _rows(fresh.primary_url, "SELECT id, punkt, text FROM passages ORDER BY id") == sqlite_passages
+    # The terms FTS5 holds, counted per punkt: the same lengths BM25 normalises by.
+    for pid, terms in store.db.execute("SELECT rowid, terms FROM punkt_terms"):
+        assert _rows(fresh.primary_url, "SELECT len FROM punkt_len WHERE punkt = %s", (pid,)) == [(len(terms.split()),)]
+    closed = store.resolve_punkt("odense/beskaeftigelses-og-socialudvalget/2025-11-25/4")
+    sections = _rows(fresh.primary_url, "SELECT section FROM passages WHERE punkt = %s", (closed,))
+    assert sections == [("Titel",)]
+    assert _rows(fresh.primary_url, "SELECT decision, kle FROM punkter WHERE id = %s", (closed,)) == [(None, None)]
+
+    again = pgstore.publish(store.db, fresh.primary_url)
+    assert (again.added, again.removed) == (0, 0)  # nothing changed: nothing written
+
+
+def _holds_secret(url: str) -> list:
+    like = "%" + SECRET.split()[-1].lower() + "%"
+    return _rows(
+        url,
+        "SELECT 'passage', id::text FROM passages WHERE lower(text) LIKE %(l)s "
+        "UNION ALL SELECT 'term', term FROM punkt_terms WHERE term LIKE %(l)s "
+        "UNION ALL SELECT 'punkt', id::text FROM punkter WHERE lower(coalesce(decision, '') || title) LIKE %(l)s",
+        {"l": like},
+    )
+
+
+def _files_hold(server, url: str, text: str) -> bool:
+    """Whether any table file of the server's data folder holds the text (as written, uncompressed),
+    after a checkpoint (a restartpoint on a standby) has written its buffers and dropped replaced files."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+    done = subprocess.run(["grep", "-rlaF", text, str(server.data_dir / "base")], capture_output=True, text=True)
+    return bool(done.stdout.strip())
+
+
+def test_a_punkt_that_becomes_closed_is_purged_on_primary_and_standby(fresh, tmp_path):
+    store = Store(tmp_path / "referat.sqlite")
+    path = tmp_path / "referat.txt"
+    path.write_text(small_referat(extra=SECRET + "."), encoding="utf-8")
+    ingest_paths(store, [path])
+    pgstore.publish(store.db, fresh.primary_url)
+    fresh.wait_for_replay(psycopg)
+    assert _holds_secret(fresh.standby_url)  # the open punkt's body is searchable there
+    assert _files_hold(fresh.primary, fresh.primary_url, SECRET.split()[-1])
+    assert _files_hold(fresh.standby, fresh.standby_url, SECRET.split()[-1])
+
+    path.write_text(
+        small_referat(extra=SECRET + ".").replace("Punkt 2: B-sag: Nyt", "Punkt 2: Lukket: Nyt"), encoding="utf-8"
+    )
+    ingest_paths(store, [path])
+    report = pgstore.publish(store.db, fresh.primary_url)
+    assert report.purged == 1
+    fresh.wait_for_replay(psycopg)
+    for url in (fresh.primary_url, fresh.standby_url):
+        assert _holds_secret(url) == []
+        assert _rows(url, "SELECT title, closed FROM punkter WHERE slug LIKE '%%/2'") == [
+            ("Lukket: Nyt værested for hjemløse", True)
+        ]
+    for server, url in ((fresh.primary, fresh.primary_url), (fresh.standby, fresh.standby_url)):
+        assert not _files_hold(server, url, SECRET.split()[-1])
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path):
+    from tests.index.pg_helpers import free_port
+
+    store = Store(tmp_path / "referat.sqlite")
+    with pytest.raises(pgstore.PgStoreError, match="PostgreSQL svarer ikke"):
+        pgstore.publish(store.db, f"postgresql://postgres@127.0.0.1:{free_port()}/referat?connect_timeout=3")
+
+
+def test_cli_publish_and_its_refusals(fresh, tmp_path):
+    import json
+    import os
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    store = Store(tmp_path / "home" / "referat.sqlite")
+    ingest_paths(store, [odense_file("2025-11-25")])
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("REFERAT_STORE", None)
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        argv = [sys.executable, "-m", "api.cli", "db", "publish", "--home", str(tmp_path / "home"), *args]
+        return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+
+    done = cli("--store", fresh.primary_url, "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["added"] == store.db.execute("SELECT COUNT(*) FROM punkter").fetchone()[0]
+    refused = cli("--store", "/tmp/et-arkiv.sqlite")
+    assert refused.returncode == 2 and "postgresql://" in refused.stderr
