@@ -436,6 +436,12 @@ def search(
         str | None,
         typer.Option("--server", metavar="URL", help="Spørg en kørende 'referat serve' (fx http://127.0.0.1:8000)"),
     ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store", metavar="URL", help="Søg i et PostgreSQL-lager (postgresql://…; ellers $REFERAT_STORE)"
+        ),
+    ] = None,
 ) -> None:
     """Søg i arkivet (hybrid: leksikalsk + semantisk), lokalt eller på en kørende server (--server)."""
     from index.filters import Filters
@@ -452,6 +458,8 @@ def search(
         return
     if server:
         data = _search_server(server, query, limit, offset, filters, sort)
+    elif _pg_store(store):
+        data = _search_postgres(_pg_store(store), query, limit, offset, filters, sort)
     else:
         archive = _archive(home, create=False)
         try:  # everything that can be refused is checked before the models load (seconds)
@@ -465,6 +473,37 @@ def search(
         _print_json(data)
         return
     _print_result(data, limit, offset)
+
+
+def _pg_store(store: str | None) -> str | None:
+    """--store or REFERAT_STORE when it names a PostgreSQL store; a value that is none exits 2."""
+    from index.pgsearch import store_url
+
+    try:
+        return store_url(store)
+    except ReferatError as exc:
+        _refuse(exc)
+
+
+def _search_postgres(url: str, query: str, limit: int, offset: int, filters, sort: str) -> dict:
+    """The same search over a PostgreSQL store (`referat db publish`), on whichever node the address routes to."""
+    from index.pgsearch import PgSearcher, PgSearchStore
+    from index.search import validate_paging, validate_query
+    from nlp.embedder import get_embedder
+
+    try:
+        validate_query(query)
+        validate_paging(limit, offset)
+        pg = PgSearchStore(url)
+        with pg.snapshot() as db:
+            filters.validate().check_known(db)
+        return (
+            PgSearcher(pg, get_embedder())
+            .search(query, limit=limit, offset=offset, filters=filters, sort=sort)
+            .to_dict()
+        )
+    except ReferatError as exc:
+        _refuse(exc)
 
 
 def _search_server(server: str, query: str, limit: int, offset: int, filters, sort: str = "relevance") -> dict:
@@ -718,9 +757,7 @@ db_app = typer.Typer(
 app.add_typer(db_app, name="db")
 
 DbDirOption = Annotated[Path, typer.Option("--dir", help="Datamappe")]
-DbUserOption = Annotated[
-    str | None, typer.Option("--user", help="Systembruger serveren kører som (kræves som root)")
-]
+DbUserOption = Annotated[str | None, typer.Option("--user", help="Systembruger serveren kører som (kræves som root)")]
 
 
 def _db_server(data_dir: Path, user: str | None):

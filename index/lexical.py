@@ -20,7 +20,16 @@ from nlp import glossary, synonyms
 MAX_CANDIDATES = 1000
 
 
+def _pg(db) -> bool:
+    """Whether `db` is a PostgreSQL store's connection (`index.pgsearch`): its lexical index is rows, not FTS5."""
+    return not isinstance(db, sqlite3.Connection)
+
+
 def _known(db: sqlite3.Connection, term: str) -> int:
+    if _pg(db):
+        from index import pgsearch
+
+        return pgsearch.document_frequency(db, term)
     row = db.execute("SELECT doc FROM punkt_vocab WHERE term = ?", (term,)).fetchone()
     return int(row[0]) if row else 0
 
@@ -34,20 +43,26 @@ def _near(db: sqlite3.Connection, term: str) -> list[str]:
     from rapidfuzz import fuzz, process
 
     prefix = term[:2]
-    rows = db.execute(
-        "SELECT term FROM punkt_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
-        (prefix, prefix + "\uffff", len(term) - 2, len(term) + 2),
-    ).fetchall()
-    choices = [r[0] for r in rows]
+    choices = _vocabulary(db, prefix, len(term) - 2, len(term) + 2, None)
     if term[:1]:  # a typo in the second letter: same first letter, any second
-        rows = db.execute(
-            "SELECT term FROM punkt_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ? LIMIT 20000",
-            (term[:1], term[:1] + "\uffff", len(term) - 1, len(term) + 1),
-        ).fetchall()
-        choices += [r[0] for r in rows]
+        choices += _vocabulary(db, term[:1], len(term) - 1, len(term) + 1, 20000)
     cutoff = 80 if len(term) >= 7 else 85
     found = process.extract(term, list(dict.fromkeys(choices)), scorer=fuzz.ratio, limit=3, score_cutoff=cutoff)
     return [m[0] for m in found]
+
+
+def _vocabulary(db, prefix: str, shortest: int, longest: int, limit: int | None) -> list[str]:
+    """Known terms that begin with `prefix`, of a length in [shortest, longest], in term order."""
+    if _pg(db):
+        from index import pgsearch
+
+        return pgsearch.vocabulary_range(db, prefix, prefix + "\uffff", shortest, longest, limit)
+    sql = "SELECT term FROM punkt_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?"
+    rows = db.execute(
+        sql + (" LIMIT ?" if limit else ""),
+        (prefix, prefix + "\uffff", shortest, longest, *((limit,) if limit else ())),
+    )
+    return [r[0] for r in rows]
 
 
 @dataclass(frozen=True)
@@ -181,6 +196,10 @@ def scores(
     usable = [t for t in terms if re.fullmatch(r"[a-z0-9]+", t)]
     if not usable:
         return {}
+    if _pg(db):  # the same BM25 over the terms as rows
+        from index import pgsearch
+
+        return pgsearch.bm25(db, usable, where, params or [], limit)
     match = " OR ".join(f'"{t}"' for t in usable)
     if where:
         sql = (

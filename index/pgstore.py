@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS passages (
     ordinal integer NOT NULL, section text NOT NULL, text text NOT NULL, embedding vector({dim})
 );
 CREATE INDEX IF NOT EXISTS passages_punkt ON passages(punkt);
-CREATE INDEX IF NOT EXISTS passages_hnsw ON passages USING hnsw (embedding vector_cosine_ops)
+CREATE INDEX IF NOT EXISTS passages_hnsw ON passages USING hnsw (embedding vector_ip_ops)
     WITH (m = 16, ef_construction = 100);
 CREATE TABLE IF NOT EXISTS punkt_terms (
     term text NOT NULL, punkt bigint NOT NULL REFERENCES punkter(id) ON DELETE CASCADE, tf integer NOT NULL,
@@ -86,7 +86,7 @@ CREATE INDEX IF NOT EXISTS themes_punkt ON themes(punkt);
 CREATE INDEX IF NOT EXISTS themes_key ON themes(key, punkt);
 CREATE TABLE IF NOT EXISTS entities (
     punkt bigint NOT NULL REFERENCES punkter(id) ON DELETE CASCADE, label text NOT NULL, canonical text NOT NULL,
-    confidence real NOT NULL
+    confidence real NOT NULL, shown boolean NOT NULL DEFAULT true  -- only shown entities are published
 );
 CREATE INDEX IF NOT EXISTS entities_punkt ON entities(punkt);
 CREATE INDEX IF NOT EXISTS entities_canonical ON entities(lower(canonical), label);

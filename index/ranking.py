@@ -101,6 +101,11 @@ def coverage(
     marks = in_list(candidates)
 
     def containing(terms) -> list[int]:
+        if not isinstance(db, sqlite3.Connection):  # a PostgreSQL store (index.pgsearch): terms as rows
+            from index import pgsearch
+
+            usable = [t for t in terms if t.isalnum()]
+            return [position[p] for p in pgsearch.containing(db, usable, candidates)] if usable else []
         match = " OR ".join(f'"{t}"' for t in terms if t.isalnum())
         if not match:
             return []

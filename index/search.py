@@ -184,6 +184,10 @@ class Searcher:
                 out[punkt] = c
         return out
 
+    def _dense_candidates(self, db, qvec: np.ndarray, filters: Filters) -> dict[int, float]:
+        """The dense side's first candidates under the filter (the Postgres searcher filters in SQL)."""
+        return self._dense(db, qvec, filters.punkt_mask(db))
+
     def _passage_cosines(self, db: sqlite3.Connection, punkter: list[int], qvec: np.ndarray) -> dict[int, list]:
         """Cosines of every passage of the given punkter: punkt -> [(cos, passage id)], best first.
 
@@ -299,7 +303,7 @@ class Searcher:
         else:
             found = lexical.query_words(db, subject, expand=settings.query_expansion, official=settings.official_words)
         lex = lexical.scores(db, lexical.terms_of(found), where, params)
-        dense_first = self._dense(db, qvec, filters.punkt_mask(db))
+        dense_first = self._dense_candidates(db, qvec, filters)
         top_lex = sorted(lex, key=lex.get, reverse=True)[:CANDIDATES]
         top_dense = sorted(dense_first, key=dense_first.get, reverse=True)[:CANDIDATES]
         candidates = list(dict.fromkeys([*top_dense, *top_lex]))

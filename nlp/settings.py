@@ -67,6 +67,9 @@ class Settings:
     db_busy_timeout_s: float = 30.0
 
     # -- search ---------------------------------------------------------------------------------
+    #: Where search reads: "" the SQLite store and FAISS generations of the home (the default), or a
+    #: PostgreSQL store published with `referat db publish` ("postgresql://h1,h2/referat?...").
+    store: str = ""
     max_query_chars: int = 500
     #: A query is a question, not a document: more words than this are refused (each NFKC-expanded
     #: word becomes several encoder tokens; 60 x U+FDFA once crashed the encoder).

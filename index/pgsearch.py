@@ -1,0 +1,248 @@
+"""Search over the PostgreSQL store: the same Searcher, the same evidence, the same fitted ranker.
+
+Why this shape: the ranking (`index.search`, `index.lexical`, `index.ranking`) is written once. It
+talks to a DB-API-like connection; `PgConnection` gives it that over psycopg, translating the few
+SQLite spellings the shared queries use (`?`, `COLLATE NOCASE`, `group_concat`). What differs by
+engine is behind two seams only:
+- the lexical index (`index.lexical` asks `pg_lexical(db)`): BM25 with FTS5's formula (k1 1.2,
+  b 0.75, idf clamped at 1e-6, document length in index terms) over the `punkt_terms` rows,
+  document frequencies and the vocabulary for typo correction;
+- the dense side (`PgSearcher._dense`, `_passage_cosines`): pgvector's inner product (the FAISS
+  side's metric) from the HNSW index, with `hnsw.ef_search` at the candidates wanted and
+  `hnsw.iterative_scan` so a filter does not starve the scan; every candidate's passages scored
+  exactly, as FAISS does.
+Readers see one MVCC snapshot per search (REPEATABLE READ, read only), on whichever node the
+connection string routes them to (`target_session_attrs=prefer-standby`).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from index.pgstore import PgStoreError, connect
+from index.search import Searcher
+from nlp.settings import settings
+
+K1, B = 1.2, 0.75  # FTS5's bm25() constants
+
+
+class Row(tuple):
+    """A result row read by position or by column name, as sqlite3.Row is."""
+
+    _names: dict[str, int] = {}
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._names[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+def _row_factory(cursor):
+    names = {c.name: i for i, c in enumerate(cursor.description or [])}
+    cls = type("PgRow", (Row,), {"_names": names})
+    return lambda values: cls(values)
+
+
+_NOCASE = re.compile(r"((?:[\w.]+|'[^']*')(?: \|\| (?:[\w.]+|'[^']*'))*) = \? COLLATE NOCASE")
+
+
+def translate_sql(sql: str) -> str:
+    """The shared queries' SQLite spellings in PostgreSQL's."""
+    sql = sql.replace("%", "%%")
+    sql = _NOCASE.sub(r"lower(\1) = lower(?)", sql)
+    sql = re.sub(r"\bgroup_concat\(", "string_agg(", sql)
+    sql = sql.replace("p.has_decision = ?", "p.has_decision = (?)::int::boolean")
+    return sql.replace("?", "%s")
+
+
+class PgConnection:
+    """What the shared search code calls on a connection: `execute(sql, params)` -> rows."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params=()):
+        cur = self.conn.cursor(row_factory=_row_factory)
+        cur.execute(translate_sql(sql), tuple(params) if params else None)
+        return cur
+
+    def native(self, sql: str, params=()):
+        """A query written for PostgreSQL (`%s` placeholders), rows as `Row`."""
+        cur = self.conn.cursor(row_factory=_row_factory)
+        cur.execute(sql, params or None)
+        return cur
+
+
+def is_postgres_connection(db) -> bool:
+    return isinstance(db, PgConnection)
+
+
+# -- the lexical index over punkt_terms -------------------------------------------------------
+
+
+def document_frequency(db: PgConnection, term: str) -> int:
+    return int(db.native("SELECT count(*) FROM punkt_terms WHERE term = %s", (term,)).fetchone()[0])
+
+
+def vocabulary_range(db: PgConnection, low: str, high: str, shortest: int, longest: int, limit: int | None) -> list:
+    """Known terms in [low, high) of a length between shortest and longest, in term order."""
+    sql = (
+        "SELECT DISTINCT term FROM punkt_terms WHERE term >= %s AND term < %s AND length(term) BETWEEN %s AND %s "
+        "ORDER BY term" + (" LIMIT %s" if limit else "")
+    )
+    params = (low, high, shortest, longest, *((limit,) if limit else ()))
+    return [r[0] for r in db.native(sql, params)]
+
+
+def bm25(db: PgConnection, terms: list[str], where: str, params: list, limit: int) -> dict[int, float]:
+    """BM25 per punkt as FTS5 computes it, over the punkter that pass the filter (`where` over `p`)."""
+    join = f"JOIN punkter p ON p.id = t.punkt AND {translate_sql(where)}" if where else ""
+    sql = f"""
+        WITH stats AS (SELECT count(*)::float8 AS n, coalesce(avg(len), 0)::float8 AS avgdl FROM punkt_len),
+        df AS (SELECT term, count(*)::float8 AS hits FROM punkt_terms WHERE term = ANY(%s) GROUP BY term),
+        idf AS (SELECT term, CASE WHEN ln((n - hits + 0.5) / (hits + 0.5)) <= 0 THEN 1e-6
+                                  ELSE ln((n - hits + 0.5) / (hits + 0.5)) END AS w FROM df, stats)
+        SELECT t.punkt, sum(idf.w * (t.tf * {K1 + 1}) / (t.tf + {K1} * (1 - {B} + {B} * l.len / stats.avgdl))) AS s
+        FROM punkt_terms t JOIN idf ON idf.term = t.term JOIN punkt_len l ON l.punkt = t.punkt {join}
+        CROSS JOIN stats
+        WHERE t.term = ANY(%s)
+        GROUP BY t.punkt ORDER BY s DESC, t.punkt LIMIT %s"""
+    rows = db.native(sql, (terms, *(params or []), terms, limit))
+    return {int(r[0]): float(r[1]) for r in rows}
+
+
+def containing(db: PgConnection, terms: list[str], candidates: list[int]) -> list[int]:
+    """Which of the candidates hold any of the terms."""
+    rows = db.native(
+        "SELECT DISTINCT punkt FROM punkt_terms WHERE term = ANY(%s) AND punkt = ANY(%s)", (terms, candidates)
+    )
+    return [int(r[0]) for r in rows]
+
+
+# -- the store and the searcher ---------------------------------------------------------------
+
+
+class PgSearchStore:
+    """Readers' connections to a Postgres store, one per thread; each search one snapshot."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._local = threading.local()
+        self.db  # fail now, in Danish, if it cannot be reached
+
+    @property
+    def db(self) -> PgConnection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.conn.closed:
+            raw = connect(self.url, autocommit=True)
+            conn = self._local.conn = PgConnection(raw)
+            found = raw.execute("SELECT to_regclass('punkt_terms') IS NOT NULL").fetchone()[0]
+            if not found:
+                raw.close()
+                self._local.conn = None
+                raise PgStoreError("PostgreSQL-lageret er tomt: kør `referat db publish --store …` først")
+        return conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[PgConnection]:
+        db = self.db
+        with db.conn.transaction():
+            db.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield db
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.conn.close()
+            self._local.conn = None
+
+
+def store_url(explicit: str | None = None) -> str | None:
+    """The PostgreSQL store asked for (`--store`, else `REFERAT_STORE`), None for the SQLite default;
+    anything that is no postgresql:// address is refused, not taken for a file."""
+    from index.pgstore import is_postgres
+    from nlp.errors import BadQueryError
+
+    url = explicit or settings.store
+    if not url:
+        return None
+    if not is_postgres(url):
+        raise BadQueryError(f"--store/REFERAT_STORE: '{url[:80]}' er ingen postgresql://-adresse")
+    return url
+
+
+class PgSearcher(Searcher):
+    """`Searcher` with its dense side in pgvector; everything else is the shared code."""
+
+    def __init__(self, store: PgSearchStore, embedder) -> None:
+        super().__init__(store, embedder, None, "postgres")
+
+    def _dense_candidates(self, db, qvec: np.ndarray, filters) -> dict[int, float]:
+        """Best inner product per punkt among the nearest allowed passages: the filter in SQL, the
+        HNSW scan going on until enough pass it (iterative scan)."""
+        return self._nearest(db, qvec, filters.sql())
+
+    def _nearest(self, db, qvec: np.ndarray, where: tuple[str, list], k: int | None = None) -> dict[int, float]:
+        k = k or settings.dense_k
+        clause, params = where
+        db.native(f"SET LOCAL hnsw.ef_search = {max(int(k), 40)}")
+        db.native("SET LOCAL hnsw.iterative_scan = strict_order")
+        join = f"JOIN punkter p ON p.id = s.punkt WHERE {translate_sql(clause)}" if clause else ""
+        vec = np.asarray(qvec, dtype=np.float32)
+        rows = db.native(
+            f"SELECT s.punkt, -(s.embedding <#> %s) AS c FROM passages s {join} ORDER BY s.embedding <#> %s LIMIT %s",
+            (vec, *params, vec, int(k)),
+        )
+        out: dict[int, float] = {}
+        for punkt, c in rows:
+            if c is not None and punkt not in out:
+                out[int(punkt)] = float(c)
+        return out
+
+    def _passage_cosines(self, db, punkter: list[int], qvec: np.ndarray) -> dict[int, list]:
+        """Every passage of the given punkter scored exactly: punkt -> [(cos, passage id)], best first."""
+        out: dict[int, list] = {p: [] for p in punkter}
+        if not punkter:
+            return out
+        rows = db.native(
+            "SELECT punkt, id, -(embedding <#> %s) AS c FROM passages WHERE punkt = ANY(%s) AND embedding IS NOT NULL",
+            (np.asarray(qvec, dtype=np.float32), punkter),
+        )
+        for punkt, pid, c in sorted(rows, key=lambda r: (-r[2], r[1])):
+            out[int(punkt)].append((float(c), int(pid)))
+        return out
+
+    def similar(self, slug: str, limit: int = 5) -> list[dict]:
+        """Punkter nearest this punkt's passages (their centroid), closed ones left out."""
+        from nlp.errors import NotFoundError
+
+        with self.store.snapshot() as db:
+            row = db.execute("SELECT id, closed FROM punkter WHERE slug = ?", (slug,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"intet punkt med id '{slug}'")
+            if row["closed"]:
+                return []
+            vectors = [
+                np.asarray(r[0], dtype=np.float32)
+                for r in db.native(
+                    "SELECT embedding FROM passages WHERE punkt = %s AND embedding IS NOT NULL ORDER BY ordinal "
+                    "LIMIT 20",
+                    (row["id"],),
+                )
+            ]
+            if not vectors:
+                return []
+            centroid = np.mean(vectors, axis=0)
+            centroid /= np.linalg.norm(centroid) + 1e-9
+            best = self._nearest(db, centroid, ("p.id <> ? AND NOT p.closed", [row["id"]]))
+            ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
+            info = self._info(db, [pid for pid, _ in ranked])
+            return [self._hit(info[pid], score, [], set()) for pid, score in ranked if pid in info]

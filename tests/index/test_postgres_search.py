@@ -1,0 +1,117 @@
+"""Search on PostgreSQL + pgvector ranks as search on SQLite + FAISS: the same evidence into the same
+fitted ranker, read from a hot standby through a multi-host connection string."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import pgstore
+from index.filters import Filters
+from index.pgsearch import PgSearcher, PgSearchStore
+from index.ranking import FEATURES
+from tests.conftest import FIXTURES
+from tests.index.pg_helpers import TwoNodes, require_postgres
+
+psycopg = require_postgres()
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def published(archive):
+    nodes = TwoNodes()
+    try:
+        pgstore.publish(archive.store.db, nodes.primary_url)
+        nodes.wait_for_replay(psycopg)
+        yield nodes
+    finally:
+        nodes.close()
+
+
+def _routed(nodes) -> str:
+    """Both nodes in one libpq address; readers prefer the standby."""
+    hosts = f"127.0.0.1:{nodes.primary_port},127.0.0.1:{nodes.standby_port}"
+    return f"postgresql://postgres@{hosts}/referat?target_session_attrs=prefer-standby"
+
+
+@pytest.fixture(scope="module")
+def pg_searcher(published, archive):
+    store = PgSearchStore(_routed(published))
+    yield PgSearcher(store, archive.embedder)
+    store.close()
+
+
+def _queries() -> list[str]:
+    out = []
+    for name in ("queries-dev.json", "queries-greve-dev.json"):
+        out += [q["query"] for q in json.loads((FIXTURES / name).read_text(encoding="utf-8"))["queries"]]
+    return out
+
+
+def test_readers_are_routed_to_the_standby(pg_searcher):
+    with pg_searcher.store.snapshot() as db:
+        assert db.native("SELECT pg_is_in_recovery()").fetchone()[0] is True
+
+
+def test_the_same_top_ten_on_both_engines(archive, pg_searcher):
+    queries = _queries()
+    same = 0
+    differing = []
+    for query in queries:
+        mine = [h["id"] for h in archive.searcher().search(query, limit=10).hits]
+        theirs = [h["id"] for h in pg_searcher.search(query, limit=10).hits]
+        if mine == theirs:
+            same += 1
+        else:
+            differing.append((query, mine, theirs))
+    share = same / len(queries)
+    print(f"same_top10_share={share:.3f} queries={len(queries)}")
+    assert share >= 0.95, differing
+
+
+def test_the_evidence_is_the_same(archive, pg_searcher):
+    """BM25, coverage and cosines per candidate agree (the dense side to float32 rounding)."""
+    for query in _queries()[:12]:
+        mine = archive.searcher().explain(query)
+        theirs = pg_searcher.explain(query)
+        assert set(mine.candidates) == set(theirs.candidates), query
+        order = [theirs.candidates.index(pid) for pid in mine.candidates]
+        np.testing.assert_allclose(theirs.features[order], mine.features, atol=1e-4, err_msg=query)
+        assert FEATURES  # the columns compared are the ranker's features
+
+
+def test_filters_rank_the_same(archive, pg_searcher):
+    for filters in (
+        Filters(municipality="greve"),
+        Filters(date_from="2025-01-01"),
+        Filters(case_type="B-sag", has_decision=True),
+    ):
+        mine = archive.searcher().search("budget", limit=10, filters=filters.validate())
+        theirs = pg_searcher.search("budget", limit=10, filters=filters.validate())
+        assert [h["id"] for h in theirs.hits] == [h["id"] for h in mine.hits]
+        assert theirs.total == mine.total
+    with pytest.raises(Exception, match="Holstebro"):
+        pg_searcher.search("budget", filters=Filters(municipality="Holstebro"))
+
+
+def test_closed_punkter_show_no_content_on_postgres(pg_searcher):
+    hits = pg_searcher.search("lukket punkt", limit=50).hits
+    for hit in (h for h in hits if h["closed"]):
+        assert hit["snippet"] == "" and hit["decision"] is None
+
+
+def test_cli_search_on_the_standby(published):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "api.cli", "search", "førtidspension", "--store", _routed(published), "--json"]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["hits"]
+    bad = subprocess.run([*argv[:5], "--store", "arkiv.sqlite"], capture_output=True, text=True, env=env, timeout=600)
+    assert bad.returncode == 2 and "postgresql://" in bad.stderr
