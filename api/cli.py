@@ -866,16 +866,30 @@ def serve(
     host: Annotated[str, typer.Option(help="Adresse")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Processer (hver med sine modeller)")] = 1,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            metavar="URL",
+            help="Søg i et PostgreSQL-lager, fx postgresql://h1,h2/referat?target_session_attrs=prefer-standby",
+        ),
+    ] = None,
 ) -> None:
     """Start API, webside og MCP (/mcp) på én port."""
     import os
 
     import uvicorn
 
-    from index.archive import resolve_home
+    from index.archive import Archive, resolve_home
 
     _archive(home, create=False)  # refuse a home that does not exist before starting
     os.environ["REFERAT_HOME"] = str(resolve_home(home))
+    url = _pg_store(store)
+    if url:  # refuse a store that does not answer before starting; the workers read it from the environment
+        from index.pgsearch import PgSearchStore
+
+        PgSearchStore(url).close()
+        os.environ["REFERAT_STORE"] = url
     out.print(f"Referat kører på http://{host}:{port}/  (API: /docs, MCP: /mcp)")
     from nlp.settings import settings
 
@@ -895,7 +909,8 @@ def serve(
     else:
         from api.app import create_app
 
-        uvicorn.run(create_app(home, must_exist=True), host=host, port=port, log_level="warning", **proxies)
+        archive = Archive(home, create=False, store_url=url)
+        uvicorn.run(create_app(archive=archive), host=host, port=port, log_level="warning", **proxies)
 
 
 @app.command()

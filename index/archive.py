@@ -25,6 +25,7 @@ from index.search import Searcher, SearchResult
 from index.store import Store
 from nlp.errors import ArchiveMissingError
 from nlp.settings import check as check_settings
+from nlp.settings import settings
 
 if TYPE_CHECKING:  # ingest pulls in the NLP pipeline (spaCy, torch): read commands never import it
     from index.ingest import IngestReport
@@ -36,7 +37,14 @@ def resolve_home(home: str | Path | None = None) -> Path:
 
 
 class Archive:
-    def __init__(self, home: str | Path | None = None, *, embed_model: str | None = None, create: bool = True) -> None:
+    def __init__(
+        self,
+        home: str | Path | None = None,
+        *,
+        embed_model: str | None = None,
+        create: bool = True,
+        store_url: str | None = None,
+    ) -> None:
         check_settings()  # a REFERAT_… value that could not be read stops here, in one line
         self.home = resolve_home(home)
         if not create and not (self.home / "referat.sqlite").is_file():  # a mistyped --home makes nothing
@@ -47,6 +55,9 @@ class Archive:
         self._load_lock = threading.Lock()
         self._searcher: Searcher | None = None
         self._loaded_for: str | None = None  # the `CURRENT` the searcher was loaded for
+        #: A PostgreSQL store (`--store`, `REFERAT_STORE`) search reads instead of the home's FAISS
+        #: generations; the home still holds the documents that pages and answers show.
+        self.store_url = store_url or (settings.store or None)
 
     @property
     def index_root(self) -> Path:
@@ -130,6 +141,8 @@ class Archive:
         """A searcher over the current generation; a newer generation is loaded once, then used.
         A damaged generation is replaced by the last good one, caught up with the store
         (`generations.load`); with none, `IndexDamagedError` says to run `referat reindex`."""
+        if self.store_url:
+            return self._pg_searcher()
         current = generations.current_name(self.index_root)
         searcher = self._searcher
         if searcher is not None and self._loaded_for == current:
@@ -149,6 +162,15 @@ class Archive:
         finally:
             self._load_lock.release()
 
+    def _pg_searcher(self) -> Searcher:
+        """The Postgres searcher, made once: its readers keep one connection per thread (MVCC, no generations)."""
+        with self._load_lock:
+            if self._searcher is None:
+                from index.pgsearch import PgSearcher, PgSearchStore, store_url
+
+                self._searcher = PgSearcher(PgSearchStore(store_url(self.store_url)), self.embedder)
+            return self._searcher
+
     def stats(self) -> dict:
         """What the archive holds and which index generation answers: for /health and the CLI."""
         searcher = self.searcher()
@@ -158,11 +180,15 @@ class Archive:
             "meetings": db.execute("SELECT COUNT(*) FROM meetings").fetchone()[0],
             "documents": db.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
             "punkter": db.execute("SELECT COUNT(*) FROM punkter").fetchone()[0],
-            "passages": view.size if view else 0,
+            "passages": view.size if view else self._pg_passages() if self.store_url else 0,
             "model": self.store.meta("embed_model"),
             "generation": searcher.generation,
-            "index": view.kind if view else None,
+            "index": view.kind if view else "pgvector-hnsw" if self.store_url else None,
         }
+
+    def _pg_passages(self) -> int:
+        with self.searcher().store.snapshot() as db:
+            return int(db.native("SELECT count(*) FROM passages").fetchone()[0])
 
     def search(
         self,

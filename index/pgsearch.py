@@ -184,6 +184,22 @@ class PgSearcher(Searcher):
 
     def __init__(self, store: PgSearchStore, embedder) -> None:
         super().__init__(store, embedder, None, "postgres")
+        self._published: str | None = None
+
+    def _fresh(self, db) -> None:
+        """Forget the archive's names and punkt count when a publish has changed the store since."""
+        row = db.native("SELECT value FROM meta WHERE key = 'published'").fetchone()
+        published = row[0] if row else None
+        if published != self._published:
+            self._names_cache, self._count_cache, self._published = None, None, published
+
+    def _names(self, db) -> tuple[list[str], list[str]]:
+        self._fresh(db)
+        return super()._names(db)
+
+    def _punkt_count(self, db) -> int:
+        self._fresh(db)
+        return super()._punkt_count(db)
 
     def _dense_candidates(self, db, qvec: np.ndarray, filters) -> dict[int, float]:
         """Best inner product per punkt among the nearest allowed passages: the filter in SQL, the

@@ -15,7 +15,6 @@ import pytest
 from index import pgstore
 from index.filters import Filters
 from index.pgsearch import PgSearcher, PgSearchStore
-from index.ranking import FEATURES
 from tests.conftest import FIXTURES
 from tests.index.pg_helpers import TwoNodes, require_postgres
 
@@ -84,7 +83,6 @@ def test_the_evidence_is_the_same(archive, pg_searcher):
         assert set(mine.candidates) == set(theirs.candidates), query
         order = [theirs.candidates.index(pid) for pid in mine.candidates]
         np.testing.assert_allclose(theirs.features[order], mine.features, atol=1e-4, err_msg=query)
-        assert FEATURES  # the columns compared are the ranker's features
 
 
 def test_filters_rank_the_same(archive, pg_searcher):
@@ -115,3 +113,33 @@ def test_cli_search_on_the_standby(published):
     assert json.loads(done.stdout)["hits"]
     bad = subprocess.run([*argv[:5], "--store", "arkiv.sqlite"], capture_output=True, text=True, env=env, timeout=600)
     assert bad.returncode == 2 and "postgresql://" in bad.stderr
+
+
+def test_serve_searches_the_standby(published, archive):
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "api.cli", "serve", "--home", str(archive.home), "--port", str(port)]
+    proc = subprocess.Popen([*argv, "--store", _routed(published)], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        data = None
+        for _ in range(600):  # until the models are loaded and it answers
+            if proc.poll() is not None:
+                pytest.fail(proc.stderr.read())
+            try:
+                data = httpx.get(f"http://127.0.0.1:{port}/api/search", params={"q": "hjemløse"}, timeout=30).json()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        assert data is not None
+        want = [h["id"] for h in archive.searcher().search("hjemløse", limit=10).hits]
+        assert [h["id"] for h in data["hits"]] == want
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
