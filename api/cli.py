@@ -219,10 +219,20 @@ def ingest(
             "--ray", envvar="REFERAT_RAY_ADDRESS", help="Fordel arbejdet på en Ray-klynge (adresse, fx host:6379)"
         ),
     ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option("--store", metavar="URL", help="Udgiv bagefter til et PostgreSQL-lager (postgresql://…)"),
+    ] = None,
 ) -> None:
     """Læs referater ind i arkivet. Samme fil to gange ændrer intet."""
     from index.ingest import expand_paths
     from nlp.settings import settings
+
+    pg_url = _pg_store(store)
+    if pg_url:  # a store that does not answer is said before hours of ingest, not after
+        from index.pgstore import connect
+
+        connect(pg_url, target_session_attrs="read-write").close()
 
     if device:
         from nlp.encoder import resolve_device
@@ -296,6 +306,16 @@ def ingest(
         highlight=False,
         markup=False,
     )
+    if pg_url:  # what was stored is published, also when some files failed (they are reported above)
+        from index.pgstore import publish
+
+        published = publish(archive.store.db, pg_url)
+        out.print(
+            f"postgres: tilføjet={published.added} fjernet={published.removed} "
+            f"lukket_og_renset={published.purged} passager={published.passages}",
+            highlight=False,
+            markup=False,
+        )
     if not report.ok:
         raise typer.Exit(1)
 

@@ -190,7 +190,8 @@ def publish(db: sqlite3.Connection, url: str, *, batch: int = 2000) -> PublishRe
     """Bring the Postgres store at `url` (the primary) up to date with the SQLite store `db`."""
     report = PublishReport()
     dim = _sqlite_dim(db)
-    with connect(url, autocommit=True) as conn:
+    # Writes go to the primary whatever the address prefers (a multi-host address for readers works too).
+    with connect(url, autocommit=True, target_session_attrs="read-write") as conn:
         ensure_schema(conn, dim)
         db.execute("BEGIN")  # one consistent state of the source
         try:

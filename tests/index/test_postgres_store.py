@@ -148,3 +148,30 @@ def test_cli_publish_and_its_refusals(fresh, tmp_path):
     assert json.loads(done.stdout)["added"] == store.db.execute("SELECT COUNT(*) FROM punkter").fetchone()[0]
     refused = cli("--store", "/tmp/et-arkiv.sqlite")
     assert refused.returncode == 2 and "postgresql://" in refused.stderr
+
+
+def test_cli_ingest_publishes_to_the_primary_of_a_multi_host_address(fresh, tmp_path):
+    import os
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    hosts = f"127.0.0.1:{fresh.standby_port},127.0.0.1:{fresh.primary_port}"
+    url = f"postgresql://postgres@{hosts}/referat?target_session_attrs=prefer-standby"
+    path = tmp_path / "referat.txt"
+    path.write_text(small_referat(), encoding="utf-8")
+    home = tmp_path / "home"
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        argv = [sys.executable, "-m", "api.cli", "ingest", str(path), "--home", str(home), "--no-enrich", *args]
+        return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
+
+    refused = cli("--store", "arkiv.sqlite")
+    assert refused.returncode == 2 and not home.exists()  # refused before anything was read
+    done = cli("--store", url)
+    assert done.returncode == 0, done.stderr
+    assert "postgres: tilføjet=2" in done.stdout
+    fresh.wait_for_replay(psycopg)
+    slugs = [r[0] for r in _rows(fresh.standby_url, "SELECT slug FROM punkter ORDER BY id")]
+    assert slugs == ["odense/testudvalget/2024-11-12/1", "odense/testudvalget/2024-11-12/2"]
