@@ -175,3 +175,23 @@ def test_cli_ingest_publishes_to_the_primary_of_a_multi_host_address(fresh, tmp_
     fresh.wait_for_replay(psycopg)
     slugs = [r[0] for r in _rows(fresh.standby_url, "SELECT slug FROM punkter ORDER BY id")]
     assert slugs == ["odense/testudvalget/2024-11-12/1", "odense/testudvalget/2024-11-12/2"]
+
+
+def test_a_restarted_standby_catches_up(fresh, tmp_path):
+    store = Store(tmp_path / "referat.sqlite")
+    first = tmp_path / "a.txt"
+    first.write_text(small_referat(date="12-11-2024"), encoding="utf-8")
+    ingest_paths(store, [first])
+    pgstore.publish(store.db, fresh.primary_url)
+    fresh.wait_for_replay(psycopg)
+    fresh.standby.stop()
+    try:
+        second = tmp_path / "b.txt"
+        second.write_text(small_referat(date="19-11-2024"), encoding="utf-8")
+        ingest_paths(store, [second])
+        pgstore.publish(store.db, fresh.primary_url)  # written while the standby is down
+    finally:
+        fresh.standby.start()
+    fresh.wait_for_replay(psycopg)
+    dates = _rows(fresh.standby_url, "SELECT DISTINCT date FROM punkter ORDER BY date")
+    assert dates == [("2024-11-12",), ("2024-11-19",)]
