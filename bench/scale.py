@@ -2,6 +2,7 @@
 
     python bench/scale.py [--punkter 100000] [--passages-per-punkt 10] [--queries 200]
                           [--meeting FILE]   # the real meeting added incrementally (15 punkter)
+                          [--store sqlite|postgres]   # postgres: bench/pg_scale.py on the same archive
 
 Builds a store with realistic filter columns (5 municipalities, 40 committees, ten years, case
 types, decisions) and clustered unit vectors, then measures, each in its own process so that
@@ -246,7 +247,10 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--meeting", default=str(DEFAULT_MEETING))
     ap.add_argument("--home", default=None, help="keep the synthetic archive here (default: a temporary folder)")
+    ap.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     args = ap.parse_args()
+    if args.store == "postgres":
+        return main_postgres(args)
     from nlp.embedder import get_embedder
 
     model = get_embedder().name
@@ -271,6 +275,42 @@ def main() -> None:
         for k, v in exact_recall(home, result).items():
             print(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}")
         print(json.dumps({"note": "query embedding excluded from latency; see bench/search.py"}))
+
+
+def main_postgres(args) -> None:
+    """The same synthetic archive published into a local PostgreSQL primary (bench/pg_scale.py)."""
+    from bench.pg_scale import PgBench
+    from index.filters import Filters
+    from nlp.embedder import get_embedder
+
+    model = get_embedder().name
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(args.home or tmp)
+        build_store(home, args.punkter, args.passages_per_punkt, model)
+        print(f"punkter={args.punkter}")
+        print(f"passages={args.punkter * args.passages_per_punkt}")
+        bench = PgBench(home)
+        try:
+            published = bench.publish()
+            print(f"pg_publish_s={published['s']:.1f}")
+            print(f"pg_size_mb={bench.size_mb()}")
+            if Path(args.meeting).exists():
+                added = run(job_add_meeting, str(home), args.meeting)
+                delta = bench.publish()
+                print(f"add_one_meeting_sqlite_s={added['add_one_meeting_s']:.2f}")
+                print(f"pg_publish_one_meeting_s={delta['s']:.2f} pg_added_punkter={delta['added']}")
+                print(f"pg_add_one_meeting_s={added['add_one_meeting_s'] + delta['s']:.2f}")
+            else:
+                print("pg_add_one_meeting_s=not-measured (meeting file missing)")
+            rng = np.random.default_rng(1)
+            centres = np.random.default_rng(0).standard_normal((256, DIM)).astype(np.float32)
+            qs = clustered(args.queries, rng, centres)
+            texts = [" ".join(WORDS[w] for w in rng.zipf(1.3, size=3) % len(WORDS)) for _ in range(args.queries)]
+            selective = Filters(committee="Udvalg 7", date_from="2019-01-01", date_to="2019-12-31")
+            for k, v in bench.search(qs, texts, {"": Filters(), "filtered_": selective}).items():
+                print(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}")
+        finally:
+            bench.close()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ of hot standbys serve readers by streaming replication, with MVCC instead of gen
 
 The schema keeps the SQLite store's concepts and integer keys (a passage, punkt or meeting has the
 same id on both engines): meetings; punkter with their filter columns; passages with their e5
-vector in `vector(N)` and an HNSW index (cosine); the punkt's Danish index terms as the SQLite side
+vector in `vector(N)` and an HNSW index (inner product, as FAISS); the punkt's Danish index terms as the SQLite side
 wrote them (`index.analysis`, stored in FTS5's `punkt_terms`) as rows (term, punkt, tf) with each
 punkt's length in terms, so that BM25 is the same formula as FTS5's (`index.pglexical`); themes and
 shown entities for filters and facets.
@@ -67,8 +67,6 @@ CREATE TABLE IF NOT EXISTS passages (
     ordinal integer NOT NULL, section text NOT NULL, text text NOT NULL, embedding vector({dim})
 );
 CREATE INDEX IF NOT EXISTS passages_punkt ON passages(punkt);
-CREATE INDEX IF NOT EXISTS passages_hnsw ON passages USING hnsw (embedding vector_ip_ops)
-    WITH (m = 16, ef_construction = 100);
 CREATE TABLE IF NOT EXISTS punkt_terms (
     term text NOT NULL, punkt bigint NOT NULL REFERENCES punkter(id) ON DELETE CASCADE, tf integer NOT NULL,
     PRIMARY KEY (term, punkt)
@@ -102,6 +100,12 @@ NO_STATISTICS = (
     ("punkt_terms", "term"),
     ("entities", "canonical"),
     ("themes", "label"),
+)
+
+
+HNSW_INDEX = (
+    "CREATE INDEX IF NOT EXISTS passages_hnsw ON passages USING hnsw (embedding vector_ip_ops) "
+    "WITH (m = 16, ef_construction = 100)"
 )
 
 
@@ -172,6 +176,7 @@ def ensure_schema(conn, dim: int) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(2207)")
         conn.execute(schema(dim))
+        conn.execute(HNSW_INDEX)
         for table, column in NO_STATISTICS:
             conn.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET STATISTICS 0")
         conn.execute("INSERT INTO meta VALUES ('dim', %s) ON CONFLICT (key) DO NOTHING", (str(dim),))
@@ -208,8 +213,16 @@ def publish(db: sqlite3.Connection, url: str, *, batch: int = 2000) -> PublishRe
                 if gone:
                     conn.execute("DELETE FROM punkter WHERE id = ANY(%s)", (gone,))
                 _copy_meetings(conn, db)
+                # Many new rows: the graph is built once after the COPY (several times faster than row by
+                # row); readers of this primary wait for that transaction, standbys keep the old state.
+                rebuild = len(new) > max(1000, len(there) - len(gone))
+                if rebuild:
+                    conn.execute("DROP INDEX IF EXISTS passages_hnsw")
                 for i in range(0, len(new), batch):
                     report.passages += _copy_punkter(conn, db, new[i : i + batch], source)
+                if rebuild:
+                    conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
+                    conn.execute(HNSW_INDEX)
                 conn.execute(
                     "INSERT INTO meta VALUES ('published', now()::text) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value"

@@ -65,9 +65,10 @@ class TwoNodes:
         """Until the standby has replayed everything the primary has written so far."""
         import time
 
-        with psycopg.connect(self.primary_url, autocommit=True) as conn:
+        # The maintenance database: `referat` itself may be dropped and made again by a test.
+        with psycopg.connect(self.primary_url.replace("/referat", "/postgres"), autocommit=True) as conn:
             target = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
-        with psycopg.connect(self.standby_url, autocommit=True) as conn:
+        with psycopg.connect(self.standby_url.replace("/referat", "/postgres"), autocommit=True) as conn:
             for _ in range(attempts):
                 if conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,)).fetchone()[0]:
                     return

@@ -35,6 +35,7 @@ def fresh(nodes):
         conn.execute("CREATE DATABASE referat")
     with psycopg.connect(nodes.primary_url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION vector")
+    nodes.wait_for_replay(psycopg)  # the standby has the new, empty database too
     return nodes
 
 

@@ -1,0 +1,123 @@
+"""The PostgreSQL engine at scale: `bench/scale.py --store postgres` runs this on its synthetic archive.
+
+Starts a local primary (index/pgserver.py; as `--pg-user` when run as root), publishes the SQLite
+store into it and measures, in name=value lines:
+- `pg_publish_s`: the COPY of every punkt, passage and term, with the HNSW index built as rows arrive;
+- `pg_add_one_meeting_s`: publishing the one real meeting `scale.py` added (a delta publish);
+- `pg_latency_p50_ms`/`pg_latency_p95_ms` of the full search (the shared Searcher over Postgres:
+  BM25 over the term rows, pgvector HNSW with iterative scan, features, ranker, snippets, facets)
+  on one connection, unfiltered and with the same selective filter as the SQLite side;
+- `pg_recall_at_10` of the dense top 10 (ef_search as search sets it) against exact search.
+The query vectors are given, as on the SQLite side.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+class GivenVector:
+    """An embedder whose query vector is set by the bench (query embedding is measured elsewhere)."""
+
+    name = "given"
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self.vector = np.zeros(dim, dtype=np.float32)
+
+    def queries(self, texts):
+        return np.stack([self.vector for _ in texts])
+
+
+class PgBench:
+    """A local primary for the bench's lifetime, the SQLite store published into it, and the measures."""
+
+    def __init__(self, home: Path, user: str | None = None) -> None:
+        import socket
+
+        from index.pgserver import LocalServer, dsn
+        from index.store import Store
+
+        user = user or (os.environ.get("REFERAT_PG_USER", "referatpg") if os.geteuid() == 0 else None)
+        self.base = Path(tempfile.mkdtemp(prefix="referat-pg-bench-"))
+        os.chmod(self.base, 0o755)
+        self.server = LocalServer(self.base / "primary", user=user)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.server.init(port=port)
+        self.url = dsn(port)
+        self.store = Store(home / "referat.sqlite")
+
+    def publish(self) -> dict:
+        from index import pgstore
+
+        started = time.perf_counter()
+        report = pgstore.publish(self.store.db, self.url)
+        return {"s": time.perf_counter() - started, **report.to_dict()}
+
+    def size_mb(self) -> int:
+        return int(self.server.psql("SELECT pg_database_size('referat') / 1048576"))
+
+    def search(self, qs: np.ndarray, texts: list[str], filters_by_label: dict) -> dict:
+        from index.pgsearch import PgSearcher, PgSearchStore
+
+        out: dict = {}
+        embedder = GivenVector(qs.shape[1])
+        pg = PgSearchStore(self.url)
+        searcher = PgSearcher(pg, embedder)
+        try:
+            for label, filters in filters_by_label.items():
+                latencies = []
+                for text, q in zip(texts, qs, strict=True):
+                    embedder.vector = q
+                    t = time.perf_counter()
+                    searcher.search(text, limit=10, filters=filters)
+                    latencies.append((time.perf_counter() - t) * 1000)
+                lat = sorted(latencies)
+                out[f"pg_{label}latency_p50_ms"] = statistics.median(lat)
+                out[f"pg_{label}latency_p95_ms"] = lat[int(0.95 * (len(lat) - 1))]
+                out[f"pg_{label}recall_at_10"] = _recall(self.store, pg, qs, filters)
+        finally:
+            pg.close()
+        return out
+
+    def close(self) -> None:
+        import shutil
+
+        if (self.server.data_dir / "postmaster.pid").exists():
+            self.server.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _recall(store, pg, qs: np.ndarray, filters) -> float:
+    """Dense top 10 from HNSW (as search asks it) against exact inner products over the allowed passages."""
+    where, params = filters.sql()
+    sql = "SELECT s.id, s.vector FROM passages s JOIN punkter p ON p.id = s.punkt"
+    rows = store.db.execute(sql + (f" WHERE {where}" if where else ""), params).fetchall()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), qs.shape[1])
+    from index.pgsearch import translate_sql
+    from nlp.settings import settings
+
+    join = f"JOIN punkter p ON p.id = s.punkt WHERE {translate_sql(where)}" if where else ""
+    recalls = []
+    with pg.snapshot() as db:
+        db.native(f"SET LOCAL hnsw.ef_search = {max(settings.dense_k, 40)}")
+        db.native("SET LOCAL hnsw.iterative_scan = strict_order")
+        for q in qs:
+            got = [
+                r[0]
+                for r in db.native(
+                    f"SELECT s.id FROM passages s {join} ORDER BY s.embedding <#> %s LIMIT 10", (*params, q)
+                )
+            ]
+            truth = ids[np.argsort(-(matrix @ q))[:10]]
+            recalls.append(len(set(got) & set(truth.tolist())) / 10)
+    return statistics.mean(recalls)
