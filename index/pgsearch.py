@@ -161,8 +161,11 @@ class PgSearchStore:
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
-            conn.conn.close()
             self._local.conn = None
+            try:
+                conn.conn.close()
+            except Exception:  # a broken connection may fail to close; it is dropped either way
+                pass
 
 
 def store_url(explicit: str | None = None) -> str | None:
@@ -185,6 +188,27 @@ class PgSearcher(Searcher):
     def __init__(self, store: PgSearchStore, embedder) -> None:
         super().__init__(store, embedder, None, "postgres")
         self._published: str | None = None
+
+    def _retrying(self, call):
+        """A search whose connection broke (a node restarted, a standby's recovery conflict) is asked
+        once more on a new connection, which the address may route to another node; a second
+        failure is said in Danish."""
+        import psycopg
+
+        for attempt in (0, 1):
+            try:
+                return call()
+            except psycopg.OperationalError as exc:
+                self.store.close()  # this thread's connection is gone
+                if attempt:
+                    detail = " ".join(str(exc).split())[:300]
+                    raise PgStoreError(f"PostgreSQL-lageret svarer ikke: {detail}") from exc
+
+    def search(self, query: str, **kwargs):
+        return self._retrying(lambda: super(PgSearcher, self).search(query, **kwargs))
+
+    def explain(self, query: str, filters=None):
+        return self._retrying(lambda: super(PgSearcher, self).explain(query, filters))
 
     def _fresh(self, db) -> None:
         """Forget the archive's names and punkt count when a publish has changed the store since."""
@@ -238,6 +262,9 @@ class PgSearcher(Searcher):
 
     def similar(self, slug: str, limit: int = 5) -> list[dict]:
         """Punkter nearest this punkt's passages (their centroid), closed ones left out."""
+        return self._retrying(lambda: self._similar(slug, limit))
+
+    def _similar(self, slug: str, limit: int) -> list[dict]:
         from nlp.errors import NotFoundError
 
         with self.store.snapshot() as db:

@@ -143,3 +143,22 @@ def test_serve_searches_the_standby(published, archive):
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def test_readers_survive_a_standby_restart(published, pg_searcher, archive):
+    """Stopped: the next search reconnects, and the address routes it to the primary. Started again
+    (it catches up by streaming): new connections prefer it again."""
+    want = [h["id"] for h in archive.searcher().search("budget", limit=10).hits]
+    assert [h["id"] for h in pg_searcher.search("budget", limit=10).hits] == want
+    published.standby.stop()
+    try:
+        assert [h["id"] for h in pg_searcher.search("budget", limit=10).hits] == want
+        with pg_searcher.store.snapshot() as db:
+            assert db.native("SELECT pg_is_in_recovery()").fetchone()[0] is False
+    finally:
+        published.standby.start()
+    published.wait_for_replay(psycopg)
+    pg_searcher.store.close()
+    with pg_searcher.store.snapshot() as db:
+        assert db.native("SELECT pg_is_in_recovery()").fetchone()[0] is True
+    assert [h["id"] for h in pg_searcher.search("budget", limit=10).hits] == want
