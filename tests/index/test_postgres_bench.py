@@ -1,0 +1,38 @@
+"""`bench/scale.py --store postgres` runs end to end at a tiny size: a refactor cannot silently break it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.index.pg_helpers import require_postgres
+
+require_postgres()
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_scale_bench_on_postgres_runs(tmp_path):
+    argv = [
+        sys.executable,
+        str(ROOT / "bench" / "scale.py"),
+        "--store",
+        "postgres",
+        "--punkter",
+        "150",
+        "--queries",
+        "3",
+    ]
+    argv += ["--meeting", str(tmp_path / "ingen.json")]
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = dict(line.split("=", 1) for line in done.stdout.split() if "=" in line)
+    for name in ("pg_publish_s", "pg_latency_p95_ms", "pg_filtered_latency_p95_ms", "pg_recall_at_10"):
+        assert name in figures, done.stdout
+    assert float(figures["pg_recall_at_10"]) > 0
