@@ -126,7 +126,3 @@ def run_watch(archive, name: str) -> list[dict]:
         )
         db.execute("UPDATE watches SET last_run = ? WHERE name = ?", (now, name))
     return new
-
-
-def run_watches(archive) -> dict[str, list[dict]]:
-    return {w.name: run_watch(archive, w.name) for w in list_watches(archive.store)}

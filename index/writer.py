@@ -436,9 +436,3 @@ def _insert_punkt(
         [(pid, t["key"], t["label"], t["score"]) for t in tags.themes],
     )
     return pid
-
-
-def stored_document(store: Store, path: str) -> Meeting:
-    """The parsed content of a stored document (for re-enrichment without the source file)."""
-    row = store.db.execute("SELECT content FROM documents WHERE path = ?", (path,)).fetchone()
-    return unpack(row["content"])

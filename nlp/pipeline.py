@@ -1,6 +1,6 @@
 """The enrichment pipeline: one spaCy `Language` of small named components, built offline.
 
-    sentencizer -> referat_lemmatizer -> referat_rules -> referat_ner -> referat_amounts -> referat_laws
+    sentencizer -> referat_rules -> referat_ner -> referat_amounts -> referat_laws
 
 Each component is registered with `@Language.factory`, so a configuration can drop or swap it
 (`build_nlp(components=[...])`). Every section of a punkt is one `Doc`; the `Enricher` adds the
@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from functools import lru_cache
 
 import numpy as np
 import spacy
@@ -39,7 +38,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_COMPONENTS = [
     "sentencizer",
-    "referat_lemmatizer",
     "referat_rules",
     "referat_ner",
     "referat_amounts",
@@ -50,26 +48,6 @@ MAX_STATISTICAL_WORDS = 4_000  # the trained NER reads at most this many words o
 for name in ("amounts", "laws", "entity_info"):
     if not Doc.has_extension(name):
         Doc.set_extension(name, default=None)
-
-
-@Language.factory("referat_lemmatizer")
-def make_lemmatizer(nlp: Language, name: str) -> LowercaseLookupLemmatizer:
-    return LowercaseLookupLemmatizer()
-
-
-class LowercaseLookupLemmatizer:
-    """spacy-lookups-data's Danish lemma table, looked up in lower case (the table is lower case)."""
-
-    def __init__(self) -> None:
-        from spacy.lookups import load_lookups
-
-        self.table = load_lookups("da", ["lemma_lookup"]).get_table("lemma_lookup")
-
-    def __call__(self, doc: Doc) -> Doc:
-        for token in doc:
-            lower = token.lower_
-            token.lemma_ = self.table.get(lower, lower)
-        return doc
 
 
 @Language.factory("referat_rules")
@@ -499,13 +477,3 @@ def _unify_people(tags: Enrichment) -> None:
     for e in tags.entities:
         if e.label == "PER" and e.canonical in mapping:
             e.canonical = mapping[e.canonical]
-
-
-@lru_cache(maxsize=1)
-def default_enricher(with_embeddings: bool = True) -> Enricher:
-    embedder = None
-    if with_embeddings:
-        from nlp.embedder import get_embedder
-
-        embedder = get_embedder()
-    return Enricher(embedder=embedder)
