@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from index.operational import translate
-from index.store import Store
+from index.store import Store, write_meta
 from index.vectors import VectorView, build_segment, kind_of, read_index, write_index
 from nlp.errors import IndexMismatchError, ReferatError
 from nlp.settings import settings
@@ -339,7 +339,7 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
         log.warning("gamle generationer blev ikke ryddet op (%s)", exc)
     if purge:
         with store.transaction() as db:
-            db.execute("DELETE FROM meta WHERE key = 'purge_pending'")
+            write_meta(db, "purge_pending", None)
     log.info("index generation %s (%s, %d passages) in %.1fs", name, kind, live, time.time() - started)
     return manifest
 

@@ -25,7 +25,7 @@ import numpy as np
 from index import links
 from index.analysis import terms as index_terms
 from index.ids import new_meeting_slug, punkt_slug
-from index.store import Store, document_text, meeting_name, punkt_plain_text
+from index.store import Store, document_text, meeting_name, punkt_plain_text, read_meta, write_meta
 from nlp.amounts import is_shown as amount_shown
 from nlp.closed import subject as closed_subject
 from nlp.enrichment import Enrichment
@@ -185,12 +185,9 @@ def save_document(
             old_slug = db.execute("SELECT slug FROM meetings WHERE id = ?", (old["meeting"],)).fetchone()["slug"]
             touched |= _rederive(db, int(old["meeting"]), old_slug, {}, enrich)
         links.recompute(db, links.affected(db, sorted(touched)))
-        db.execute(
-            "INSERT INTO meta VALUES ('generation', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-        )
+        write_meta(db, "generation", str(int(read_meta(db, "generation") or 0) + 1))
         active = bool(db.execute("SELECT active FROM documents WHERE id = ?", (doc_id,)).fetchone()["active"])
-        purge = db.execute("SELECT 1 FROM meta WHERE key = 'purge_pending'").fetchone() is not None
+        purge = read_meta(db, "purge_pending") is not None
     if purge:
         store.purge_deleted()
     return Saved(slug, active, len(meeting.punkter))
@@ -225,7 +222,7 @@ def _close_across_documents(db: sqlite3.Connection, meeting_id: int, meeting: Me
                 "UPDATE documents SET content = ?, content_text = ? WHERE id = ?",
                 (pack(other), document_text(other.to_dict()), doc_id),
             )
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('purge_pending', '1')")
+            write_meta(db, "purge_pending", "1")
 
 
 def _drop_punkter(db: sqlite3.Connection, doc_id: int) -> set[int]:
@@ -278,7 +275,7 @@ def _rederive(
         for ordinal, punkt in enumerate(meeting.punkter):
             this_slug = punkt_slug(slug, punkt.number)
             if punkt.closed and this_slug in was_open:  # its old open text must leave every file
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('purge_pending', '1')")
+                write_meta(db, "purge_pending", "1")
             clash = db.execute("SELECT id FROM punkter WHERE slug = ?", (this_slug,)).fetchone()
             if clash:  # a tillæg renumbered into a punkt of the main document: the later document wins
                 log.warning("%s: punkt %s findes i to dokumenter; det senest indlæste vises", slug, punkt.number)
