@@ -48,7 +48,7 @@ from index.ranking import (  # noqa: E402
     query_features,
     unknown_share,
 )
-from index.search import COS_FLOOR  # noqa: E402
+from nlp.settings import settings  # noqa: E402
 
 #: (label, archive, query file, id mapping)
 RUNS = (
@@ -341,7 +341,7 @@ def hit_data(rows: list[dict], scores: dict[int, np.ndarray], no_answer: np.ndar
     out = []
     for i, r in enumerate(rows):
         x = np.asarray(r["features"]).reshape(-1, len(FEATURES))
-        listed = (col(x, "lex") > 0) | (col(x, "cos1") >= COS_FLOOR) if len(x) else np.zeros(0, dtype=bool)
+        listed = (col(x, "lex") > 0) | (col(x, "cos1") >= settings.cos_floor) if len(x) else np.zeros(0, dtype=bool)
         order = np.array([j for j in np.argsort(-scores[i], kind="stable") if listed[j]], dtype=np.int64)
         out.append(
             Hits(

@@ -33,6 +33,7 @@ from nlp.kle import kle_for
 from nlp.laws import find_laws
 from nlp.model import Entity, Meeting, Punkt
 from nlp.ner_model import bio_to_spans
+from nlp.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -215,9 +216,6 @@ def _first_names() -> frozenset[str]:
     return name_gazetteer()[0]
 
 
-#: A one-word name glued to another capitalised word (`Greve` in `Greve Marina`, `Odense` in
-#: `International Community Odense`) is likely part of a longer name nobody listed: a candidate only.
-GLUED_CONFIDENCE = 0.4
 
 
 def _glued(doc: Doc, span: Span) -> bool:
@@ -260,7 +258,7 @@ def resolve(doc: Doc, candidates: list[tuple[Span, float, str]]) -> list[Span]:
         if any(i in taken for i in range(span.start, span.end)):
             continue
         if len(span) == 1 and _glued(doc, span):
-            conf = min(conf, GLUED_CONFIDENCE)
+            conf = min(conf, settings.glued_confidence)
         taken.update(range(span.start, span.end))
         chosen.append(span)
         info[(span.start_char, span.end_char)] = (conf, evidence)

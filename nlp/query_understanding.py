@@ -44,8 +44,6 @@ from nlp.settings import settings
 
 # -- language -----------------------------------------------------------------------------------
 
-#: A query is read as English when the detector gives English at least this confidence (of da/en).
-ENGLISH_CONFIDENCE = 0.5
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +70,7 @@ def detect_language(text: str) -> str:
     from lingua import Language
 
     confidence = _detector().compute_language_confidence(" ".join(ordinary), Language.ENGLISH)
-    return "en" if confidence >= ENGLISH_CONFIDENCE else "da"
+    return "en" if confidence >= settings.english_confidence else "da"
 
 
 # -- dates --------------------------------------------------------------------------------------
