@@ -60,6 +60,8 @@ class Settings:
     #: The delta segment (vectors added since the base was built) is merged into a new base
     #: when it grows past this share of the base (Lucene's segment merge, in one step).
     merge_ratio: float = 0.25
+    #: ... but not for fewer changes than this: a small archive is not rebuilt on every meeting.
+    merge_min_changes: int = 1000
     #: Threads per query when serving: many small queries, one thread each.
     serve_threads: int = 1
     #: Seconds a write waits for another process's SQLite lock (sqlite3, Datasette) before it
