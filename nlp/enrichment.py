@@ -38,7 +38,6 @@ def enrich_version() -> str:
     from pathlib import Path
 
     from nlp.e5 import models_dir
-
     from nlp.settings import settings
 
     digest = hashlib.sha1(ENRICH_CODE_VERSION.encode())
