@@ -40,15 +40,15 @@ from index.archive import Archive  # noqa: E402
 from index.ranking import (  # noqa: E402
     FEATURES,
     HIT_FEATURES,
-    MODEL,
     Ranker,
     hit_features,
     load,
     members,
+    model_path,
     query_features,
     unknown_share,
 )
-from index.search import COS_FLOOR  # noqa: E402
+from nlp.settings import settings  # noqa: E402
 
 #: (label, archive, query file, id mapping)
 RUNS = (
@@ -341,7 +341,7 @@ def hit_data(rows: list[dict], scores: dict[int, np.ndarray], no_answer: np.ndar
     out = []
     for i, r in enumerate(rows):
         x = np.asarray(r["features"]).reshape(-1, len(FEATURES))
-        listed = (col(x, "lex") > 0) | (col(x, "cos1") >= COS_FLOOR) if len(x) else np.zeros(0, dtype=bool)
+        listed = (col(x, "lex") > 0) | (col(x, "cos1") >= settings.cos_floor) if len(x) else np.zeros(0, dtype=bool)
         order = np.array([j for j in np.argsort(-scores[i], kind="stable") if listed[j]], dtype=np.int64)
         out.append(
             Hits(
@@ -540,21 +540,22 @@ def write(rows: list[dict], scale: np.ndarray, results: dict, data: list, refit:
         w, bias = fit_no_answer(rows, scores)
         no_answer, threshold = [*w.tolist(), bias], 0.5
     else:
-        shipped = json.loads(MODEL.read_text(encoding="utf-8"))
+        shipped = json.loads(model_path().read_text(encoding="utf-8"))
         weights, no_answer, threshold = shipped["weights"], shipped["no_answer"], shipped["threshold"]
     c, rule, gate = VARIANTS[0]
     probs = out_of_fold_hits(rows, data, c)
     hit_threshold = choose_threshold(rows, data, [probs[i] for i in range(len(rows))], rule, gate)
     hit = fit_hits(data, c)
     ranker = Ranker(weights, no_answer, threshold, hit.tolist(), hit_threshold, rule)
-    MODEL.write_text(json.dumps(ranker.to_json(), indent=2) + "\n", encoding="utf-8")
+    model = model_path()
+    model.write_text(json.dumps(ranker.to_json(), indent=2) + "\n", encoding="utf-8")
     load.cache_clear()
-    load(MODEL)  # refuses what it cannot read
-    scores_file = MODEL.with_name("scores.json")
+    load(model)  # refuses what it cannot read
+    scores_file = model.with_name("scores.json")
     scores_file.write_text(json.dumps({"cross_validated": results}, indent=1, ensure_ascii=False) + "\n")
     print(f"hit_threshold={hit_threshold:.3f}")
     print("# hit weights: " + " ".join(f"{n}={v:.3f}" for n, v in zip([*HIT_FEATURES, "bias"], hit, strict=True)))
-    print(f"wrote {MODEL} and {scores_file}")
+    print(f"wrote {model} and {scores_file}")
 
 
 if __name__ == "__main__":

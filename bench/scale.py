@@ -53,7 +53,7 @@ def clustered(n: int, rng: np.random.Generator, centres: np.ndarray) -> np.ndarr
 
 
 def build_store(home: Path, punkter: int, per_punkt: int, model: str) -> None:
-    from index.store import Store
+    from index.store import Store, write_meta
 
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((256, DIM)).astype(np.float32)
@@ -62,7 +62,7 @@ def build_store(home: Path, punkter: int, per_punkt: int, model: str) -> None:
     zipf = rng.zipf(1.3, size=punkter * 60) % len(WORDS)
     per_meeting = 15
     db.execute("BEGIN")
-    db.execute("INSERT OR REPLACE INTO meta VALUES ('embed_model', ?)", (model,))
+    write_meta(db, "embed_model", model)
     meetings = punkter // per_meeting
     for m in range(meetings):
         municipality = f"Kommune{m % 5}"

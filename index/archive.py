@@ -22,7 +22,7 @@ from index.filters import Filters
 from index.locks import ingest_lock
 from index.operational import OperationalError
 from index.search import Searcher, SearchResult
-from index.store import Store
+from index.store import Store, read_meta, write_meta
 from nlp.errors import ArchiveMissingError
 from nlp.settings import check as check_settings
 from nlp.settings import settings
@@ -115,12 +115,12 @@ class Archive:
 
         wanted = self.embedder.name
         with self.store.transaction() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'embed_model'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('embed_model', ?)", (wanted,))
-            elif row[0] != wanted:
+            stored = read_meta(db, "embed_model")
+            if stored is None:
+                write_meta(db, "embed_model", wanted)
+            elif stored != wanted:
                 raise StoreError(
-                    f"arkivets vektorer er lavet med modellen '{row[0]}', ikke '{wanted}'; "
+                    f"arkivets vektorer er lavet med modellen '{stored}', ikke '{wanted}'; "
                     "kør 'referat reindex --embed' for at beregne dem med den nye model"
                 )
 

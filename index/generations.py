@@ -7,7 +7,7 @@ only then made current by replacing the `CURRENT` file (one `os.replace`), so a 
 a half-written generation; a write that fails (a full disk) removes what it wrote and leaves
 `CURRENT` on the previous generation. An update reuses the immutable base segment and writes only
 the delta (passages added since the base), the tombstones (base passages removed since) and the
-passage -> punkt map; when the delta and tombstones outgrow `settings.merge_ratio` of the base, or
+passage -> punkt map; when `index.merge_policy` says the changes outgrow the base, or
 the model or settings change, the base is rebuilt. Writers are serialised by the ingest lock
 (`index.locks`).
 
@@ -35,8 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
+from index.merge_policy import MergePolicy
 from index.operational import translate
-from index.store import Store
+from index.store import Store, write_meta
 from index.vectors import VectorView, build_segment, kind_of, read_index, write_index
 from nlp.errors import IndexMismatchError, ReferatError
 from nlp.settings import settings
@@ -281,8 +282,8 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
                 compatible = False
             else:
                 state.advance(db, cur.log)
-                rebuild = len(state.delta_ids) + len(state.tombstones) > max(
-                    1000, settings.merge_ratio * len(state.base_ids)
+                rebuild = MergePolicy().should_rebuild(
+                    len(state.base_ids), len(state.delta_ids), len(state.tombstones)
                 )
         if not compatible or rebuild:
             base_ids, base_punkter, vectors = _vectors(db)
@@ -339,7 +340,7 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
         log.warning("gamle generationer blev ikke ryddet op (%s)", exc)
     if purge:
         with store.transaction() as db:
-            db.execute("DELETE FROM meta WHERE key = 'purge_pending'")
+            write_meta(db, "purge_pending", None)
     log.info("index generation %s (%s, %d passages) in %.1fs", name, kind, live, time.time() - started)
     return manifest
 

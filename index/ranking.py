@@ -32,8 +32,13 @@ import numpy as np
 
 from index.lexical import QueryWord, text_keys
 from index.store import in_list
+from nlp.e5 import models_dir
 
-MODEL = Path(__file__).resolve().parents[1] / "models" / "ranker" / "ranker.json"
+
+def model_path() -> Path:
+    """The fitted ranker: `ranker/ranker.json` in the models folder (`$REFERAT_MODELS` or `models/`)."""
+    return models_dir() / "ranker" / "ranker.json"
+
 
 FEATURES = ("lex", "cover", "cover_whole", "cos1", "cos2", "cos3", "cos_title", "cos_lead")
 #: Query-level evidence for the "nothing relevant" decision.
@@ -322,7 +327,8 @@ class Ranker:
 
 
 @lru_cache(maxsize=4)
-def load(path: Path = MODEL) -> Ranker:
+def load(path: Path | None = None) -> Ranker:
+    path = path or model_path()
     data = json.loads(path.read_text(encoding="utf-8"))
     if (
         tuple(data["features"]) != FEATURES

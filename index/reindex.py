@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from index.locks import ingest_lock
+from index.store import write_meta
 from index.writer import save_document, unpack
 from nlp.enrichment import enrich_version
 
@@ -74,5 +75,5 @@ def _re_embed(archive) -> int:
             )
         done += len(chunk)
     with store.transaction() as db:
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('embed_model', ?)", (embedder.name,))
+        write_meta(db, "embed_model", embedder.name)
     return done

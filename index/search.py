@@ -40,23 +40,6 @@ from nlp.settings import settings
 
 MAX_QUERY_CHARS = settings.max_query_chars
 MAX_LIMIT = settings.max_limit
-# e5-small cosines are compressed: unrelated text ~0.75-0.78, on topic ~0.86+. A fixed scale keeps
-# the dense evidence comparable across queries (snippets; a result needs a cosine above the floor
-# or a lexical match to be listed at all).
-COS_FLOOR, COS_CEIL = 0.78, 0.86
-#: Soft preferences read from the query (a period, a committee or municipality, a decision) raise a
-#: punkt by this share of the spread of the query's top ten scores: a nudge among near-equals, never a
-#: filter (bench/search.py measures them on and off).
-PREFERENCE_SHARE = 0.25
-DECISION_SHARE = 0.12
-#: A named municipality whose best punkt falls this share of the top-ten spread below the best: flagged.
-NAMED_MARGIN = 0.5
-CANDIDATES = 100  # punkter from each side whose passages are all scored exactly
-#: Facets are links that filter: an entity offered there must be right. Shown entities below this
-#: confidence in the sample are nearly all wrong ("A Flere", "Elisabet", "Karnov Kommune", "Fx",
-#: "VSU Assers"); every person and organisation at or above it is a real name. Such an entity stays
-#: on its punkt's page (`entities`), it is only not offered as a filter.
-FACET_MIN_CONFIDENCE = 0.8
 
 #: How a result may be ordered: by the ranker (best first) or by meeting date (newest first).
 SORTS = ("relevance", "date")
@@ -255,7 +238,7 @@ class Searcher:
         sql = f"SELECT id FROM punkter WHERE {where}"
         named = {r[0] for r in db.execute(sql, [m.lower() for m in intent.municipalities])}
         scores = [s for s, p in zip(evidence.scores, evidence.candidates, strict=True) if p in named]
-        return not scores or max(scores) < evidence.scores.max() - NAMED_MARGIN * spread
+        return not scores or max(scores) < evidence.scores.max() - settings.named_margin * spread
 
     def _preferences(self, db, intent, candidates: list[int]) -> dict[int, float]:
         """Preference per candidate from what the query says besides its subject, in shares of the
@@ -272,11 +255,11 @@ class Searcher:
         ):
             boost = 0.0
             if (lo or hi) and (not lo or r["date"] >= lo) and (not hi or r["date"] <= hi):
-                boost += PREFERENCE_SHARE
+                boost += settings.preference_share
             if r["committee"].lower() in committees or r["municipality"].lower() in municipalities:
-                boost += PREFERENCE_SHARE
+                boost += settings.preference_share
             if intent.wants_decision and r["has_decision"]:
-                boost += DECISION_SHARE
+                boost += settings.decision_share
             boosts[r["id"]] = boost
         return boosts
 
@@ -304,8 +287,8 @@ class Searcher:
             found = lexical.query_words(db, subject, expand=settings.query_expansion, official=settings.official_words)
         lex = lexical.scores(db, lexical.terms_of(found), where, params)
         dense_first = self._dense_candidates(db, qvec, filters)
-        top_lex = sorted(lex, key=lex.get, reverse=True)[:CANDIDATES]
-        top_dense = sorted(dense_first, key=dense_first.get, reverse=True)[:CANDIDATES]
+        top_lex = sorted(lex, key=lex.get, reverse=True)[:settings.candidates_per_side]
+        top_dense = sorted(dense_first, key=dense_first.get, reverse=True)[:settings.candidates_per_side]
         candidates = list(dict.fromkeys([*top_dense, *top_lex]))
         passages = self._passage_cosines(db, candidates, qvec)
         matrix = ranking.features(db, candidates, lex, passages, dense_first, found, self._punkt_count(db))
@@ -344,7 +327,7 @@ class Searcher:
         ordered = np.sort(evidence.scores)[::-1]
         spread = float(ordered[0] - ordered[min(9, len(ordered) - 1)])
         # Results are the candidates with real evidence: a word of the query or a cosine above the floor.
-        real = (evidence.column("lex") > 0) | (evidence.column("cos1") >= COS_FLOOR)
+        real = (evidence.column("lex") > 0) | (evidence.column("cos1") >= settings.cos_floor)
         probability = self.ranker.relevance(evidence, p_none)
         kept = [
             (float(score) + spread * boosts.get(pid, 0.0), pid, float(p))
@@ -443,7 +426,7 @@ class Searcher:
         )
         lex_n = lex / lex.max() if lex.max() > 0 else lex
         cos = np.array([p[0] for p in body], dtype=np.float32)
-        dense_n = np.clip((cos - COS_FLOOR) / (COS_CEIL - COS_FLOOR), 0, 1)
+        dense_n = np.clip((cos - settings.cos_floor) / (settings.cos_ceil - settings.cos_floor), 0, 1)
         best = body[int(np.argmax(0.5 * lex_n + 0.5 * dense_n - 1e-6 * np.arange(len(body))))]
         return highlight(best[2], terms), best[1]
 
@@ -466,7 +449,7 @@ class Searcher:
                 "SELECT label, canonical, COUNT(DISTINCT punkt) AS n FROM entities "
                 f"WHERE shown AND confidence >= ? AND label IN ('PER', 'ORG') AND punkt IN ({marks}) "
                 "GROUP BY label, canonical",
-                (FACET_MIN_CONFIDENCE,),
+                (settings.facet_min_confidence,),
             ):
                 if r["label"] == "PER" and not _full_name(r["canonical"]):
                     continue

@@ -144,6 +144,20 @@ CREATE VIRTUAL TABLE IF NOT EXISTS punkt_terms USING fts5(terms, tokenize = 'uni
 CREATE VIRTUAL TABLE IF NOT EXISTS punkt_vocab USING fts5vocab(punkt_terms, 'row');
 CREATE TRIGGER IF NOT EXISTS punkter_removed AFTER DELETE ON punkter
     BEGIN DELETE FROM punkt_terms WHERE rowid = old.id; END;
+-- Saved searches (`index.watches`): kept in the archive, so that a copied store carries them along.
+CREATE TABLE IF NOT EXISTS watches (
+    name TEXT PRIMARY KEY,
+    query TEXT NOT NULL,
+    filters TEXT NOT NULL DEFAULT '{}',
+    created TEXT NOT NULL,
+    last_run TEXT
+);
+CREATE TABLE IF NOT EXISTS watch_seen (
+    watch TEXT NOT NULL REFERENCES watches(name) ON DELETE CASCADE,
+    punkt_id TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    PRIMARY KEY (watch, punkt_id)
+);
 """
 
 #: What a person reads (Datasette's search box, sqlite3): created after SCHEMA, so that an archive
@@ -214,6 +228,20 @@ def in_list(ids) -> str:
     return ",".join(str(int(i)) for i in ids)
 
 
+def read_meta(db: sqlite3.Connection, key: str) -> str | None:
+    """One fact of the archive (`schema_version`, `embed_model`, `generation`, `purge_pending`)."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def write_meta(db: sqlite3.Connection, key: str, value: str | None) -> None:
+    """Set a fact of the archive, inside the caller's transaction; None removes it."""
+    if value is None:
+        db.execute("DELETE FROM meta WHERE key = ?", (key,))
+    else:
+        db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -235,10 +263,10 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = self.db
             if self._has_meta(db):
-                found = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                if found and int(found[0]) != SCHEMA_VERSION:
+                found = read_meta(db, "schema_version")
+                if found and int(found) != SCHEMA_VERSION:
                     raise StoreError(
-                        f"{self.path}: arkivet har skemaversion {found[0]}, denne Referat bruger {SCHEMA_VERSION}; "
+                        f"{self.path}: arkivet har skemaversion {found}, denne Referat bruger {SCHEMA_VERSION}; "
                         "indlæs filerne på ny i en ny hjemmemappe"
                     )
                 if found and self._schema_complete(db):
@@ -321,7 +349,7 @@ class Store:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 # Deleted content is overwritten, not left in free pages: a punkt that turns closed
-                # must not survive in the file (see `index.writer.purge`).
+                # must not survive in the file (see `Store.purge_deleted`).
                 conn.execute("PRAGMA secure_delete = ON")
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
@@ -382,8 +410,7 @@ class Store:
     # -- small facts ------------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row["value"] if row else None
+        return read_meta(self.db, key)
 
     def document_hash(self, path: str) -> str | None:
         row = self.db.execute("SELECT sha256 FROM documents WHERE path = ?", (path,)).fetchone()

@@ -17,21 +17,6 @@ from datetime import UTC, datetime
 from index.search import Filters, validate_query
 from nlp.errors import BadQueryError, NotFoundError
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS watches (
-    name TEXT PRIMARY KEY,
-    query TEXT NOT NULL,
-    filters TEXT NOT NULL DEFAULT '{}',
-    created TEXT NOT NULL,
-    last_run TEXT
-);
-CREATE TABLE IF NOT EXISTS watch_seen (
-    watch TEXT NOT NULL REFERENCES watches(name) ON DELETE CASCADE,
-    punkt_id TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    PRIMARY KEY (watch, punkt_id)
-);
-"""
 NAME = re.compile(r"^[\w][\w.-]{0,59}$")
 #: Hits a run looks at: a saved search is a topic, not a whole archive.
 RUN_LIMIT = 100
@@ -53,13 +38,6 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _ensure(store) -> None:
-    with store.transaction() as db:  # executescript would commit the open transaction: one statement at a time
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                db.execute(statement)
-
-
 def _filters_dict(filters: Filters | dict | None) -> dict:
     if filters is None:
         return {}
@@ -75,7 +53,6 @@ def add_watch(store, name: str, query: str, filters: Filters | dict | None = Non
     if not NAME.match(name or ""):
         raise BadQueryError(f"ugyldigt navn '{name}': brug bogstaver, tal, '-', '_' og '.' (højst 60 tegn)")
     query = validate_query(query)
-    _ensure(store)
     watch = Watch(name, query, _filters_dict(filters), _now())
     with store.transaction() as db:
         if db.execute("SELECT 1 FROM watches WHERE name = ?", (name,)).fetchone():
@@ -88,7 +65,6 @@ def add_watch(store, name: str, query: str, filters: Filters | dict | None = Non
 
 
 def remove_watch(store, name: str) -> None:
-    _ensure(store)
     with store.transaction() as db:
         if not db.execute("DELETE FROM watches WHERE name = ?", (name,)).rowcount:
             raise NotFoundError(f"ingen gemt søgning hedder '{name}'")
@@ -96,7 +72,6 @@ def remove_watch(store, name: str) -> None:
 
 
 def list_watches(store) -> list[Watch]:
-    _ensure(store)
     rows = store.db.execute("SELECT name, query, filters, created, last_run FROM watches ORDER BY name").fetchall()
     return [Watch(r["name"], r["query"], json.loads(r["filters"]), r["created"], r["last_run"]) for r in rows]
 
@@ -126,7 +101,3 @@ def run_watch(archive, name: str) -> list[dict]:
         )
         db.execute("UPDATE watches SET last_run = ? WHERE name = ?", (now, name))
     return new
-
-
-def run_watches(archive) -> dict[str, list[dict]]:
-    return {w.name: run_watch(archive, w.name) for w in list_watches(archive.store)}

@@ -24,7 +24,8 @@ import numpy as np
 
 from index import links
 from index.analysis import terms as index_terms
-from index.store import Store, document_text, meeting_name, punkt_plain_text
+from index.ids import new_meeting_slug, punkt_slug
+from index.store import Store, document_text, meeting_name, punkt_plain_text, read_meta, write_meta
 from nlp.amounts import is_shown as amount_shown
 from nlp.closed import subject as closed_subject
 from nlp.enrichment import Enrichment
@@ -74,22 +75,10 @@ def _find_meeting(db: sqlite3.Connection, meeting: Meeting) -> sqlite3.Row | Non
     return None
 
 
-def _new_slug(db: sqlite3.Connection, meeting: Meeting) -> str:
-    base = meeting.base_id
-    candidates = [base]
-    if meeting.time:
-        candidates.append(f"{base}-{meeting.time.replace(':', '')}")
-    candidates += [f"{base}-{n}" for n in range(2, 1000)]
-    for slug in candidates:
-        if db.execute("SELECT 1 FROM meetings WHERE slug = ?", (slug,)).fetchone() is None:
-            return slug
-    raise RuntimeError(f"no free id for {base}")  # pragma: no cover - a thousand meetings a day
-
-
 def _upsert_meeting(db: sqlite3.Connection, meeting: Meeting) -> tuple[int, str]:
     row = _find_meeting(db, meeting)
     if row is None:
-        slug = _new_slug(db, meeting)
+        slug = new_meeting_slug(db, meeting)
         cur = db.execute(
             "INSERT INTO meetings (slug, municipality, committee, date, time, place, period, source_id, absent, "
             "name, source_url) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -196,12 +185,9 @@ def save_document(
             old_slug = db.execute("SELECT slug FROM meetings WHERE id = ?", (old["meeting"],)).fetchone()["slug"]
             touched |= _rederive(db, int(old["meeting"]), old_slug, {}, enrich)
         links.recompute(db, links.affected(db, sorted(touched)))
-        db.execute(
-            "INSERT INTO meta VALUES ('generation', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-        )
+        write_meta(db, "generation", str(int(read_meta(db, "generation") or 0) + 1))
         active = bool(db.execute("SELECT active FROM documents WHERE id = ?", (doc_id,)).fetchone()["active"])
-        purge = db.execute("SELECT 1 FROM meta WHERE key = 'purge_pending'").fetchone() is not None
+        purge = read_meta(db, "purge_pending") is not None
     if purge:
         store.purge_deleted()
     return Saved(slug, active, len(meeting.punkter))
@@ -236,7 +222,7 @@ def _close_across_documents(db: sqlite3.Connection, meeting_id: int, meeting: Me
                 "UPDATE documents SET content = ?, content_text = ? WHERE id = ?",
                 (pack(other), document_text(other.to_dict()), doc_id),
             )
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('purge_pending', '1')")
+            write_meta(db, "purge_pending", "1")
 
 
 def _drop_punkter(db: sqlite3.Connection, doc_id: int) -> set[int]:
@@ -287,17 +273,17 @@ def _rederive(
                 (json.dumps(meeting.absent, ensure_ascii=False), meeting_id),
             )
         for ordinal, punkt in enumerate(meeting.punkter):
-            punkt_slug = f"{slug}/{punkt.number}"
-            if punkt.closed and punkt_slug in was_open:  # its old open text must leave every file
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('purge_pending', '1')")
-            clash = db.execute("SELECT id FROM punkter WHERE slug = ?", (punkt_slug,)).fetchone()
+            this_slug = punkt_slug(slug, punkt.number)
+            if punkt.closed and this_slug in was_open:  # its old open text must leave every file
+                write_meta(db, "purge_pending", "1")
+            clash = db.execute("SELECT id FROM punkter WHERE slug = ?", (this_slug,)).fetchone()
             if clash:  # a tillæg renumbered into a punkt of the main document: the later document wins
                 log.warning("%s: punkt %s findes i to dokumenter; det senest indlæste vises", slug, punkt.number)
                 db.execute("DELETE FROM punkter WHERE id = ?", (clash[0],))
             tags = enrichments.get(punkt.number)
             added.add(
                 _insert_punkt(
-                    db, meeting_id, doc_id, punkt_slug, meeting, punkt, ordinal_base * 10_000 + ordinal, tags, version
+                    db, meeting_id, doc_id, this_slug, meeting, punkt, ordinal_base * 10_000 + ordinal, tags, version
                 )
             )
         db.execute("UPDATE documents SET enrich_version = ? WHERE id = ?", (version if enrichments else None, doc_id))
@@ -447,9 +433,3 @@ def _insert_punkt(
         [(pid, t["key"], t["label"], t["score"]) for t in tags.themes],
     )
     return pid
-
-
-def stored_document(store: Store, path: str) -> Meeting:
-    """The parsed content of a stored document (for re-enrichment without the source file)."""
-    row = store.db.execute("SELECT content FROM documents WHERE path = ?", (path,)).fetchone()
-    return unpack(row["content"])

@@ -19,9 +19,6 @@ class Deadline:
         self.started = time.monotonic()
         self.expires = None if seconds is None else self.started + seconds
 
-    def remaining(self) -> float | None:
-        return None if self.expires is None else self.expires - time.monotonic()
-
     def expired(self) -> bool:
         return self.expires is not None and time.monotonic() >= self.expires
 

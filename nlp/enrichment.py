@@ -29,7 +29,8 @@ ENRICH_CODE_VERSION = "2"
 
 @lru_cache(maxsize=1)
 def enrich_version() -> str:
-    """A short fingerprint of what enrichment depends on: code version, resources, NER model.
+    """A short fingerprint of what enrichment depends on: code version, resources, NER model and the
+    thresholds that decide what is shown (they are applied when a punkt is written).
 
     Stored per punkt; `referat reindex --enrich` re-enriches punkter whose fingerprint differs.
     """
@@ -37,8 +38,10 @@ def enrich_version() -> str:
     from pathlib import Path
 
     from nlp.e5 import models_dir
+    from nlp.settings import settings
 
     digest = hashlib.sha1(ENRICH_CODE_VERSION.encode())
+    digest.update(f"{settings.entity_min_confidence}:{settings.amount_min_confidence}".encode())
     roots = [Path(__file__).resolve().parent / "resources", models_dir() / "ner-da"]
     for root in roots:
         for path in sorted(root.rglob("*")) if root.exists() else []:

@@ -174,14 +174,6 @@ class Meeting:
         (the store then makes it unique; see `index.ids`)."""
         return f"{slugify(self.municipality)}/{slugify(self.committee)}/{self.date}"
 
-    # Transitional: the store assigns ids now; these keep older callers working.
-    @property
-    def id(self) -> str:
-        return self.base_id
-
-    def punkt_id(self, punkt: Punkt) -> str:
-        return f"{self.base_id}/{punkt.number}"
-
     def to_dict(self) -> dict:
         return asdict(self)
 

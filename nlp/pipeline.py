@@ -1,6 +1,6 @@
 """The enrichment pipeline: one spaCy `Language` of small named components, built offline.
 
-    sentencizer -> referat_lemmatizer -> referat_rules -> referat_ner -> referat_amounts -> referat_laws
+    sentencizer -> referat_rules -> referat_ner -> referat_amounts -> referat_laws
 
 Each component is registered with `@Language.factory`, so a configuration can drop or swap it
 (`build_nlp(components=[...])`). Every section of a punkt is one `Doc`; the `Enricher` adds the
@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from functools import lru_cache
 
 import numpy as np
 import spacy
@@ -34,12 +33,12 @@ from nlp.kle import kle_for
 from nlp.laws import find_laws
 from nlp.model import Entity, Meeting, Punkt
 from nlp.ner_model import bio_to_spans
+from nlp.settings import settings
 
 log = logging.getLogger(__name__)
 
 DEFAULT_COMPONENTS = [
     "sentencizer",
-    "referat_lemmatizer",
     "referat_rules",
     "referat_ner",
     "referat_amounts",
@@ -50,26 +49,6 @@ MAX_STATISTICAL_WORDS = 4_000  # the trained NER reads at most this many words o
 for name in ("amounts", "laws", "entity_info"):
     if not Doc.has_extension(name):
         Doc.set_extension(name, default=None)
-
-
-@Language.factory("referat_lemmatizer")
-def make_lemmatizer(nlp: Language, name: str) -> LowercaseLookupLemmatizer:
-    return LowercaseLookupLemmatizer()
-
-
-class LowercaseLookupLemmatizer:
-    """spacy-lookups-data's Danish lemma table, looked up in lower case (the table is lower case)."""
-
-    def __init__(self) -> None:
-        from spacy.lookups import load_lookups
-
-        self.table = load_lookups("da", ["lemma_lookup"]).get_table("lemma_lookup")
-
-    def __call__(self, doc: Doc) -> Doc:
-        for token in doc:
-            lower = token.lower_
-            token.lemma_ = self.table.get(lower, lower)
-        return doc
 
 
 @Language.factory("referat_rules")
@@ -237,9 +216,6 @@ def _first_names() -> frozenset[str]:
     return name_gazetteer()[0]
 
 
-#: A one-word name glued to another capitalised word (`Greve` in `Greve Marina`, `Odense` in
-#: `International Community Odense`) is likely part of a longer name nobody listed: a candidate only.
-GLUED_CONFIDENCE = 0.4
 
 
 def _glued(doc: Doc, span: Span) -> bool:
@@ -282,7 +258,7 @@ def resolve(doc: Doc, candidates: list[tuple[Span, float, str]]) -> list[Span]:
         if any(i in taken for i in range(span.start, span.end)):
             continue
         if len(span) == 1 and _glued(doc, span):
-            conf = min(conf, GLUED_CONFIDENCE)
+            conf = min(conf, settings.glued_confidence)
         taken.update(range(span.start, span.end))
         chosen.append(span)
         info[(span.start_char, span.end_char)] = (conf, evidence)
@@ -499,13 +475,3 @@ def _unify_people(tags: Enrichment) -> None:
     for e in tags.entities:
         if e.label == "PER" and e.canonical in mapping:
             e.canonical = mapping[e.canonical]
-
-
-@lru_cache(maxsize=1)
-def default_enricher(with_embeddings: bool = True) -> Enricher:
-    embedder = None
-    if with_embeddings:
-        from nlp.embedder import get_embedder
-
-        embedder = get_embedder()
-    return Enricher(embedder=embedder)

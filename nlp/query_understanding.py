@@ -19,14 +19,12 @@ Two kinds of year are told apart, because the archive shows that they behave dif
   year stays in the subject text and the date preference spans the second half of the year
   before and the year itself.
 
-How to use it, as measured with BM25 on the 59 answerable dev queries (sample + Greve): rank the
-lexical side on the *whole* query, not on `content` (the words of a filter are often in the title:
-"Mødekalender for Byrådet og Økonomiudvalget i 2024"; ranking on `content` lost 0.009 nDCG@10),
-and apply the preferences as small multiplicative boosts (x1.1 for a date in the window, x1.1 for
-the committee or municipality named): +0.005 overall, g24 0.80 -> 0.93, g40 0.79 -> 0.81. Widen the
-date window by a year on each side when boosting: a year in a query often names the period a case
-is about, not the meeting ("klagesager i 2023" is reported in 2024, "møder i 2024" are planned in
-2023); with the strict window the boost lost on g30/g31.
+How search uses it (`index/search.py`): the lexical side searches the subject (`content`), and
+the preferences raise a punkt by a share of the spread of the query's top ten scores
+(`settings.preference_share`, `settings.decision_share`): a nudge among near-equals, never a
+filter; bench/search.py measures them on and off. The date window is widened by a year on each
+side: a year in a query often names the period a case is about, not the meeting ("klagesager i
+2023" is reported in 2024, "møder i 2024" are planned in 2023).
 """
 
 from __future__ import annotations
@@ -44,8 +42,6 @@ from nlp.settings import settings
 
 # -- language -----------------------------------------------------------------------------------
 
-#: A query is read as English when the detector gives English at least this confidence (of da/en).
-ENGLISH_CONFIDENCE = 0.5
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +68,7 @@ def detect_language(text: str) -> str:
     from lingua import Language
 
     confidence = _detector().compute_language_confidence(" ".join(ordinary), Language.ENGLISH)
-    return "en" if confidence >= ENGLISH_CONFIDENCE else "da"
+    return "en" if confidence >= settings.english_confidence else "da"
 
 
 # -- dates --------------------------------------------------------------------------------------

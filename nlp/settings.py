@@ -60,6 +60,8 @@ class Settings:
     #: The delta segment (vectors added since the base was built) is merged into a new base
     #: when it grows past this share of the base (Lucene's segment merge, in one step).
     merge_ratio: float = 0.25
+    #: ... but not for fewer changes than this: a small archive is not rebuilt on every meeting.
+    merge_min_changes: int = 1000
     #: Threads per query when serving: many small queries, one thread each.
     serve_threads: int = 1
     #: Seconds a write waits for another process's SQLite lock (sqlite3, Datasette) before it
@@ -77,6 +79,25 @@ class Settings:
     max_limit: int = 100
     #: Passages fetched from FAISS per query (before aggregation per punkt).
     dense_k: int = 600
+    #: Punkter from each side (lexical, dense) whose passages are all scored exactly: the candidates.
+    candidates_per_side: int = 100
+    #: e5-small cosines are compressed: unrelated text ~0.75-0.78, on topic ~0.86+. A fixed scale keeps
+    #: the dense evidence comparable across queries (snippets; a result needs a cosine above the floor
+    #: or a lexical match to be listed at all). Refit the ranker when these change.
+    cos_floor: float = 0.78
+    cos_ceil: float = 0.86
+    #: Soft preferences read from the query (a period, a committee or municipality, a decision) raise a
+    #: punkt by this share of the spread of the query's top ten scores: a nudge among near-equals, never a
+    #: filter (bench/search.py measures them on and off).
+    preference_share: float = 0.25
+    decision_share: float = 0.12
+    #: A named municipality whose best punkt falls this share of the top-ten spread below the best: flagged.
+    named_margin: float = 0.5
+    #: Facets are links that filter: an entity offered there must be right. Shown entities below this
+    #: confidence in the sample are nearly all wrong ("A Flere", "Elisabet", "Karnov Kommune", "Fx",
+    #: "VSU Assers"); every person and organisation at or above it is a real name. Such an entity stays
+    #: on its punkt's page (`entities`), it is only not offered as a filter.
+    facet_min_confidence: float = 0.8
 
     # -- query understanding and expansion (nlp/query_understanding.py, nlp/synonyms.py) ---------
     #: A year that names a case ("budget 2024", "byggesagsgebyrer 2025") prefers meetings from this
@@ -86,6 +107,8 @@ class Settings:
     #: the fitted ranker it lowered cross-validated nDCG@10 from 0.731 to 0.724 and did not lift
     #: paraphrases (bench/fit_ranker.py with REFERAT_QUERY_EXPANSION=true).
     query_expansion: bool = False
+    #: A query is read as English when the detector gives English at least this confidence (of da/en).
+    english_confidence: float = 0.5
     #: An English query's words are looked up in the bundled English -> Danish glossary and found by
     #: their Danish words (nlp/glossary.py).
     translate_english: bool = True
@@ -127,6 +150,9 @@ class Settings:
     #: Amounts below this confidence are candidates (a count whose noun may not be counted, a bare
     #: number in a table): chosen for money precision >= 0.97 on the same gold (bench/amounts.py).
     amount_min_confidence: float = 0.5
+    #: A one-word name glued to another capitalised word (`Greve` in `Greve Marina`, `Odense` in
+    #: `International Community Odense`) is likely part of a longer name nobody listed: a candidate only.
+    glued_confidence: float = 0.4
 
     #: A theme is returned when its combined score clears this (bench/themes.py, tuned on the
     #: development half of tests/fixtures/themes-gold.json: 0.42 -> 0.60).

@@ -11,7 +11,6 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-mcp = pytest.importorskip("mcp")
 
 
 def _payload(result) -> dict:

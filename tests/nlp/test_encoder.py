@@ -29,8 +29,6 @@ def _sample_passages(n: int) -> list[str]:
 
 @pytest.mark.parametrize("runtime", ["onnx", "torch"])
 def test_vectors_agree_with_sentence_transformers(runtime):
-    if runtime == "onnx":
-        pytest.importorskip("onnxruntime")
     from sentence_transformers import SentenceTransformer
 
     texts = [PASSAGE_PREFIX + t for t in _sample_passages(40)]

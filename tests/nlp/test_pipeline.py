@@ -26,11 +26,6 @@ def test_pipeline_is_made_of_named_components():
     assert build_nlp(["sentencizer", "referat_amounts"]).pipe_names == ["sentencizer", "referat_amounts"]
 
 
-def test_lemmatiser_looks_up_lower_case():
-    doc = build_nlp(["referat_lemmatizer"])("Borgerne Fik Hjælp")
-    assert [t.lemma_ for t in doc] == ["borger", "få", "hjælp"]
-
-
 def test_statistical_ner_finds_people_and_places_rules_miss(enricher):
     text = "I går mødtes Lars Løkke Rasmussen med borgmesteren i Kolding om sagen."
     tags = enricher.enrich_meeting(_meeting(text))[1]

@@ -41,7 +41,7 @@ def test_meeting_header(meetings):
     assert meeting.committee == "Social- og Handicapudvalget"
     assert (meeting.date, meeting.time, meeting.place) == ("2023-10-09", "17:00", "Mødelokale 1")
     assert [p.name for p in meeting.participants][:2] == ["Claus Jensen", "Anne Marie Lyduch"]
-    assert meeting.id == "greve/social-og-handicapudvalget/2023-10-09"
+    assert meeting.base_id == "greve/social-og-handicapudvalget/2023-10-09"
 
 
 def test_sections_from_h3_and_h4_headings(meetings):

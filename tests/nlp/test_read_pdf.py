@@ -10,8 +10,6 @@ import pytest
 from nlp.readers import read_bytes, read_path
 from tests.conftest import odense_file
 
-reportlab = pytest.importorskip("reportlab")
-
 
 def _as_pdf(text: str, path) -> None:
     from reportlab.lib.pagesizes import A4
