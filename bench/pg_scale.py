@@ -21,18 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-class GivenVector:
-    """An embedder whose query vector is set by the bench (query embedding is measured elsewhere)."""
-
-    name = "given"
-
-    def __init__(self, dim: int) -> None:
-        self.dim = dim
-        self.vector = np.zeros(dim, dtype=np.float32)
-
-    def queries(self, texts):
-        return np.stack([self.vector for _ in texts])
+from bench.given_vector import GivenVector
 
 
 class PgBench:

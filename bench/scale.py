@@ -28,6 +28,7 @@ import tempfile
 import time
 import zlib
 from pathlib import Path
+from queue import Empty
 
 import numpy as np
 
@@ -164,6 +165,7 @@ def job_add_meeting(home: str, meeting: str, out: mp.Queue) -> None:
 
 
 def job_search(home: str, queries: int, out: mp.Queue) -> None:
+    from bench.given_vector import GivenVector
     from index import generations
     from index.archive import Archive
     from index.filters import Filters
@@ -171,8 +173,10 @@ def job_search(home: str, queries: int, out: mp.Queue) -> None:
 
     set_threads(1)
     archive = Archive(home)
-    archive.embedder = type("Given", (), {"name": "given", "dim": DIM})()  # query vectors are given
+    given = GivenVector(DIM)
+    archive.embedder = given  # no model loaded: the query vectors are given
     searcher = archive.searcher()
+    searcher.embedder = given
     rng = np.random.default_rng(1)
     centres = np.random.default_rng(0).standard_normal((256, DIM)).astype(np.float32)
     qs = clustered(queries, rng, centres)
@@ -182,9 +186,9 @@ def job_search(home: str, queries: int, out: mp.Queue) -> None:
     for label, filters in (("", Filters()), ("filtered_", selective)):
         latencies = []
         for text, q in zip(texts, qs, strict=True):
+            given.vector = q
             t = time.perf_counter()
-            with archive.store.snapshot() as db:
-                searcher._search(db, text, q, 10, 0, filters)
+            searcher.search(text, limit=10, filters=filters)
             latencies.append((time.perf_counter() - t) * 1000)
         lat = sorted(latencies)
         result[f"{label}latency_p50_ms"] = statistics.median(lat)
@@ -230,12 +234,28 @@ def exact_recall(home: Path, result: dict) -> dict:
     return out
 
 
+class JobDied(RuntimeError):
+    """A measuring process ended without its figures (a crash, a kill for memory)."""
+
+
 def run(target, *args) -> dict:
+    """Run one measuring job in its own process; a job that dies is reported with its exit status,
+    never waited for."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=target, args=(*args, queue))
     proc.start()
-    result = queue.get()
+    while True:
+        try:
+            result = queue.get(timeout=1.0)
+            break
+        except Empty:
+            if not proc.is_alive():
+                try:  # the figures may have been put just before it ended
+                    result = queue.get(timeout=1.0)
+                    break
+                except Empty:
+                    raise JobDied(f"{target.__name__} died with exit status {proc.exitcode}") from None
     proc.join()
     return result
 
@@ -314,4 +334,8 @@ def main_postgres(args) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except JobDied as exc:
+        print(f"job_failed={exc}", flush=True)
+        sys.exit(1)

