@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from search import file_ids, judged, load_queries, sample_key  # noqa: E402
 
 from index.archive import Archive  # noqa: E402
+from index.evaluation import ndcg  # noqa: E402
 from index.ranking import (  # noqa: E402
     FEATURES,
     HIT_FEATURES,
@@ -105,12 +106,9 @@ def _sample_punkter(archive: Archive) -> set[int]:
 
 
 def ndcg10(scores: np.ndarray, grades: list[int], ideal: list[int]) -> float:
-    if not ideal:
-        return 0.0
+    """nDCG@10 of the candidates ordered by `scores` (`grades` per candidate; `ideal`: every judged grade)."""
     order = np.argsort(-scores, kind="stable")[:10]
-    dcg = sum((2 ** grades[i] - 1) / math.log2(r + 2) for r, i in enumerate(order))
-    best = sum((2**g - 1) / math.log2(r + 2) for r, g in enumerate(ideal[:10]))
-    return dcg / best
+    return ndcg([grades[i] for i in order], ideal, 10)
 
 
 def col(x: np.ndarray, name: str) -> np.ndarray:

@@ -29,17 +29,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index.archive import Archive  # noqa: E402
+from index.evaluation import Evaluation, score_no_answer, score_ranking  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 SAMPLE = ROOT / "data" / "sample"
@@ -72,10 +71,6 @@ def judged(q: dict, ids_of: dict[str, str], key) -> dict[str, int]:
     return {ids_of[key(k)]: v for k, v in q["relevance"].items() if key(k) in ids_of}
 
 
-def dcg(gains: list[float]) -> float:
-    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
-
-
 def answer_set(archive: Archive, query: str) -> list[str]:
     """The ids `total` counts: the relevant hits, which are the first `total` of the ranking."""
     ids: list[str] = []
@@ -105,7 +100,7 @@ def evaluate(archive: Archive, queries: list[dict], key, repeats: int = 1) -> di
     sample_ids = {i for k, i in ids_of.items() if k.split("#")[0] in sample_files}
     # Sample queries were judged against the sample alone: other punkter are unknown to them.
     known = (lambda i: i in sample_ids) if key is sample_key else (lambda i: True)
-    per_type: dict[str, list[dict]] = defaultdict(list)
+    evaluation = Evaluation()
     latencies: list[float] = []
     archive.search("opvarmning")  # warm
     for q in queries:
@@ -116,34 +111,25 @@ def evaluate(archive: Archive, queries: list[dict], key, repeats: int = 1) -> di
             result = archive.search(q["query"], limit=10)
             latencies.append((time.perf_counter() - t0) * 1000)
         ids = [h["id"] for h in result.hits]
-        if not q["relevance"]:
-            flagged = 1.0 if result.low_confidence else 0.0
-            scores = {"ndcg_at_10": flagged, "ndcg_at_5": flagged, "recall_at_10": flagged, "mrr": flagged}
+        if q["relevance"]:
+            scores = score_ranking(ids, relevance)
         else:
-            gains = [relevance.get(i, 0) for i in ids]
-            ideal = sorted(relevance.values(), reverse=True)
-            scores = {
-                "ndcg_at_10": dcg(gains[:10]) / dcg(ideal[:10]) if ideal else 0.0,
-                "ndcg_at_5": dcg(gains[:5]) / dcg(ideal[:5]) if ideal else 0.0,
-                "recall_at_10": sum(1 for i in ids[:10] if i in relevance) / max(len(relevance), 1),
-                "mrr": next((1 / (r + 1) for r, i in enumerate(ids) if relevance.get(i, 0) > 0), 0.0),
-            }
+            scores = score_no_answer(result.low_confidence)
         scores.update(set_scores(answer_set(archive, q["query"]), relevance, known))
-        scores.update(qid=q["qid"], top=ids[:3], low_confidence=result.low_confidence, answerable=bool(q["relevance"]))
-        per_type[q["type"]].append(scores)
-    return {"per_type": per_type, "latencies": latencies}
+        scores.update(top=ids[:3], low_confidence=result.low_confidence, answerable=bool(q["relevance"]))
+        evaluation.add(q["qid"], q["type"], scores)
+    return {"evaluation": evaluation, "latencies": latencies}
 
 
 def report(result: dict, label: str, verbose: bool) -> None:
-    metrics = ("ndcg_at_10", "ndcg_at_5", "recall_at_10", "mrr")
-    everything = [s for rows in result["per_type"].values() for s in rows]
-    for m in metrics:
-        print(f"{label}{m}={statistics.mean(s[m] for s in everything):.4f}")
-    for kind, rows in sorted(result["per_type"].items()):
-        print(f"{label}ndcg_at_10_{kind}={statistics.mean(s['ndcg_at_10'] for s in rows):.4f}")
-        if verbose:
+    evaluation: Evaluation = result["evaluation"]
+    everything = evaluation.rows
+    for name, value in evaluation.figures(label).items():
+        print(f"{name}={value:.4f}")
+    if verbose:
+        for kind, rows in evaluation.by_type().items():
             for s in rows:
-                print(f"#   {s['qid']} ndcg10={s['ndcg_at_10']:.3f} low={s['low_confidence']} top={s['top']}")
+                print(f"#   {kind} {s['qid']} ndcg10={s['ndcg_at_10']:.3f} low={s['low_confidence']} top={s['top']}")
     answerable = [s for s in everything if s["answerable"]]
     if answerable:
         for m in ("set_precision", "feed_precision"):
@@ -156,7 +142,7 @@ def report(result: dict, label: str, verbose: bool) -> None:
         if verbose:
             for s in answerable:
                 print(f"#   {s['qid']} set={s['set_size']} p={s['set_precision']} r={s['set_recall']}")
-    no_answer = result["per_type"].get("no_answer", [])
+    no_answer = evaluation.by_type().get("no_answer", [])
     print(f"{label}no_answer_flagged={sum(s['low_confidence'] for s in no_answer)}/{len(no_answer)}")
     if no_answer:
         print(f"{label}no_answer_total_0={sum(s['set_size'] == 0 for s in no_answer)}/{len(no_answer)}")

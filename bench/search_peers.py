@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import os
 import re
 import statistics
@@ -45,6 +44,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from index.evaluation import score_ranking  # noqa: E402
 from nlp.passages import punkt_passages  # noqa: E402
 from nlp.readers import read_path  # noqa: E402
 
@@ -248,20 +248,6 @@ def rrf(*rankings: list[int]) -> list[int]:
     return sorted(fused, key=lambda i: -fused[i])
 
 
-def dcg(gains: list[float]) -> float:
-    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
-
-
-def score_query(ids: list[str], relevance: dict[str, int]) -> dict[str, float]:
-    gains = [relevance.get(i, 0) for i in ids[:10]]
-    ideal = sorted(relevance.values(), reverse=True)
-    return {
-        "ndcg_at_10": dcg(gains) / dcg(ideal[:10]),
-        "recall_at_10": sum(1 for i in ids[:10] if i in relevance) / len(relevance),
-        "mrr": next((1 / (r + 1) for r, i in enumerate(ids) if relevance.get(i, 0) > 0), 0.0),
-    }
-
-
 def evaluate(
     docs: list[Doc], queries: list[dict], lexical: Lexical, dense: DenseIndex | None, expand, prefix: str, verbose: bool
 ) -> None:
@@ -280,7 +266,7 @@ def evaluate(
             if "bm25x" in runs:
                 runs["rrfx"] = rrf(runs["bm25x"], runs["dense"])
         for name, ranks in runs.items():
-            s = score_query([ids[i] for i in ranks], q["relevance"])
+            s = score_ranking([ids[i] for i in ranks], q["relevance"])
             s["qid"], s["top"] = q["qid"], [ids[i][-14:] for i in ranks[:3]]
             per[name][q["type"]].append(s)
     for name, by_type in per.items():

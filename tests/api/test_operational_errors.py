@@ -111,7 +111,7 @@ if what == "readonly":
     out["search"] = run("search", "cykelstier")
 else:
     full = home if what == "store" else f"{home}/index"
-    sh(f"cp -a {full} {full}.copy && mount -t tmpfs -o size=512k tmpfs {full} && cp -a {full}.copy/. {full}/"
+    sh(f"cp -a {full} {full}.copy && mount -t tmpfs -o size=1m tmpfs {full} && cp -a {full}.copy/. {full}/"
        f" && rm -rf {full}.copy && (dd if=/dev/zero of={full}/filler bs=1k || true)")
     out["ingest"] = run("ingest", third, "--no-enrich")
     out["current_after_failure"] = open(f"{home}/index/CURRENT").read()
