@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from nlp.amounts import find_amounts
+from nlp.analysis import light_stem
 from nlp.dates import danish_date
 
 #: Hits whose text is read for an answer: the answer is in the best few or not at all.
@@ -63,21 +64,6 @@ def question_kind(query: str) -> str | None:
     return None
 
 
-_ENDINGS = ("erne", "ende", "ene", "ede", "ets", "ers", "er", "en", "et", "es", "e", "s", "t")
-
-
-def _stem(word: str) -> str:
-    """Danish inflection endings off ("borgerne" -> "borg…", "rammebesparelsen" -> "rammebesparels").
-
-    Never a cut to a fixed length: "budgetgaranti" must not meet "budgettet".
-    """
-    word = word.lower()
-    for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 4:
-            return word[: -len(ending)]
-    return word
-
-
 def content_words(query: str) -> list[str]:
     """The words an answering sentence must contain. A capitalised word inside the question is a name
     ("Alle skal med", "Citykorpset") and counts even when it is a common word."""
@@ -89,7 +75,7 @@ def content_words(query: str) -> list[str]:
 def _covers(word: str, tokens: set[str]) -> bool:
     if len(word) <= 3 or word.isdigit():  # short words and numbers: the word itself
         return word in tokens
-    stem = _stem(word)
+    stem = light_stem(word)
     return any(t.startswith(stem) or (len(stem) >= 5 and stem in t) for t in tokens)
 
 

@@ -282,9 +282,7 @@ def update(store: Store, root: Path, *, model: str, dim: int, rebuild: bool = Fa
                 compatible = False
             else:
                 state.advance(db, cur.log)
-                rebuild = MergePolicy().should_rebuild(
-                    len(state.base_ids), len(state.delta_ids), len(state.tombstones)
-                )
+                rebuild = MergePolicy().should_rebuild(len(state.base_ids), len(state.delta_ids), len(state.tombstones))
         if not compatible or rebuild:
             base_ids, base_punkter, vectors = _vectors(db)
             if vectors.size and vectors.shape[1] != dim:

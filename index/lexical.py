@@ -1,6 +1,6 @@
 """The lexical index: BM25 over each punkt's Danish index terms, in SQLite's FTS5.
 
-The terms (`index.analysis`: stems, folded æøå, compound parts) are written with the punkt, in
+The terms (`nlp.analysis`: stems, folded æøå, compound parts) are written with the punkt, in
 the same transaction, so the lexical index is always exactly the store. A query's words become
 terms the same way; a word the archive does not know is replaced by its nearest known terms
 (typos), looked up among the vocabulary's terms that share its first letters, not by scanning it.
@@ -13,8 +13,8 @@ import sqlite3
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.analysis import STOPWORDS, compound_parts, fold, stem, words
 from nlp import glossary, synonyms
+from nlp.analysis import STOPWORDS, compound_parts, fold, stem, words
 
 #: Lexical candidates per query (ranked by BM25 inside SQLite, filters applied first).
 MAX_CANDIDATES = 1000

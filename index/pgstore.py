@@ -7,7 +7,7 @@ of hot standbys serve readers by streaming replication, with MVCC instead of gen
 The schema keeps the SQLite store's concepts and integer keys (a passage, punkt or meeting has the
 same id on both engines): meetings; punkter with their filter columns; passages with their e5
 vector in `vector(N)` and an HNSW index (inner product, as FAISS); the punkt's Danish index terms as the SQLite side
-wrote them (`index.analysis`, stored in FTS5's `punkt_terms`) as rows (term, punkt, tf) with each
+wrote them (`nlp.analysis`, stored in FTS5's `punkt_terms`) as rows (term, punkt, tf) with each
 punkt's length in terms, so that BM25 is the same formula as FTS5's (`index.pglexical`); themes and
 shown entities for filters and facets.
 

@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index import lexical, ranking
-from index.analysis import STOPWORDS, compound_parts, fold, stem
 from index.filters import Filters
 from index.ranking import Evidence
 from index.store import Store, in_list
 from index.vectors import VectorView
+from nlp.analysis import STOPWORDS, compound_parts, fold, stem
 from nlp.errors import BadQueryError, NotFoundError
 from nlp.query_understanding import understand
 from nlp.settings import settings
@@ -287,8 +287,8 @@ class Searcher:
             found = lexical.query_words(db, subject, expand=settings.query_expansion, official=settings.official_words)
         lex = lexical.scores(db, lexical.terms_of(found), where, params)
         dense_first = self._dense_candidates(db, qvec, filters)
-        top_lex = sorted(lex, key=lex.get, reverse=True)[:settings.candidates_per_side]
-        top_dense = sorted(dense_first, key=dense_first.get, reverse=True)[:settings.candidates_per_side]
+        top_lex = sorted(lex, key=lex.get, reverse=True)[: settings.candidates_per_side]
+        top_dense = sorted(dense_first, key=dense_first.get, reverse=True)[: settings.candidates_per_side]
         candidates = list(dict.fromkeys([*top_dense, *top_lex]))
         passages = self._passage_cosines(db, candidates, qvec)
         matrix = ranking.features(db, candidates, lex, passages, dense_first, found, self._punkt_count(db))

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from index import links
-from index.analysis import terms as index_terms
 from index.ids import new_meeting_slug, punkt_slug
 from index.store import Store, document_text, meeting_name, punkt_plain_text, read_meta, write_meta
 from nlp.amounts import is_shown as amount_shown
+from nlp.analysis import terms as index_terms
 from nlp.closed import subject as closed_subject
 from nlp.enrichment import Enrichment
 from nlp.entities import is_shown as entity_shown

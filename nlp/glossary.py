@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import Stemmer
-
+from nlp.analysis import snowball
 from nlp.errors import ReferatError
 from nlp.wordlist import read_word_list, spacy_stop_words
 
@@ -50,13 +49,8 @@ class Translated:
     danish: tuple[str, ...]
 
 
-@lru_cache(maxsize=2)
-def _stemmer(language: str) -> Stemmer.Stemmer:
-    return Stemmer.Stemmer(language)
-
-
 def _key(words: list[str], language: str) -> str:
-    return " ".join(_stemmer(language).stemWords(words))
+    return " ".join(snowball(language).stemWords(words))
 
 
 @lru_cache(maxsize=8)

@@ -216,8 +216,6 @@ def _first_names() -> frozenset[str]:
     return name_gazetteer()[0]
 
 
-
-
 def _glued(doc: Doc, span: Span) -> bool:
     def initial(token: Token) -> bool:
         prev = doc[token.i - 1] if token.i > 0 else None

@@ -43,7 +43,6 @@ from nlp.settings import settings
 # -- language -----------------------------------------------------------------------------------
 
 
-
 @lru_cache(maxsize=1)
 def _detector():
     """Lingua's n-gram models for Danish and English only (made for short text; loaded once)."""

@@ -12,7 +12,6 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-
 def _payload(result) -> dict:
     if getattr(result, "structuredContent", None):
         return result.structuredContent

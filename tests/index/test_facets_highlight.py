@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from index.analysis import stem
 from index.search import highlight, marked_words
+from nlp.analysis import stem
 from nlp.settings import settings
 
 

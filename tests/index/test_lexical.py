@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 
 from index import lexical
-from index.analysis import compound_parts, fold, stem, terms
 from index.lexical import term_matches
 from index.store import Store
+from nlp.analysis import compound_parts, fold, stem, terms
 
 DOCS = [
     "Tiltag mod førtidspension for unge borgere i Odense.",

@@ -1,4 +1,5 @@
-"""Danish text analysis for the lexical index: what a word becomes before BM25 sees it.
+"""Danish text analysis, one owner for every layer: what a word becomes before BM25 sees it, the
+Snowball stemmers the glossary keys with, and the light stemmer answers match sentences with.
 
 Danish needs more than a stemmer:
 - compounds: `førtidspension` must be found by `pension`, so a long word also yields its head
@@ -22,7 +23,7 @@ import Stemmer
 
 from nlp.wordlist import spacy_stop_words
 
-LEXICON = Path(__file__).resolve().parents[1] / "nlp" / "resources" / "lexicon" / "da_stems.txt"
+LEXICON = Path(__file__).resolve().parent / "resources" / "lexicon" / "da_stems.txt"
 _TOKEN = re.compile(r"[a-zæøåéäöü0-9§]+(?:-[a-zæøå0-9]+)*", re.IGNORECASE)
 _FOLD = str.maketrans({"æ": "a", "ø": "o", "å": "a", "é": "e", "ä": "a", "ö": "o", "ü": "u"})
 _DANISH_STOP = spacy_stop_words("da")
@@ -31,9 +32,26 @@ _LINKING = ("s", "e")
 MIN_PART = 4
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("danish")
+@lru_cache(maxsize=4)
+def snowball(language: str = "danish") -> Stemmer.Stemmer:
+    """The Snowball stemmer of a language: Danish for the index, English for the glossary's keys."""
+    return Stemmer.Stemmer(language)
+
+
+#: Inflection endings `light_stem` takes off, longest first.
+_ENDINGS = ("erne", "ende", "ene", "ede", "ets", "ers", "er", "en", "et", "es", "e", "s", "t")
+
+
+def light_stem(word: str) -> str:
+    """Danish inflection endings off ("borgerne" -> "borg", "rammebesparelsen" -> "rammebesparels"),
+    never below four letters: for finding a question's words in a sentence (`index.answers`), where
+    a prefix match on this stem is safer than Snowball's shorter stems. Never a cut to a fixed
+    length: "budgetgaranti" must not meet "budgettet"."""
+    word = word.lower()
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +82,7 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    return fold(_stemmer().stemWord(word))
+    return fold(snowball().stemWord(word))
 
 
 @lru_cache(maxsize=200_000)
