@@ -544,7 +544,11 @@ def write(rows: list[dict], scale: np.ndarray, results: dict, data: list, refit:
     probs = out_of_fold_hits(rows, data, c)
     hit_threshold = choose_threshold(rows, data, [probs[i] for i in range(len(rows))], rule, gate)
     hit = fit_hits(data, c)
-    ranker = Ranker(weights, no_answer, threshold, hit.tolist(), hit_threshold, rule)
+    from nlp.e5 import base_model_name
+    from nlp.embedder import get_embedder
+
+    encoder = base_model_name(get_embedder().name)  # the model whose cosines were the features
+    ranker = Ranker(weights, no_answer, threshold, hit.tolist(), hit_threshold, rule, encoder)
     model = model_path()
     model.write_text(json.dumps(ranker.to_json(), indent=2) + "\n", encoding="utf-8")
     load.cache_clear()

@@ -156,7 +156,9 @@ class Archive:
                 set_threads()
                 loaded = generations.load(self.index_root, current, store=self.store)
                 manifest, view = loaded if loaded else (None, None)
-                self._searcher = Searcher(self.store, self.embedder, view, manifest.name if manifest else None)
+                searcher = Searcher(self.store, self.embedder, view, manifest.name if manifest else None)
+                searcher.ranker.check_encoder(self.store.meta("embed_model"))
+                self._searcher = searcher
                 self._loaded_for = current
             return self._searcher
         finally:
@@ -168,7 +170,9 @@ class Archive:
             if self._searcher is None:
                 from index.pgsearch import PgSearcher, PgSearchStore, store_url
 
-                self._searcher = PgSearcher(PgSearchStore(store_url(self.store_url)), self.embedder)
+                searcher = PgSearcher(PgSearchStore(store_url(self.store_url)), self.embedder)
+                searcher.ranker.check_encoder(self.store.meta("embed_model"))
+                self._searcher = searcher
             return self._searcher
 
     def stats(self) -> dict:

@@ -32,7 +32,8 @@ import numpy as np
 
 from index.lexical import QueryWord, text_keys
 from index.store import in_list
-from nlp.e5 import models_dir
+from nlp.e5 import MODEL_NAME, base_model_name, models_dir
+from nlp.errors import IndexMismatchError
 
 
 def model_path() -> Path:
@@ -290,6 +291,16 @@ class Ranker:
     hit: list[float] = field(default_factory=list)  # one weight per hit feature, then the bias
     hit_threshold: float = 0.5  # P(relevant) above which a hit belongs to the answer
     hit_rule: str = "run"  # one of RULES
+    encoder: str = MODEL_NAME  # the model whose cosines the weights were fitted on
+
+    def check_encoder(self, model: str | None) -> None:
+        """Refuse an archive whose vectors come from another model than the ranker was fitted on:
+        its cosines mean something else, and the weights would rank silently worse."""
+        if model and base_model_name(model) != self.encoder:
+            raise IndexMismatchError(
+                f"rangeringsmodellen (models/ranker) er tilpasset encoderen '{self.encoder}', men arkivets "
+                f"vektorer er lavet med '{model}'; tilpas den med 'python bench/fit_ranker.py --write'"
+            )
 
     def score(self, evidence: Evidence) -> np.ndarray:
         w = np.asarray(self.weights["en" if evidence.english else "da"], dtype=np.float64)
@@ -323,6 +334,7 @@ class Ranker:
             "hit": self.hit,
             "hit_threshold": self.hit_threshold,
             "hit_rule": self.hit_rule,
+            "encoder": self.encoder,
         }
 
 
@@ -338,6 +350,14 @@ def load(path: Path | None = None) -> Ranker:
         or data.get("hit_rule") not in RULES
     ):
         raise ValueError(f"{path}: fitted for other features; run bench/fit_ranker.py --write")
+    if not data.get("encoder"):
+        raise ValueError(f"{path}: names no encoder; run bench/fit_ranker.py --write")
     return Ranker(
-        data["weights"], data["no_answer"], data["threshold"], data["hit"], data["hit_threshold"], data["hit_rule"]
+        data["weights"],
+        data["no_answer"],
+        data["threshold"],
+        data["hit"],
+        data["hit_threshold"],
+        data["hit_rule"],
+        data["encoder"],
     )

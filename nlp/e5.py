@@ -26,6 +26,12 @@ QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 
 
+def base_model_name(name: str) -> str:
+    """The model a runtime's name stands for: `multilingual-e5-small+onnx-int8` -> `multilingual-e5-small`.
+    What was fitted on a model's vectors (the ranker) holds for each of its runtimes."""
+    return name.split("+", 1)[0]
+
+
 def models_dir() -> Path:
     """`$REFERAT_MODELS`, else the repository's `models/` folder."""
     env = os.environ.get("REFERAT_MODELS")

@@ -166,3 +166,23 @@ def test_the_answer_is_a_run_from_the_top():
     assert ranking.members(ranked, 0.5, "each").tolist() == [True, True, False, True, False]
     assert not ranking.members(np.array([0.4, 0.9]), 0.5, "run").any()
     assert ranking.members(np.zeros(0), 0.5, "run").tolist() == []
+
+
+def test_the_ranker_names_its_encoder_and_refuses_another_models_vectors():
+    from nlp.errors import IndexMismatchError
+
+    ranker = ranking.load(MODEL)
+    assert ranker.encoder == "multilingual-e5-small"
+    ranker.check_encoder("multilingual-e5-small+onnx-int8")  # a runtime of the same model
+    ranker.check_encoder("multilingual-e5-small")
+    with pytest.raises(IndexMismatchError, match="fit_ranker"):
+        ranker.check_encoder("paraphrase-multilingual-MiniLM-L12-v2")
+
+
+def test_a_ranker_file_that_names_no_encoder_is_refused(tmp_path):
+    data = json.loads(MODEL.read_text(encoding="utf-8"))
+    del data["encoder"]
+    path = tmp_path / "ranker.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="no encoder"):
+        ranking.load(path)
