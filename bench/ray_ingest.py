@@ -2,8 +2,8 @@
 
     python bench/ray_ingest.py [--corpus ../shared/corpus/greve-firstagenda-more] [--limit 20]
 
-Starts a head (127.0.0.1) with one CPU, ingests through `referat ingest --ray`'s code path into a
-fresh home, adds a worker node (127.0.0.2) with one CPU, ingests again into another fresh home,
+Starts a head (127.0.0.2) with one CPU, ingests through `referat ingest --ray`'s code path into a
+fresh home, adds a worker node (127.0.0.3) with one CPU, ingests again into another fresh home,
 and stops every Ray process it started (by PID, checked with pgrep). Prints `one_node_s=`,
 `two_nodes_s=` and `ray_speedup=` (goal >= 1.7). On a machine with fewer than two free cores
 the figure says nothing about real machines.
@@ -30,7 +30,7 @@ from index.ingest import expand_paths  # noqa: E402
 
 def _free_port() -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind(("127.0.0.2", 0))
         return s.getsockname()[1]
 
 
@@ -46,10 +46,10 @@ def main() -> None:
     session = f"/tmp/referat-raybench-{os.getpid()}"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0", "REFERAT_RAY_SESSION": session}
     common = ["--num-cpus", "1", "--disable-usage-stats", "--temp-dir", session]
-    address = f"127.0.0.1:{port}"
+    address = f"127.0.0.2:{port}"  # not 127.0.0.1: Ray swaps that for the machine's own address
     try:
         subprocess.run(
-            [ray, "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port), "--include-dashboard=false"]
+            [ray, "start", "--head", "--node-ip-address", "127.0.0.2", "--port", str(port), "--include-dashboard=false"]
             + common,
             env=env,
             check=True,
@@ -59,7 +59,7 @@ def main() -> None:
         for label in ("one_node", "two_nodes"):
             if label == "two_nodes":
                 subprocess.run(
-                    [ray, "start", "--address", address, "--node-ip-address", "127.0.0.2", *common],
+                    [ray, "start", "--address", address, "--node-ip-address", "127.0.0.3", *common],
                     env=env,
                     check=True,
                     capture_output=True,

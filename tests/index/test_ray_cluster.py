@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import subprocess
@@ -28,9 +29,9 @@ ROOT = Path(__file__).resolve().parents[2]
 GREVE = ROOT / "data" / "sample" / "greve"
 
 
-def _free_port() -> int:
+def _free_port(host: str) -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -43,8 +44,11 @@ def _ray_bin() -> str:
 
 @pytest.fixture()
 def loopback_cluster(tmp_path):
-    """A head on 127.0.0.1 and a worker node on 127.0.0.2, one CPU each; everything stopped after."""
-    port = _free_port()
+    """A head on 127.0.0.2 and a worker node on 127.0.0.3, one CPU each; everything stopped after.
+
+    Not 127.0.0.1: Ray replaces that address with the machine's own non-loopback one, and the
+    "loopback" cluster would then talk over the network (the test checks every node's address)."""
+    port = _free_port("127.0.0.2")
     temp = Path("/tmp") / f"referat-ray-{os.getpid()}"
     env = {
         **os.environ,
@@ -59,7 +63,7 @@ def loopback_cluster(tmp_path):
     try:
         started.append(
             subprocess.run(
-                [ray, "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port)]
+                [ray, "start", "--head", "--node-ip-address", "127.0.0.2", "--port", str(port)]
                 + ["--include-dashboard=false", *common],
                 env=env,
                 capture_output=True,
@@ -70,7 +74,7 @@ def loopback_cluster(tmp_path):
         )
         started.append(
             subprocess.run(
-                [ray, "start", "--address", f"127.0.0.1:{port}", "--node-ip-address", "127.0.0.2", *common],
+                [ray, "start", "--address", f"127.0.0.2:{port}", "--node-ip-address", "127.0.0.3", *common],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -78,7 +82,7 @@ def loopback_cluster(tmp_path):
                 check=True,
             )
         )
-        yield f"127.0.0.1:{port}"
+        yield f"127.0.0.2:{port}"
     finally:
         # Every process of this session, by PID (never a global `ray stop`).
         assert not stop_session(str(temp)), "a process of the test cluster is still running"
@@ -120,7 +124,10 @@ def test_two_node_ray_ingest_equals_single_machine(tmp_path, loopback_cluster):
 
     ray.init(address=loopback_cluster, log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
     try:
-        assert len([n for n in ray.nodes() if n["Alive"]]) == 2
+        alive = [n for n in ray.nodes() if n["Alive"]]
+        assert len(alive) == 2
+        addresses = {n["NodeManagerAddress"] for n in alive}
+        assert all(ipaddress.ip_address(a) in ipaddress.ip_network("127.0.0.0/8") for a in addresses), addresses
         clustered = Store(tmp_path / "ray.sqlite")
         remote = ingest_paths_on_ray(ray, clustered, files)
     finally:
