@@ -6,6 +6,11 @@ Starts the app on 127.0.0.1 (a free port) over the given home (default: the samp
 needed), then runs the clients with a mix of searches, punkt pages and meeting lists. Prints
 `rps=`, `p50_ms=`, `p95_ms=`, `p99_ms=`, `errors=`. Traffic never leaves the machine.
 `--unique` makes every search a new query (no query-vector cache hits): the worst case.
+`--postgres` runs the same load three times in one run: against the home's SQLite + FAISS, then,
+with the home published into a local PostgreSQL primary and a streaming standby on loopback
+(index/pgserver.py, as `REFERAT_PG_USER`/referatpg when root), against the primary alone and against
+the multi-host address that reads from the standby (figures prefixed `sqlite_`, `pg_primary_`,
+`pg_standby_`).
 `--ingest-during FOLDER` runs `referat ingest FOLDER` into the same home in another process while
 the clients run (the server picks up the new index generation between requests); it prints
 `ingest_s=` and the ingest's exit status, and the load figures cover the whole run.
@@ -40,13 +45,13 @@ QUERIES = [
 ]
 
 
-def start_server(home: str) -> tuple[str, object]:
+def start_server(home: str, store_url: str | None = None) -> tuple[str, object]:
     import uvicorn
 
     from api.app import create_app
     from index.archive import Archive
 
-    archive = Archive(home)
+    archive = Archive(home, store_url=store_url)
     if not archive.store.meetings():
         archive.ingest([ROOT / "data" / "sample"])
     with socket.socket() as s:
@@ -111,10 +116,13 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--unique", action="store_true", help="every search a query never seen before")
     ap.add_argument("--ingest-during", default=None, help="a folder to ingest into the home while the load runs")
+    ap.add_argument("--postgres", action="store_true", help="also against a local Postgres primary and standby")
     ap.add_argument("--url", default=None, help="a running `referat serve` on loopback, e.g. with --workers 2")
     args = ap.parse_args()
     if args.url and not args.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
         raise SystemExit("load is only ever sent to loopback addresses")
+    if args.postgres:
+        return main_postgres(args)
     base, server = (args.url.rstrip("/"), None) if args.url else start_server(args.home)
     ingest = None
     if args.ingest_during:
@@ -135,14 +143,67 @@ def main() -> None:
         print(f"ingest_exit={status}")
     if server is not None:
         server.should_exit = True
-    lat = sorted(latencies)
     print(f"clients={args.clients}")
-    print(f"requests={len(lat)}")
-    print(f"rps={len(lat) / elapsed:.1f}")
-    print(f"p50_ms={statistics.median(lat):.1f}")
-    print(f"p95_ms={lat[int(0.95 * (len(lat) - 1))]:.1f}")
-    print(f"p99_ms={lat[int(0.99 * (len(lat) - 1))]:.1f}")
-    print(f"errors={len(errors)}")
+    report("", latencies, errors, elapsed)
+
+
+def report(prefix: str, latencies: list[float], errors: list[str], elapsed: float) -> None:
+    lat = sorted(latencies)
+    print(f"{prefix}requests={len(lat)}")
+    print(f"{prefix}rps={len(lat) / elapsed:.1f}")
+    print(f"{prefix}p50_ms={statistics.median(lat):.1f}")
+    print(f"{prefix}p95_ms={lat[int(0.95 * (len(lat) - 1))]:.1f}")
+    print(f"{prefix}p99_ms={lat[int(0.99 * (len(lat) - 1))]:.1f}")
+    print(f"{prefix}errors={len(errors)}")
+
+
+def main_postgres(args) -> None:
+    """The same load on the embedded store, a Postgres primary alone, and primary + standby."""
+    import os
+    import shutil
+    import tempfile
+
+    from index import pgstore
+    from index.archive import Archive
+    from index.pgserver import LocalServer, dsn
+
+    home = Archive(args.home)
+    if not home.store.meetings():
+        home.ingest([ROOT / "data" / "sample"])
+    user = os.environ.get("REFERAT_PG_USER", "referatpg") if os.geteuid() == 0 else None
+    base_dir = Path(tempfile.mkdtemp(prefix="referat-pg-load-"))
+    os.chmod(base_dir, 0o755)
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    primary = LocalServer(base_dir / "primary", user=user)
+    standby = LocalServer(base_dir / "standby", user=user)
+    try:
+        primary.init(port=ports[0])
+        pgstore.publish(home.store.db, dsn(ports[0]))
+        standby.standby_of(ports[0], ports[1])
+        both = dsn(ports[0]).replace(f"127.0.0.1:{ports[0]}", f"127.0.0.1:{ports[0]},127.0.0.1:{ports[1]}")
+        runs = {
+            "sqlite_": None,
+            "pg_primary_": dsn(ports[0]),
+            "pg_standby_": both + ("&" if "?" in both else "?") + "target_session_attrs=prefer-standby",
+        }
+        print(f"clients={args.clients}")
+        for prefix, url in runs.items():
+            base, server = start_server(args.home, url)
+            try:
+                started = time.perf_counter()
+                latencies, errors = asyncio.run(run(base, args.clients, args.seconds, args.unique))
+                report(prefix, latencies, errors, time.perf_counter() - started)
+            finally:
+                server.should_exit = True
+    finally:
+        for server in (standby, primary):
+            if (server.data_dir / "postmaster.pid").exists():
+                server.stop()
+        shutil.rmtree(base_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
