@@ -226,14 +226,16 @@ def _keys(word: str) -> tuple[str, str] | None:
     return stem(word), fold(word)
 
 
-def text_keys(text: str) -> set[str]:
-    """Every stem and folded form of the words of a text (what a query word must equal to be in it)."""
+@lru_cache(maxsize=4096)
+def text_keys(text: str) -> frozenset[str]:
+    """Every stem and folded form of the words of a text (what a query word must equal to be in it).
+    Cached: the passages of the top punkter come back in query after query."""
     keys: set[str] = set()
     for m in _WORD.finditer(text):
         found = _keys(m.group(0).lower())
         if found is not None:
             keys.update(found)
-    return keys
+    return frozenset(keys)
 
 
 def term_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:

@@ -25,6 +25,7 @@ import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -521,14 +522,24 @@ def marked_words(text: str, terms: set[str]) -> list[tuple[int, int]]:
         return []
     spans = []
     for m in _WORD.finditer(text):
-        word = m.group(0).lower()
-        if len(word) < 2 or word in STOPWORDS or word in _NOT_CONTENT:
+        keys = _content_keys(m.group(0).lower())
+        if keys is None:
             continue
-        if stem(word) in terms or fold(word) in terms:
+        stemmed, folded, parts = keys
+        if stemmed in terms or folded in terms:
             spans.append(m.span())
-        elif not _is_name(text, m.start()) and any(p in terms for p in compound_parts(word)):
+        elif any(p in terms for p in parts) and not _is_name(text, m.start()):
             spans.append(m.span())
     return spans
+
+
+@lru_cache(maxsize=200_000)
+def _content_keys(word: str) -> tuple[str, str, tuple[str, ...]] | None:
+    """(stem, folded form, compound parts) of a lower-case content word; None for a function word.
+    Cached: every snippet of every search walks its passage word by word."""
+    if len(word) < 2 or word in STOPWORDS or word in _NOT_CONTENT:
+        return None
+    return stem(word), fold(word), compound_parts(word)
 
 
 def _is_name(text: str, start: int) -> bool:

@@ -60,6 +60,7 @@ def lexicon() -> frozenset[str]:
     return frozenset(LEXICON.read_text(encoding="utf-8").split())
 
 
+@lru_cache(maxsize=200_000)
 def fold(term: str) -> str:
     """`hjemløse`, `hjemloese` and `hjemlose` all become `hjemlose`."""
     term = term.lower()
