@@ -128,3 +128,14 @@ def test_bench_runs(script, args):
         shared_path("corpus")
     figures = run_bench(script, *args)
     assert figures, f"{script} printed no name=value figures"
+
+
+def test_api_load_runs_against_sqlite_a_primary_and_a_standby(bench_home):
+    from tests.index.pg_helpers import require_postgres
+
+    require_postgres()
+    args = ("--home", str(bench_home / "sample"), "--clients", "2", "--seconds", "1", "--postgres")
+    figures = run_bench("api_load.py", *args)
+    for prefix in ("sqlite_", "pg_primary_", "pg_standby_"):
+        assert number(figures, f"{prefix}requests") > 0
+        assert number(figures, f"{prefix}errors") == 0
