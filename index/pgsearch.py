@@ -103,10 +103,16 @@ def vocabulary_range(db: PgConnection, low: str, high: str, shortest: int, longe
 
 
 def bm25(db: PgConnection, terms: list[str], where: str, params: list, limit: int) -> dict[int, float]:
-    """BM25 per punkt as FTS5 computes it, over the punkter that pass the filter (`where` over `p`)."""
+    """BM25 per punkt as FTS5 computes it, over the punkter that pass the filter (`where` over `p`).
+    The collection's size and mean length come from the last publish (`bm25_stats`), counted here
+    only for a store published before they were kept."""
     join = f"JOIN punkter p ON p.id = t.punkt AND {translate_sql(where)}" if where else ""
     sql = f"""
-        WITH stats AS (SELECT count(*)::float8 AS n, coalesce(avg(len), 0)::float8 AS avgdl FROM punkt_len),
+        WITH counted AS (SELECT value FROM meta WHERE key = 'bm25_stats'),
+        stats AS (SELECT coalesce((SELECT split_part(value, ' ', 1)::float8 FROM counted),
+                                  (SELECT count(*)::float8 FROM punkt_len)) AS n,
+                         coalesce((SELECT split_part(value, ' ', 2)::float8 FROM counted),
+                                  (SELECT coalesce(avg(len), 0)::float8 FROM punkt_len)) AS avgdl),
         df AS (SELECT term, count(*)::float8 AS hits FROM punkt_terms WHERE term = ANY(%s) GROUP BY term),
         idf AS (SELECT term, CASE WHEN ln((n - hits + 0.5) / (hits + 0.5)) <= 0 THEN 1e-6
                                   ELSE ln((n - hits + 0.5) / (hits + 0.5)) END AS w FROM df, stats)

@@ -227,6 +227,13 @@ def publish(db: sqlite3.Connection, url: str, *, batch: int = 2000) -> PublishRe
                     "INSERT INTO meta VALUES ('published', now()::text) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
                 )
+                # BM25's collection statistics, counted once per publish, not on every query (a
+                # scan of every punkt's length at three million punkter).
+                conn.execute(
+                    "INSERT INTO meta SELECT 'bm25_stats', count(*)::float8::text || ' ' || "
+                    "coalesce(avg(len), 0)::float8::text FROM punkt_len "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                )
         finally:
             db.execute("COMMIT")
         report.added, report.removed, report.purged = len(new), len(gone), len(purged)
