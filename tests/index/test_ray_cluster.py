@@ -144,3 +144,32 @@ def test_two_node_ray_ingest_equals_single_machine(tmp_path, loopback_cluster):
     assert mine.shape == theirs.shape
     diff = np.abs(mine - theirs).max()
     assert diff <= 1e-5, diff
+
+
+def test_ray_ingest_into_postgres_through_the_cli(tmp_path, loopback_cluster):
+    """`referat ingest --ray ADDRESS --store postgresql://…`: read and embedded on the cluster's nodes,
+    stored in the home, published to the primary; the same punkter on both."""
+    import sys
+
+    from tests.index.pg_helpers import TwoNodes, require_postgres
+
+    psycopg = require_postgres()
+    nodes = TwoNodes()
+    try:
+        home = tmp_path / "home"
+        argv = [sys.executable, "-m", "api.cli", "ingest", str(GREVE), "--home", str(home), "--no-enrich"]
+        argv += ["--ray", loopback_cluster, "--store", nodes.primary_url]
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "REFERAT_THREADS": "1"}
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=900, cwd=ROOT)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "postgres: tilføjet=" in done.stdout, done.stdout
+        store = Store(home / "referat.sqlite")
+        local = [r[0] for r in store.db.execute("SELECT slug FROM punkter ORDER BY slug")]
+        passages = store.db.execute("SELECT count(*) FROM passages WHERE vector IS NOT NULL").fetchone()[0]
+        with psycopg.connect(nodes.primary_url) as conn:
+            there = [r[0] for r in conn.execute("SELECT slug FROM punkter ORDER BY slug")]
+            vectors = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+        assert local and there == local
+        assert passages > 0 and vectors == passages
+    finally:
+        nodes.close()
