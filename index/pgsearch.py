@@ -267,31 +267,12 @@ class PgSearcher(Searcher):
         return out
 
     def similar(self, slug: str, limit: int = 5) -> list[dict]:
-        """Punkter nearest this punkt's passages (their centroid), closed ones left out."""
-        return self._retrying(lambda: self._similar(slug, limit))
+        return self._retrying(lambda: super(PgSearcher, self).similar(slug, limit))
 
-    def _similar(self, slug: str, limit: int) -> list[dict]:
-        from nlp.errors import NotFoundError
+    def _punkt_vectors(self, db, punkt: int) -> list[np.ndarray]:
+        sql = "SELECT embedding FROM passages WHERE punkt = %s AND embedding IS NOT NULL ORDER BY ordinal LIMIT 20"
+        # pgvector's adapter gives a `Vector`, not a sequence numpy can read.
+        return [np.asarray(r[0].to_numpy(), dtype=np.float32) for r in db.native(sql, (punkt,))]
 
-        with self.store.snapshot() as db:
-            row = db.execute("SELECT id, closed FROM punkter WHERE slug = ?", (slug,)).fetchone()
-            if row is None:
-                raise NotFoundError(f"intet punkt med id '{slug}'")
-            if row["closed"]:
-                return []
-            vectors = [
-                np.asarray(r[0], dtype=np.float32)
-                for r in db.native(
-                    "SELECT embedding FROM passages WHERE punkt = %s AND embedding IS NOT NULL ORDER BY ordinal "
-                    "LIMIT 20",
-                    (row["id"],),
-                )
-            ]
-            if not vectors:
-                return []
-            centroid = np.mean(vectors, axis=0)
-            centroid /= np.linalg.norm(centroid) + 1e-9
-            best = self._nearest(db, centroid, ("p.id <> ? AND NOT p.closed", [row["id"]]))
-            ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
-            info = self._info(db, [pid for pid, _ in ranked])
-            return [self._hit(info[pid], score, [], set()) for pid, score in ranked if pid in info]
+    def _nearest_to(self, db, vector: np.ndarray, exclude: int) -> dict[int, float]:
+        return self._nearest(db, vector, ("p.id <> ? AND NOT p.closed", [exclude]))

@@ -460,34 +460,40 @@ class Searcher:
         return facets
 
     def similar(self, slug: str, limit: int = 5) -> list[dict]:
-        """Punkter whose passages lie nearest this punkt's (the centroid of its passage vectors)."""
+        """Punkter whose passages lie nearest this punkt's (the centroid of its passage vectors),
+        closed ones left out. The engine's part is `_punkt_vectors` and `_nearest_to`."""
         with self.store.snapshot() as db:
             row = db.execute("SELECT id, closed FROM punkter WHERE slug = ?", (slug,)).fetchone()
             if row is None:
                 raise NotFoundError(f"intet punkt med id '{slug}'")
-            if row["closed"] or self.view is None:
+            if row["closed"]:
                 return []
-            vectors = [
-                np.frombuffer(r[0], dtype=np.float32)
-                for r in db.execute(
-                    "SELECT vector FROM passages WHERE punkt = ? AND vector IS NOT NULL ORDER BY ordinal LIMIT 20",
-                    (row["id"],),
-                )
-            ]
+            vectors = self._punkt_vectors(db, row["id"])
             if not vectors:
                 return []
             centroid = np.mean(vectors, axis=0)
             centroid /= np.linalg.norm(centroid) + 1e-9
-            if len(centroid) != self.view.dim:
-                return []
-            mask = np.ones(int(db.execute("SELECT MAX(id) FROM punkter").fetchone()[0]) + 1, dtype=bool)
-            mask[row["id"]] = False
-            closed = [r[0] for r in db.execute("SELECT id FROM punkter WHERE closed")]
-            mask[np.asarray(closed, dtype=np.int64)] = False
-            best = self._dense(db, centroid, mask)
+            best = self._nearest_to(db, centroid, row["id"])
             ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
             info = self._info(db, [pid for pid, _ in ranked])
             return [self._hit(info[pid], score, [], set()) for pid, score in ranked if pid in info]
+
+    def _punkt_vectors(self, db, punkt: int) -> list[np.ndarray]:
+        """The first 20 passage vectors of a punkt (none without a vector index)."""
+        if self.view is None:
+            return []
+        sql = "SELECT vector FROM passages WHERE punkt = ? AND vector IS NOT NULL ORDER BY ordinal LIMIT 20"
+        return [np.frombuffer(r[0], dtype=np.float32) for r in db.execute(sql, (punkt,))]
+
+    def _nearest_to(self, db, vector: np.ndarray, exclude: int) -> dict[int, float]:
+        """Best cosine per open punkt other than `exclude` (empty for a vector of another dimension)."""
+        if len(vector) != self.view.dim:
+            return {}
+        mask = np.ones(int(db.execute("SELECT MAX(id) FROM punkter").fetchone()[0]) + 1, dtype=bool)
+        mask[exclude] = False
+        closed = [r[0] for r in db.execute("SELECT id FROM punkter WHERE closed")]
+        mask[np.asarray(closed, dtype=np.int64)] = False
+        return self._dense(db, vector, mask)
 
 
 def _full_name(name: str) -> bool:

@@ -183,3 +183,10 @@ def test_bm25_statistics_are_kept_at_publish_and_counted_when_missing(published)
         finally:
             conn.execute("INSERT INTO meta VALUES ('bm25_stats', %s)", (stats[0],))
     assert kept and kept == counted
+
+
+def test_similar_punkter_are_the_same_on_both_engines(archive, pg_searcher):
+    slug = archive.search("hjemløse", limit=1).hits[0]["id"]
+    mine = [h["id"] for h in archive.searcher().similar(slug)]
+    theirs = [h["id"] for h in pg_searcher.similar(slug)]
+    assert mine and theirs == mine and slug not in theirs
