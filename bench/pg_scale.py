@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.given_vector import GivenVector
+from bench.given_vector import GivenVector, time_searches
 
 
 class PgBench:
@@ -63,15 +63,8 @@ class PgBench:
         searcher = PgSearcher(pg, embedder)
         try:
             for label, filters in filters_by_label.items():
-                latencies = []
-                for text, q in zip(texts, qs, strict=True):
-                    embedder.vector = q
-                    t = time.perf_counter()
-                    searcher.search(text, limit=10, filters=filters)
-                    latencies.append((time.perf_counter() - t) * 1000)
-                lat = sorted(latencies)
-                out[f"pg_{label}latency_p50_ms"] = statistics.median(lat)
-                out[f"pg_{label}latency_p95_ms"] = lat[int(0.95 * (len(lat) - 1))]
+                for name, value in time_searches(searcher, embedder, texts, qs, filters).items():
+                    out[f"pg_{label}{name}"] = value
                 out[f"pg_{label}recall_at_10"] = _recall(self.store, pg, qs, filters)
         finally:
             pg.close()

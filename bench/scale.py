@@ -122,6 +122,22 @@ def build_store(home: Path, punkter: int, per_punkt: int, model: str) -> None:
     db.execute("COMMIT")
 
 
+def synthetic_queries(n: int) -> tuple[np.ndarray, list[str]]:
+    """The bench's queries: vectors near the archive's clusters and a few Zipf-drawn words each."""
+    rng = np.random.default_rng(1)
+    centres = np.random.default_rng(0).standard_normal((256, DIM)).astype(np.float32)
+    vectors = clustered(n, rng, centres)
+    texts = [" ".join(WORDS[w] for w in rng.zipf(1.3, size=3) % len(WORDS)) for _ in range(n)]
+    return vectors, texts
+
+
+def bench_filters() -> dict:
+    """No filter, and a selective one (one committee, one year): the label prefix of each figure."""
+    from index.filters import Filters
+
+    return {"": Filters(), "filtered_": Filters(committee="Udvalg 7", date_from="2019-01-01", date_to="2019-12-31")}
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -165,10 +181,9 @@ def job_add_meeting(home: str, meeting: str, out: mp.Queue) -> None:
 
 
 def job_search(home: str, queries: int, out: mp.Queue) -> None:
-    from bench.given_vector import GivenVector
+    from bench.given_vector import GivenVector, time_searches
     from index import generations
     from index.archive import Archive
-    from index.filters import Filters
     from index.vectors import set_threads
 
     set_threads(1)
@@ -177,22 +192,11 @@ def job_search(home: str, queries: int, out: mp.Queue) -> None:
     archive.embedder = given  # no model loaded: the query vectors are given
     searcher = archive.searcher()
     searcher.embedder = given
-    rng = np.random.default_rng(1)
-    centres = np.random.default_rng(0).standard_normal((256, DIM)).astype(np.float32)
-    qs = clustered(queries, rng, centres)
-    texts = [" ".join(WORDS[w] for w in rng.zipf(1.3, size=3) % len(WORDS)) for _ in range(queries)]
-    selective = Filters(committee="Udvalg 7", date_from="2019-01-01", date_to="2019-12-31")
+    qs, texts = synthetic_queries(queries)
     result = {"generation": generations.current_name(archive.index_root)}
-    for label, filters in (("", Filters()), ("filtered_", selective)):
-        latencies = []
-        for text, q in zip(texts, qs, strict=True):
-            given.vector = q
-            t = time.perf_counter()
-            searcher.search(text, limit=10, filters=filters)
-            latencies.append((time.perf_counter() - t) * 1000)
-        lat = sorted(latencies)
-        result[f"{label}latency_p50_ms"] = statistics.median(lat)
-        result[f"{label}latency_p95_ms"] = lat[int(0.95 * (len(lat) - 1))]
+    for label, filters in bench_filters().items():
+        for name, value in time_searches(searcher, given, texts, qs, filters).items():
+            result[f"{label}{name}"] = value
         found = []
         with archive.store.snapshot() as db:
             mask = filters.punkt_mask(db)
@@ -208,16 +212,12 @@ def job_search(home: str, queries: int, out: mp.Queue) -> None:
 
 def exact_recall(home: Path, result: dict) -> dict:
     """recall@10 of the index's answers against brute force over the same (allowed) vectors."""
-    from index.filters import Filters
     from index.store import Store
 
     store = Store(home / "referat.sqlite")
     qs = np.load(home / "queries.npy")
     out = {}
-    for label, filters in (
-        ("", Filters()),
-        ("filtered_", Filters(committee="Udvalg 7", date_from="2019-01-01", date_to="2019-12-31")),
-    ):
+    for label, filters in bench_filters().items():
         where, params = filters.sql()
         sql = "SELECT s.id, s.vector FROM passages s JOIN punkter p ON p.id = s.punkt"
         rows = store.db.execute(sql + (f" WHERE {where}" if where else ""), params).fetchall()
@@ -300,7 +300,6 @@ def main() -> None:
 def main_postgres(args) -> None:
     """The same synthetic archive published into a local PostgreSQL primary (bench/pg_scale.py)."""
     from bench.pg_scale import PgBench
-    from index.filters import Filters
     from nlp.embedder import get_embedder
 
     model = get_embedder().name
@@ -325,12 +324,8 @@ def main_postgres(args) -> None:
                 print(f"pg_add_one_meeting_s={added['add_one_meeting_s'] + delta['s']:.2f}")
             else:
                 print("pg_add_one_meeting_s=not-measured (meeting file missing)")
-            rng = np.random.default_rng(1)
-            centres = np.random.default_rng(0).standard_normal((256, DIM)).astype(np.float32)
-            qs = clustered(args.queries, rng, centres)
-            texts = [" ".join(WORDS[w] for w in rng.zipf(1.3, size=3) % len(WORDS)) for _ in range(args.queries)]
-            selective = Filters(committee="Udvalg 7", date_from="2019-01-01", date_to="2019-12-31")
-            for k, v in bench.search(qs, texts, {"": Filters(), "filtered_": selective}).items():
+            qs, texts = synthetic_queries(args.queries)
+            for k, v in bench.search(qs, texts, bench_filters()).items():
                 print(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}")
         finally:
             bench.close()
