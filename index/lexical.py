@@ -20,13 +20,13 @@ from nlp.analysis import STOPWORDS, compound_parts, fold, stem, words
 MAX_CANDIDATES = 1000
 
 
-def _pg(db) -> bool:
+def is_postgres(db) -> bool:
     """Whether `db` is a PostgreSQL store's connection (`index.pgsearch`): its lexical index is rows, not FTS5."""
     return not isinstance(db, sqlite3.Connection)
 
 
 def _known(db: sqlite3.Connection, term: str) -> int:
-    if _pg(db):
+    if is_postgres(db):
         from index import pgsearch
 
         return pgsearch.document_frequency(db, term)
@@ -53,7 +53,7 @@ def _near(db: sqlite3.Connection, term: str) -> list[str]:
 
 def _vocabulary(db, prefix: str, shortest: int, longest: int, limit: int | None) -> list[str]:
     """Known terms that begin with `prefix`, of a length in [shortest, longest], in term order."""
-    if _pg(db):
+    if is_postgres(db):
         from index import pgsearch
 
         return pgsearch.vocabulary_range(db, prefix, prefix + "\uffff", shortest, longest, limit)
@@ -196,7 +196,7 @@ def scores(
     usable = [t for t in terms if re.fullmatch(r"[a-z0-9]+", t)]
     if not usable:
         return {}
-    if _pg(db):  # the same BM25 over the terms as rows
+    if is_postgres(db):  # the same BM25 over the terms as rows
         from index import pgsearch
 
         return pgsearch.bm25(db, usable, where, params or [], limit)

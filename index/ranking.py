@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.lexical import QueryWord, text_keys
+from index.lexical import QueryWord, is_postgres, text_keys
 from index.store import in_list
 from nlp.e5 import MODEL_NAME, base_model_name, models_dir
 from nlp.errors import IndexMismatchError
@@ -107,7 +107,7 @@ def coverage(
     marks = in_list(candidates)
 
     def containing(terms) -> list[int]:
-        if not isinstance(db, sqlite3.Connection):  # a PostgreSQL store (index.pgsearch): terms as rows
+        if is_postgres(db):  # a PostgreSQL store (index.pgsearch): terms as rows
             from index import pgsearch
 
             usable = [t for t in terms if t.isalnum()]
