@@ -299,6 +299,8 @@ def ingest(
         err.print(f"[yellow]ikke læst[/yellow] {escape(path)}: {escape(reason)}", highlight=False)
     for path, reason in report.failures:
         err.print(f"[red]fejl[/red] {escape(path)}: {escape(reason)}", highlight=False)
+    if report.retried:
+        err.print(f"[yellow]{report.retried} fil(er) givet til en anden Ray-arbejder, fordi deres døde[/yellow]")
     out.print(
         f"filer={report.files} uændrede={report.unchanged} dokumenter={report.meetings} "
         f"møder={len(report.meeting_ids)} punkter={report.punkter} gemt_uden_søgning={report.kept_unsearched} "

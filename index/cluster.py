@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: Files in flight per actor: one being worked on, one waiting, so no actor idles between files.
 IN_FLIGHT_PER_ACTOR = 2
+#: Tries per file when its worker dies under it (the file then goes to another live worker).
+ATTEMPTS_PER_FILE = 3
 #: Environment variables that are the driver's business, not the workers'.
 _DRIVER_ONLY = {"REFERAT_HOME", "REFERAT_RAY_ADDRESS", "REFERAT_THREADS"}
 
@@ -157,10 +159,17 @@ def ingest_paths_on_ray(
 
 
 def _run(ray, store, files: list[Path], actors: list, report: IngestReport, progress, enrich: bool) -> None:
-    """Hand files to the actors as they free up; write results in the files' order."""
+    """Hand files to the actors as they free up; write results in the files' order.
+
+    A worker that dies (its process or its node) takes its files in flight with it: each of them is
+    handed to a live worker again, up to `ATTEMPTS_PER_FILE` times, and the dead worker gets no more;
+    when no worker is left, every file not yet read is reported as a failure, never dropped."""
     pending: dict = {}  # object ref -> (file index, actor)
     done: dict[int, tuple] = {}  # file index -> outcome, waiting for its turn to be written
+    live = list(actors)
     free = [a for a in actors for _ in range(IN_FLIGHT_PER_ACTOR)]
+    again: list[int] = []  # files whose worker died, to be handed out again first
+    attempts: dict[int, int] = {}
     next_file = next_write = 0
 
     def finish(i: int, outcome: tuple | None) -> None:
@@ -180,23 +189,47 @@ def _run(ray, store, files: list[Path], actors: list, report: IngestReport, prog
         if progress:
             progress(path, report)
 
+    def lost(i: int, actor, exc: Exception) -> None:
+        """A file whose worker failed under it: handed out again, or reported when it cannot be."""
+        reason = f"{exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        if isinstance(exc, ray.exceptions.RayActorError) and actor in live:
+            live.remove(actor)
+            free[:] = [a for a in free if a is not actor]
+            log.warning("a Ray worker died (%s); its files go to the %d left", reason, len(live))
+        if attempts.get(i, 1) < ATTEMPTS_PER_FILE and live:
+            attempts[i] = attempts.get(i, 1) + 1
+            report.retried += 1
+            again.append(i)
+        else:
+            done[i] = ("error", f"Ray-fejl efter {attempts.get(i, 1)} forsøg ({reason}); filen er ikke indlæst")
+
+    def dispatch(i: int) -> None:
+        path = files[i]
+        try:
+            started = time.perf_counter()
+            key, data, sha = read_file(path)
+            report.read_s += time.perf_counter() - started
+        except ReferatError as exc:
+            done[i] = ("error", str(exc).removeprefix(f"{path}: "))
+            return
+        if store.document_hash(key) == sha:
+            done[i] = None
+            return
+        actor = free.pop()
+        pending[actor.process.remote(key, sha, data, str(path))] = (i, actor)
+
     while next_write < len(files):
-        while free and next_file < len(files):
-            i = next_file
-            next_file += 1
-            path = files[i]
-            try:
-                started = time.perf_counter()
-                key, data, sha = read_file(path)
-                report.read_s += time.perf_counter() - started
-            except ReferatError as exc:
-                done[i] = ("error", str(exc).removeprefix(f"{path}: "))
-                continue
-            if store.document_hash(key) == sha:
-                done[i] = None
-                continue
-            actor = free.pop()
-            pending[actor.process.remote(key, sha, data, str(path))] = (i, actor)
+        while free and (again or next_file < len(files)):
+            if again:
+                dispatch(again.pop(0))
+            else:
+                next_file += 1
+                dispatch(next_file - 1)
+        if not live:  # every worker is gone: what was not handed out is reported, not lost
+            for i in [*again, *range(next_file, len(files))]:
+                done[i] = ("error", "ingen Ray-arbejder er tilbage (klyngens noder døde); filen er ikke indlæst")
+            again.clear()
+            next_file = len(files)
         while next_write in done:
             finish(next_write, done.pop(next_write))
             next_write += 1
@@ -204,11 +237,12 @@ def _run(ray, store, files: list[Path], actors: list, report: IngestReport, prog
             ready, _ = ray.wait(list(pending), num_returns=1)
             for ref in ready:
                 i, actor = pending.pop(ref)
-                free.append(actor)
                 try:
                     done[i] = ray.get(ref)
                 except Exception as exc:  # noqa: BLE001 - a lost worker fails its file, not the ingest
-                    done[i] = ("error", f"Ray-fejl: {exc.__class__.__name__}: {exc}")
+                    lost(i, actor, exc)
+                else:
+                    free.append(actor)
 
 
 def session_pids(session: str) -> set[int]:

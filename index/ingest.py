@@ -47,6 +47,8 @@ class IngestReport:
     #: Files found and not read, each with its reason (part of an export read from another file,
     #: the folder's own documentation, a listing page): named in the summary, no failure.
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: Files handed to another Ray worker because theirs died under them (`index.cluster`).
+    retried: int = 0
     #: Seconds spent per stage: reading files into meetings, NLP (without the encoder pass),
     #: embedding passages (the encoder pass), writing to the store, updating the vector index.
     read_s: float = 0.0

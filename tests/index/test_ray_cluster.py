@@ -173,3 +173,55 @@ def test_ray_ingest_into_postgres_through_the_cli(tmp_path, loopback_cluster):
         assert passages > 0 and vectors == passages
     finally:
         nodes.close()
+
+
+def _busy_workers(session: str) -> list[int]:
+    """PIDs of this cluster's ingest workers that are running a file now (Ray titles a process
+    `ray::IngestWorker.process` while it runs that method)."""
+    marker = f"REFERAT_RAY_SESSION={session}".encode()
+    busy = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes().startswith(b"ray::IngestWorker.process"):
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    busy.append(int(entry.name))
+        except OSError:
+            continue
+    return busy
+
+
+def test_a_worker_dying_mid_batch_loses_no_file(tmp_path, loopback_cluster):
+    """One node's worker is killed while it runs a file: its files go to the other node's worker,
+    and the archive has every punkt and passage a single-machine ingest has."""
+    import signal
+    import time
+
+    import ray
+
+    files = sorted(GREVE.glob("*.json"))
+    single = Store(tmp_path / "single.sqlite")
+    local = ingest_paths(single, files, None, embedder=get_embedder())
+    session = str(Path("/tmp") / f"referat-ray-{os.getpid()}")
+    killed: list[int] = []
+
+    def kill_a_busy_worker(path, report) -> None:
+        deadline = time.time() + 20
+        while not killed and time.time() < deadline:
+            busy = _busy_workers(session)
+            if busy:
+                os.kill(busy[0], signal.SIGKILL)
+                killed.append(busy[0])
+            time.sleep(0.05)
+
+    ray.init(address=loopback_cluster, log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
+    try:
+        clustered = Store(tmp_path / "ray.sqlite")
+        remote = ingest_paths_on_ray(ray, clustered, files, enrich=False, progress=kill_a_busy_worker)
+    finally:
+        ray.shutdown()
+    assert killed, "no worker was running a file after the first was written"
+    assert remote.retried >= 1, "the killed worker's file was handed out again"
+    assert remote.ok, remote.failures
+    assert (remote.meetings, remote.punkter, remote.passages) == (local.meetings, local.punkter, local.passages)
+    assert _snapshot(single)["punkter"] == _snapshot(clustered)["punkter"]
+    assert _vectors(single).shape == _vectors(clustered).shape
