@@ -114,25 +114,24 @@ class _Candidate:
     punkt_id: str
 
 
-def find_answer(store, query: str, hits: list[dict]) -> dict | None:
-    """{"text", "value", "unit", "sentence", "punkt_id"} when one answer clearly wins, else None."""
+def find_answer(query: str, hits: list[dict], texts: dict[str, list[str]]) -> dict | None:
+    """{"text", "value", "unit", "sentence", "punkt_id"} when one answer clearly wins, else None.
+
+    `texts` holds each hit's body passages in document order, read in the search's own snapshot
+    (the same on SQLite and Postgres), so an answer never quotes a punkt changed since the search."""
     kind = question_kind(query)
     words = content_words(query)
     if kind is None or len(words) < 2 or not hits:  # "hvor mange borgere" alone asks nothing specific
         return None
     if kind == "date":
-        return _date_answer(store, words, hits)
+        return _date_answer(words, hits)
     candidates: list[_Candidate] = []
     for rank, hit in enumerate(hits[:TOP_HITS]):
         if hit.get("closed"):
             continue
-        try:
-            punkt = store.punkt(hit["id"])
-        except Exception:  # noqa: BLE001 - a hit removed since the search is simply not an answer
-            continue
-        title_tokens = {t.lower() for t in _WORD.findall(punkt["title"])}
-        for section in punkt["sections"]:
-            for sentence in sentences(section["text"]):
+        title_tokens = {t.lower() for t in _WORD.findall(hit["title"])}
+        for passage in texts.get(hit["id"], []):
+            for sentence in sentences(passage):
                 tokens = {t.lower() for t in _WORD.findall(sentence)}
                 missing = [w for w in words if not _covers(w, tokens)]
                 # Every content word in the sentence; one may be missing when the punkt's title holds it.
@@ -176,7 +175,7 @@ def _other_numbers(sentence: str, found: list, chosen) -> bool:
     return any(not any(blocked[m.start() : m.end()]) for m in _ANY_NUMBER.finditer(sentence))
 
 
-def _date_answer(store, words: list[str], hits: list[dict]) -> dict | None:
+def _date_answer(words: list[str], hits: list[dict]) -> dict | None:
     """When was X decided: the meeting of the punkt whose title is X and whose decision approves it.
 
     Several treatments with different dates (committee, then council) are an ambiguity, not a guess.

@@ -56,7 +56,7 @@ class Archive:
         self._searcher: Searcher | None = None
         self._loaded_for: str | None = None  # the `CURRENT` the searcher was loaded for
         #: A PostgreSQL store (`--store`, `REFERAT_STORE`) search reads instead of the home's FAISS
-        #: generations; the home still holds the documents that pages and answers show.
+        #: generations (answers come from its passages too); the home still holds the documents pages show.
         self.store_url = store_url or (settings.store or None)
 
     @property
@@ -203,12 +203,7 @@ class Archive:
         filters: Filters | None = None,
         sort: str | None = "relevance",
     ) -> SearchResult:
-        result = self.searcher().search(query, limit=limit, offset=offset, filters=filters, sort=sort)
-        if offset == 0 and not result.low_confidence:  # an answer only above confident first-page hits
-            from index.answers import find_answer
-
-            result.answer = find_answer(self.store, result.query, result.hits)
-        return result
+        return self.searcher().search(query, limit=limit, offset=offset, filters=filters, sort=sort)
 
     def close(self) -> None:
         self.store.close()

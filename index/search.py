@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from index import lexical, ranking
+from index import answers, lexical, ranking
 from index.filters import Filters
 from index.ranking import Evidence
 from index.store import Store, in_list
@@ -190,12 +190,14 @@ class Searcher:
         return out
 
     @staticmethod
-    def _passage_texts(db: sqlite3.Connection, punkter: list[int]) -> dict[int, tuple[str, str]]:
-        """passage id -> (section, text) for the punkter shown on a page."""
-        if not punkter:
-            return {}
-        rows = db.execute(f"SELECT id, section, text FROM passages WHERE punkt IN ({in_list(punkter)}) ORDER BY id")
-        return {r["id"]: (r["section"], r["text"]) for r in rows}
+    def _passage_texts(db: sqlite3.Connection, punkter: list[int]) -> dict[int, list[tuple[int, str, str]]]:
+        """punkt -> [(passage id, section, text)] in document order, for the punkter shown on a page."""
+        out: dict[int, list[tuple[int, str, str]]] = {p: [] for p in punkter}
+        if punkter:
+            sql = f"SELECT punkt, id, section, text FROM passages WHERE punkt IN ({in_list(punkter)}) ORDER BY id"
+            for r in db.execute(sql):
+                out[r["punkt"]].append((r["id"], r["section"], r["text"]))
+        return out
 
     # -- public -----------------------------------------------------------------------------
 
@@ -348,13 +350,22 @@ class Searcher:
         page = listed[offset : offset + limit]
         shown = [pid for _, pid, _ in page]
         info = self._info(db, shown)
-        texts = self._passage_texts(db, shown)
+        by_punkt = self._passage_texts(db, shown)
+        texts = {i: (section, text) for found in by_punkt.values() for i, section, text in found}
         hits = []
         for rank, (score, pid, _) in enumerate(page, start=offset):
             if pid in info:
                 scored_passages = [(c, *texts[i]) for c, i in passages.get(pid, []) if i in texts]
                 hits.append({**self._hit(info[pid], score, scored_passages, term_set), "relevant": rank < total})
         facets = self._facets(db, [pid for _, pid, _ in kept[: min(total, 200)]])
+        answer = None
+        if offset == 0 and not low_confidence:  # a direct answer only above confident first-page hits
+            body = {  # each hit's body passages in document order (the title is the hit's own)
+                info[pid]["slug"]: [text for _, section, text in by_punkt[pid] if section != "Titel"]
+                for pid in shown[: answers.TOP_HITS]
+                if pid in info
+            }
+            answer = answers.find_answer(query, hits, body)
         return SearchResult(
             query,
             hits,
@@ -364,6 +375,7 @@ class Searcher:
             corrections,
             "en" if evidence.english else "da",
             ". ".join(filter(None, [intent.explanation, _translation_note(words)])),
+            answer,
         )
 
     def _answer_size(self, kept: list[tuple[float, int, float]], low_confidence: bool) -> int:

@@ -190,3 +190,16 @@ def test_similar_punkter_are_the_same_on_both_engines(archive, pg_searcher):
     mine = [h["id"] for h in archive.searcher().similar(slug)]
     theirs = [h["id"] for h in pg_searcher.similar(slug)]
     assert mine and theirs == mine and slug not in theirs
+
+
+def test_direct_answers_are_the_same_on_both_engines(archive, pg_searcher):
+    """The answer box reads the hits' passages in the search's own snapshot, so a Postgres reader
+    answers as SQLite does, from its own rows (it has no home store to read)."""
+    questions = json.loads((FIXTURES / "answers-dev.json").read_text(encoding="utf-8"))["questions"]
+    answered = 0
+    for q in questions:
+        mine = archive.searcher().search(q["question"], limit=10).answer
+        theirs = pg_searcher.search(q["question"], limit=10).answer
+        assert mine == theirs, q["question"]
+        answered += mine is not None
+    assert answered >= 10, answered  # the comparison covers answers, not only silences
