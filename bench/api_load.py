@@ -159,37 +159,17 @@ def report(prefix: str, latencies: list[float], errors: list[str], elapsed: floa
 
 def main_postgres(args) -> None:
     """The same load on the embedded store, a Postgres primary alone, and primary + standby."""
-    import os
-    import shutil
-    import tempfile
-
     from index import pgstore
     from index.archive import Archive
-    from index.pgserver import LocalServer, dsn
+    from index.pgserver import LocalCluster
 
     home = Archive(args.home)
     if not home.store.meetings():
         home.ingest([ROOT / "data" / "sample"])
-    user = os.environ.get("REFERAT_PG_USER", "referatpg") if os.geteuid() == 0 else None
-    base_dir = Path(tempfile.mkdtemp(prefix="referat-pg-load-"))
-    os.chmod(base_dir, 0o755)
-    ports = []
-    for _ in range(2):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            ports.append(s.getsockname()[1])
-    primary = LocalServer(base_dir / "primary", user=user)
-    standby = LocalServer(base_dir / "standby", user=user)
-    try:
-        primary.init(port=ports[0])
-        pgstore.publish(home.store.db, dsn(ports[0]))
-        standby.standby_of(ports[0], ports[1])
-        both = dsn(ports[0]).replace(f"127.0.0.1:{ports[0]}", f"127.0.0.1:{ports[0]},127.0.0.1:{ports[1]}")
-        runs = {
-            "sqlite_": None,
-            "pg_primary_": dsn(ports[0]),
-            "pg_standby_": both + ("&" if "?" in both else "?") + "target_session_attrs=prefer-standby",
-        }
+    with LocalCluster(standby=False, prefix="referat-pg-load-") as nodes:
+        pgstore.publish(home.store.db, nodes.primary_url)
+        nodes.add_standby()
+        runs = {"sqlite_": None, "pg_primary_": nodes.primary_url, "pg_standby_": nodes.routed_url()}
         print(f"clients={args.clients}")
         for prefix, url in runs.items():
             base, server = start_server(args.home, url)
@@ -199,11 +179,6 @@ def main_postgres(args) -> None:
                 report(prefix, latencies, errors, time.perf_counter() - started)
             finally:
                 server.should_exit = True
-    finally:
-        for server in (standby, primary):
-            if (server.data_dir / "postmaster.pid").exists():
-                server.stop()
-        shutil.rmtree(base_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

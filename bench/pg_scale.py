@@ -13,9 +13,7 @@ The query vectors are given, as on the SQLite side.
 
 from __future__ import annotations
 
-import os
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,20 +26,11 @@ class PgBench:
     """A local primary for the bench's lifetime, the SQLite store published into it, and the measures."""
 
     def __init__(self, home: Path, user: str | None = None) -> None:
-        import socket
-
-        from index.pgserver import LocalServer, dsn
+        from index.pgserver import LocalCluster
         from index.store import Store
 
-        user = user or (os.environ.get("REFERAT_PG_USER", "referatpg") if os.geteuid() == 0 else None)
-        self.base = Path(tempfile.mkdtemp(prefix="referat-pg-bench-"))
-        os.chmod(self.base, 0o755)
-        self.server = LocalServer(self.base / "primary", user=user)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.server.init(port=port)
-        self.url = dsn(port)
+        self.cluster = LocalCluster(standby=False, user=user, prefix="referat-pg-bench-")
+        self.server, self.url = self.cluster.primary, self.cluster.primary_url
         self.store = Store(home / "referat.sqlite")
 
     def publish(self) -> dict:
@@ -71,11 +60,7 @@ class PgBench:
         return out
 
     def close(self) -> None:
-        import shutil
-
-        if (self.server.data_dir / "postmaster.pid").exists():
-            self.server.stop()
-        shutil.rmtree(self.base, ignore_errors=True)
+        self.cluster.close()
 
 
 def _recall(store, pg, qs: np.ndarray, filters) -> float:

@@ -352,3 +352,83 @@ def process_alive(pid: int) -> bool:
             return True
         return True
     return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
+
+
+def default_user() -> str | None:
+    """Who a throwaway server runs as: `REFERAT_PG_USER` (default referatpg) as root, else ourselves."""
+    return os.environ.get("REFERAT_PG_USER", "referatpg") if os.geteuid() == 0 else None
+
+
+def free_port(host: str = HOST) -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class LocalCluster:
+    """A throwaway primary and, unless `standby=False`, one streaming standby on free loopback ports,
+    in a temp folder the server's user can reach: what tests and benches bring up, and `close`
+    stops by PID and removes. The one copy of this set-up (it was written three times)."""
+
+    def __init__(self, *, standby: bool = True, user: str | None = None, prefix: str = "referat-pg-") -> None:
+        import shutil
+        import tempfile
+
+        self._remove = shutil.rmtree
+        self.base = Path(tempfile.mkdtemp(prefix=prefix))
+        os.chmod(self.base, 0o755)  # pytest's and mkdtemp's folders are the creator's alone (mode 700)
+        user = user or default_user()
+        self.primary_port = free_port()
+        self.primary = LocalServer(self.base / "primary", user=user)
+        self.primary_url = dsn(self.primary_port)
+        self.standby: LocalServer | None = None
+        self.standby_port: int | None = None
+        self.standby_url: str | None = None
+        try:
+            self.primary.init(port=self.primary_port)
+            if standby:
+                self.add_standby(user)
+        except BaseException:
+            self.close()
+            raise
+
+    def add_standby(self, user: str | None = None) -> str:
+        """The standby, made from the primary as it is now (pg_basebackup) and streaming from it."""
+        self.standby_port = free_port()
+        self.standby = LocalServer(self.base / "standby", user=user or default_user())
+        self.standby.standby_of(self.primary_port, self.standby_port)
+        self.standby_url = dsn(self.standby_port)
+        return self.standby_url
+
+    def routed_url(self) -> str:
+        """Both nodes in one libpq address, readers preferring the standby (as `serve --store` takes it)."""
+        hosts = f"{HOST}:{self.primary_port},{HOST}:{self.standby_port}"
+        return f"postgresql://{SUPERUSER}@{hosts}/{DATABASE}?target_session_attrs=prefer-standby"
+
+    def wait_for_replay(self, attempts: int = 300) -> None:
+        """Until the standby has replayed everything the primary has written so far."""
+        import psycopg
+
+        # The maintenance database: `referat` itself may be dropped and made again.
+        with psycopg.connect(dsn(self.primary_port, database="postgres"), autocommit=True) as conn:
+            target = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+        with psycopg.connect(dsn(self.standby_port, database="postgres"), autocommit=True) as conn:
+            for _ in range(attempts):
+                if conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,)).fetchone()[0]:
+                    return
+                time.sleep(0.1)
+        raise PostgresServerError("standbyen nåede ikke at afspille primærens skrivninger")
+
+    def close(self) -> None:
+        for server in (self.standby, self.primary):
+            if server is not None and (server.data_dir / "postmaster.pid").exists():
+                server.stop()
+        self._remove(self.base, ignore_errors=True)
+
+    def __enter__(self) -> LocalCluster:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

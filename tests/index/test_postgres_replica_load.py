@@ -12,8 +12,9 @@ import pytest
 from index import pgstore
 from index.ingest import ingest_paths
 from index.pgsearch import PgSearcher, PgSearchStore
+from index.pgserver import LocalCluster
 from index.store import Store
-from tests.index.pg_helpers import TwoNodes, require_postgres
+from tests.index.pg_helpers import require_postgres
 from tests.index.test_store_ingest import small_referat
 
 psycopg = require_postgres()
@@ -26,15 +27,11 @@ def test_ingest_on_the_primary_while_clients_search_the_standby(archive, tmp_pat
     store = Store(tmp_path / "referat.sqlite")
     with sqlite3.connect(tmp_path / "referat.sqlite") as target:
         archive.store.db.backup(target)  # the sample archive, copied: this test adds to it
-    nodes = TwoNodes()
+    nodes = LocalCluster()
     try:
         pgstore.publish(store.db, nodes.primary_url)
-        nodes.wait_for_replay(psycopg)
-        url = (
-            f"postgresql://postgres@127.0.0.1:{nodes.primary_port},127.0.0.1:{nodes.standby_port}/referat"
-            "?target_session_attrs=prefer-standby"
-        )
-        reader = PgSearchStore(url)
+        nodes.wait_for_replay()
+        reader = PgSearchStore(nodes.routed_url())
         searcher = PgSearcher(reader, archive.embedder)
         stop = threading.Event()
         errors: list[str] = []

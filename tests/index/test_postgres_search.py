@@ -15,8 +15,9 @@ import pytest
 from index import pgstore
 from index.filters import Filters
 from index.pgsearch import PgSearcher, PgSearchStore
+from index.pgserver import LocalCluster
 from tests.conftest import FIXTURES
-from tests.index.pg_helpers import TwoNodes, require_postgres
+from tests.index.pg_helpers import require_postgres
 
 psycopg = require_postgres()
 pytestmark = pytest.mark.slow
@@ -25,24 +26,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def published(archive):
-    nodes = TwoNodes()
+    nodes = LocalCluster()
     try:
         pgstore.publish(archive.store.db, nodes.primary_url)
-        nodes.wait_for_replay(psycopg)
+        nodes.wait_for_replay()
         yield nodes
     finally:
         nodes.close()
 
 
-def _routed(nodes) -> str:
-    """Both nodes in one libpq address; readers prefer the standby."""
-    hosts = f"127.0.0.1:{nodes.primary_port},127.0.0.1:{nodes.standby_port}"
-    return f"postgresql://postgres@{hosts}/referat?target_session_attrs=prefer-standby"
-
-
 @pytest.fixture(scope="module")
 def pg_searcher(published, archive):
-    store = PgSearchStore(_routed(published))
+    store = PgSearchStore(published.routed_url())
     yield PgSearcher(store, archive.embedder)
     store.close()
 
@@ -107,7 +102,7 @@ def test_closed_punkter_show_no_content_on_postgres(pg_searcher):
 
 def test_cli_search_on_the_standby(published):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    argv = [sys.executable, "-m", "api.cli", "search", "førtidspension", "--store", _routed(published), "--json"]
+    argv = [sys.executable, "-m", "api.cli", "search", "førtidspension", "--store", published.routed_url(), "--json"]
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["hits"]
@@ -126,7 +121,7 @@ def test_serve_searches_the_standby(published, archive):
         port = s.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     argv = [sys.executable, "-m", "api.cli", "serve", "--home", str(archive.home), "--port", str(port)]
-    proc = subprocess.Popen([*argv, "--store", _routed(published)], env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([*argv, "--store", published.routed_url()], env=env, stderr=subprocess.PIPE, text=True)
     try:
         data = None
         for _ in range(600):  # until the models are loaded and it answers
@@ -157,7 +152,7 @@ def test_readers_survive_a_standby_restart(published, pg_searcher, archive):
             assert db.native("SELECT pg_is_in_recovery()").fetchone()[0] is False
     finally:
         published.standby.start()
-    published.wait_for_replay(psycopg)
+    published.wait_for_replay()
     pg_searcher.store.close()
     with pg_searcher.store.snapshot() as db:
         assert db.native("SELECT pg_is_in_recovery()").fetchone()[0] is True

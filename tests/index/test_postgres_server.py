@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from index.pgserver import LocalServer, dsn, process_alive
-from tests.index.pg_helpers import PG_USER, free_port, remove, require_postgres, server_base
+from index.pgserver import LocalServer, dsn, free_port, process_alive
+from tests.index.pg_helpers import PG_USER, remove, require_postgres, server_base
 
 psycopg = require_postgres()
 

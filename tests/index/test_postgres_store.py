@@ -9,9 +9,10 @@ import pytest
 
 from index import pgstore
 from index.ingest import ingest_paths
+from index.pgserver import LocalCluster
 from index.store import Store
 from tests.conftest import odense_file
-from tests.index.pg_helpers import TwoNodes, require_postgres
+from tests.index.pg_helpers import require_postgres
 from tests.index.test_store_ingest import small_referat
 
 psycopg = require_postgres()
@@ -22,7 +23,7 @@ SECRET = "Hemmeligholdt Borgersagsnavn Qwertyfjeld"
 
 @pytest.fixture(scope="module")
 def nodes():
-    two = TwoNodes()
+    two = LocalCluster()
     yield two
     two.close()
 
@@ -35,7 +36,7 @@ def fresh(nodes):
         conn.execute("CREATE DATABASE referat")
     with psycopg.connect(nodes.primary_url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION vector")
-    nodes.wait_for_replay(psycopg)  # the standby has the new, empty database too
+    nodes.wait_for_replay()  # the standby has the new, empty database too
     return nodes
 
 
@@ -99,7 +100,7 @@ def test_a_punkt_that_becomes_closed_is_purged_on_primary_and_standby(fresh, tmp
     path.write_text(small_referat(extra=SECRET + "."), encoding="utf-8")
     ingest_paths(store, [path])
     pgstore.publish(store.db, fresh.primary_url)
-    fresh.wait_for_replay(psycopg)
+    fresh.wait_for_replay()
     assert _holds_secret(fresh.standby_url)  # the open punkt's body is searchable there
     assert _files_hold(fresh.primary, fresh.primary_url, SECRET.split()[-1])
     assert _files_hold(fresh.standby, fresh.standby_url, SECRET.split()[-1])
@@ -110,7 +111,7 @@ def test_a_punkt_that_becomes_closed_is_purged_on_primary_and_standby(fresh, tmp
     ingest_paths(store, [path])
     report = pgstore.publish(store.db, fresh.primary_url)
     assert report.purged == 1
-    fresh.wait_for_replay(psycopg)
+    fresh.wait_for_replay()
     for url in (fresh.primary_url, fresh.standby_url):
         assert _holds_secret(url) == []
         assert _rows(url, "SELECT title, closed FROM punkter WHERE slug LIKE '%%/2'") == [
@@ -121,7 +122,7 @@ def test_a_punkt_that_becomes_closed_is_purged_on_primary_and_standby(fresh, tmp
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path):
-    from tests.index.pg_helpers import free_port
+    from index.pgserver import free_port
 
     store = Store(tmp_path / "referat.sqlite")
     with pytest.raises(pgstore.PgStoreError, match="PostgreSQL svarer ikke"):
@@ -173,7 +174,7 @@ def test_cli_ingest_publishes_to_the_primary_of_a_multi_host_address(fresh, tmp_
     done = cli("--store", url)
     assert done.returncode == 0, done.stderr
     assert "postgres: tilføjet=2" in done.stdout
-    fresh.wait_for_replay(psycopg)
+    fresh.wait_for_replay()
     slugs = [r[0] for r in _rows(fresh.standby_url, "SELECT slug FROM punkter ORDER BY id")]
     assert slugs == ["odense/testudvalget/2024-11-12/1", "odense/testudvalget/2024-11-12/2"]
 
@@ -184,7 +185,7 @@ def test_a_restarted_standby_catches_up(fresh, tmp_path):
     first.write_text(small_referat(date="12-11-2024"), encoding="utf-8")
     ingest_paths(store, [first])
     pgstore.publish(store.db, fresh.primary_url)
-    fresh.wait_for_replay(psycopg)
+    fresh.wait_for_replay()
     fresh.standby.stop()
     try:
         second = tmp_path / "b.txt"
@@ -193,6 +194,6 @@ def test_a_restarted_standby_catches_up(fresh, tmp_path):
         pgstore.publish(store.db, fresh.primary_url)  # written while the standby is down
     finally:
         fresh.standby.start()
-    fresh.wait_for_replay(psycopg)
+    fresh.wait_for_replay()
     dates = _rows(fresh.standby_url, "SELECT DISTINCT date FROM punkter ORDER BY date")
     assert dates == [("2024-11-12",), ("2024-11-19",)]

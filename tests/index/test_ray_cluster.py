@@ -151,10 +151,11 @@ def test_ray_ingest_into_postgres_through_the_cli(tmp_path, loopback_cluster):
     stored in the home, published to the primary; the same punkter on both."""
     import sys
 
-    from tests.index.pg_helpers import TwoNodes, require_postgres
+    from index.pgserver import LocalCluster
+    from tests.index.pg_helpers import require_postgres
 
     psycopg = require_postgres()
-    nodes = TwoNodes()
+    nodes = LocalCluster()
     try:
         home = tmp_path / "home"
         argv = [sys.executable, "-m", "api.cli", "ingest", str(GREVE), "--home", str(home), "--no-enrich"]
