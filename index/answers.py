@@ -80,10 +80,11 @@ def _covers(word: str, tokens: set[str]) -> bool:
 
 
 def sentences(text: str) -> list[str]:
-    """Sentences of a section's prose; table rows (tab-separated lines) are left out."""
+    """Sentences of a passage's prose; table rows are left out (tab-separated in a section, cells
+    joined by ' | ' in a passage: `nlp.model.Table.as_lines`): a cell's number is not a sentence's."""
     out: list[str] = []
     for line in text.split("\n"):
-        if "\t" in line or not line.strip():
+        if "\t" in line or " | " in line or not line.strip():
             continue
         parts = [p.strip() for p in _SENTENCE_END.split(line) if p.strip()]
         merged: list[str] = []

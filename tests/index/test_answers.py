@@ -24,6 +24,8 @@ def test_question_kinds():
 def test_sentences_keep_abbreviations_and_skip_table_rows():
     text = "Budgettet er 8,7 mio. kr. i alt. Det er mere end sidst.\nÅr\t2024\t2025\nNy linje"
     assert sentences(text) == ["Budgettet er 8,7 mio. kr. i alt.", "Det er mere end sidst.", "Ny linje"]
+    # A table row as a passage holds it (header: value cells joined by " | ") is not a sentence either.
+    assert sentences("Udgift i alt: 5 mio. kr. | År: 2024\nDet koster 5 mio. kr.") == ["Det koster 5 mio. kr."]
 
 
 def test_no_wrong_answer_on_the_development_questions(archive):
