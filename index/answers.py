@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from nlp.amounts import find_amounts
 from nlp.analysis import light_stem
 from nlp.dates import danish_date
+from nlp.query_understanding import QueryIntent
 
 #: Hits whose text is read for an answer: the answer is in the best few or not at all.
 TOP_HITS = 3
@@ -21,27 +22,6 @@ MIN_COVERAGE = 0.6
 #: A runner-up with another value this close (in coverage) makes the answer ambiguous.
 MARGIN = 0.2
 
-_KINDS = [
-    ("count", re.compile(r"\bhvor\s+mange\b|\bhow\s+many\b|\bantallet\s+af\b", re.IGNORECASE)),
-    (
-        "money",
-        re.compile(
-            r"\bhvor\s+meget\b|\bhvad\s+kost\w*|\bhow\s+much\b|\bwhat\s+(?:does|did)\b.*\bcost\b"
-            r"|\bhvor\s+stort?\b(?:\s+\w+){0,3}?\s+(?:budget|beløb|tilskud|bevilling|udgift|besparelse)",
-            re.IGNORECASE,
-        ),
-    ),
-    ("date", re.compile(r"\bhvornår\b|\bwhen\b", re.IGNORECASE)),
-]
-_STOP = set(
-    """hvor mange meget hvad hvornår hvem hvilke hvilken hvordan koster kostede koste kost er var blev bliver
-    har havde have i på en et den det de der af til for med om og at som fra ved under over mod samt
-    sig sin sit sine man vi jeg du kan skal vil får fik nu så også kun alle ikke eller men
-    stort stor store pr antal antallet været blevet haft fået gjort deltog deltaget kom kommet findes fandtes
-    besluttede beslutte besluttet vedtog vedtaget godkendte godkendt godkendelse blev
-    udvalget udvalg byrådet byråd kommunen kommune
-    how many much when what does did do the a an of to in for and is are was were on at by cost""".split()
-)
 _WORD = re.compile(r"[a-zæøåéü0-9][a-zæøåéü0-9-]*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9\"”])|\n+")
 _ABBREV_BEFORE_DIGIT = re.compile(r"\b(?:kr|mio|mia|pr|nr|jf|ca|stk|kl|t|d|den|\d{1,2})\.$", re.IGNORECASE)
@@ -55,21 +35,6 @@ _ANY_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:\.\d{3})+(?:,\d+)?|(?<![\w.,])\d
 # A decision that settles the matter: "Godkendt.", "Udvalget godkender indstillingen", "Anbefales".
 _DECIDED = re.compile(r"\b(?:godkend\w*|vedt\w*|tiltræd\w*|anbefal\w*|besluttede)\b", re.IGNORECASE)
 _NOT_DECIDED = re.compile(r"\b(?:drøftede|orientering|efterretning|udsat|ikke\s+godkendt|forkast\w*)\b", re.IGNORECASE)
-
-
-def question_kind(query: str) -> str | None:
-    for kind, pattern in _KINDS:
-        if pattern.search(query):
-            return kind
-    return None
-
-
-def content_words(query: str) -> list[str]:
-    """The words an answering sentence must contain. A capitalised word inside the question is a name
-    ("Alle skal med", "Citykorpset") and counts even when it is a common word."""
-    raw = _WORD.findall(query)
-    words = [w.lower() for i, w in enumerate(raw) if (i > 0 and w[:1].isupper()) or w.lower() not in _STOP]
-    return list(dict.fromkeys(w for w in words if len(w) > 2 or w.isdigit()))
 
 
 def _covers(word: str, tokens: set[str]) -> bool:
@@ -115,13 +80,13 @@ class _Candidate:
     punkt_id: str
 
 
-def find_answer(query: str, hits: list[dict], texts: dict[str, list[str]]) -> dict | None:
+def find_answer(intent: QueryIntent, hits: list[dict], texts: dict[str, list[str]]) -> dict | None:
     """{"text", "value", "unit", "sentence", "punkt_id"} when one answer clearly wins, else None.
 
-    `texts` holds each hit's body passages in document order, read in the search's own snapshot
-    (the same on SQLite and Postgres), so an answer never quotes a punkt changed since the search."""
-    kind = question_kind(query)
-    words = content_words(query)
+    The question is the one the search read (`QueryIntent.question`, `.question_words`); `texts`
+    holds each hit's body passages in document order, read in the search's own snapshot (the same
+    on SQLite and Postgres), so an answer never quotes a punkt changed since the search."""
+    kind, words = intent.question, list(intent.question_words)
     if kind is None or len(words) < 2 or not hits:  # "hvor mange borgere" alone asks nothing specific
         return None
     if kind == "date":

@@ -115,26 +115,48 @@ def _content_words(query: str) -> list[str]:
     return list(dict.fromkeys(w for w in words(query) if w not in STOPWORDS and len(w) >= 2))
 
 
-def _as_typed(db: sqlite3.Connection, word: str) -> tuple[str, int, bool]:
-    """A word's stem, the punkter holding it, and whether it counts as known: held, or too short to correct."""
-    t = stem(word)
-    df = _known(db, t)
-    return t, df, bool(df) or len(t) < 4
+@dataclass(frozen=True)
+class TypedWord:
+    """A content word of a query as typed: its stem, the punkter holding it, and whether it counts
+    as known (held, or too short to correct). Looked up once per query (`typed_words`)."""
+
+    word: str
+    term: str
+    df: int
+    known: bool
 
 
-def all_known(db: sqlite3.Connection, query: str) -> bool:
-    """Whether every content word of the query is `known` as typed (what `query_words` would say,
-    without looking for corrections)."""
-    return all(_as_typed(db, w)[2] for w in _content_words(query))
+def typed_words(db: sqlite3.Connection, query: str) -> list[TypedWord]:
+    """The query's content words (no stop words, no single letters, each once), each looked up once."""
+    out = []
+    for w in _content_words(query):
+        t = stem(w)
+        df = _known(db, t)
+        out.append(TypedWord(w, t, df, bool(df) or len(t) < 4))
+    return out
 
 
-def query_words(db: sqlite3.Connection, query: str, *, expand: bool = False, official: bool = False) -> list[QueryWord]:
+def all_known(typed: list[TypedWord]) -> bool:
+    """Whether every content word is `known` as typed (what `query_words` would say, without
+    looking for corrections)."""
+    return all(w.known for w in typed)
+
+
+def query_words(
+    db: sqlite3.Connection,
+    query: str,
+    *,
+    expand: bool = False,
+    official: bool = False,
+    typed: list[TypedWord] | None = None,
+) -> list[QueryWord]:
     """The query's content words with their index terms (stems, compound parts, typo corrections;
     with `expand` the stems of the word's thesaurus synonyms the archive holds; with `official` the
-    words minutes use for a citizen's word, `nlp.glossary.officialese`)."""
+    words minutes use for a citizen's word, `nlp.glossary.officialese`). `typed`: the query's
+    `typed_words`, when the caller has them already."""
     out: list[QueryWord] = []
-    for w in _content_words(query):
-        t, df, known = _as_typed(db, w)
+    for typed_word in typed_words(db, query) if typed is None else typed:
+        w, t, df, known = typed_word.word, typed_word.term, typed_word.df, typed_word.known
         parts = [p for p in compound_parts(w) if _known(db, p)]
         if known:
             extra = [x for x in map(stem, synonyms.expand(w)) if _known(db, x)] if expand else []

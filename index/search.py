@@ -31,12 +31,12 @@ import numpy as np
 
 from index import answers, lexical, ranking
 from index.filters import Filters
+from index.query import ParsedQuery, parse
 from index.ranking import Evidence
 from index.store import Store, in_list
 from index.vectors import VectorView
 from nlp.analysis import STOPWORDS, compound_parts, fold, stem
 from nlp.errors import BadQueryError, NotFoundError
-from nlp.query_understanding import understand
 from nlp.settings import settings
 
 MAX_QUERY_CHARS = settings.max_query_chars
@@ -215,10 +215,13 @@ class Searcher:
         sort = validate_sort(sort)
         filters = (filters or Filters()).validate()
         with self.store.snapshot() as db:
-            filters.check_known(db)  # an unknown municipality or theme is an error, not an empty page
-            result = self._search(db, query, limit, offset, filters, sort)
+            result = self._search(db, self._parse(db, query, filters), limit, offset, sort)
         result.sort = sort
         return result
+
+    def _parse(self, db, query: str, filters: Filters) -> ParsedQuery:
+        """The one reading of a validated query, handed to everything below (`index.query`)."""
+        return parse(db, query, filters, *self._names(db))
 
     def _names(self, db) -> tuple[list[str], list[str]]:
         """Committee and municipality names of the archive, for reading them out of queries."""
@@ -271,55 +274,44 @@ class Searcher:
             self._count_cache = int(db.execute("SELECT COUNT(*) FROM punkter").fetchone()[0])
         return self._count_cache
 
-    def _evidence(self, db, intent, filters: Filters) -> Evidence:
+    def _evidence(self, db, parsed: ParsedQuery) -> Evidence:
         """Candidates of both sides, every candidate passage's cosine, and the ranking features.
 
-        The words to find are the query's subject (`intent.content`): a municipality, committee or
+        The words to find are the query's subject (`parsed.words`): a municipality, committee or
         period it names is a preference, not a word ("busruter i Odense" is not about the word
         Odense). The dense side reads the whole query: e5 weighs such words lightly, and the
         committee and decision words helped it (bench/fit_ranker.py: 0.731 against 0.728).
-        A query read as English whose every word the archive knows as Danish ("hjemlose") is Danish.
         """
-        subject = intent.content or intent.query
-        qvec = self.embedder.queries([intent.query])[0]
-        where, params = filters.sql()
-        english = intent.language == "en" and not lexical.all_known(db, subject)
-        if english and settings.translate_english:
-            found = lexical.english_words(db, subject)
-        else:
-            found = lexical.query_words(db, subject, expand=settings.query_expansion, official=settings.official_words)
-        lex = lexical.scores(db, lexical.terms_of(found), where, params)
-        dense_first = self._dense_candidates(db, qvec, filters)
+        found = list(parsed.words)
+        qvec = self.embedder.queries([parsed.intent.query])[0]
+        where, params = parsed.filters.sql()
+        lex = lexical.scores(db, parsed.terms, where, params)
+        dense_first = self._dense_candidates(db, qvec, parsed.filters)
         top_lex = sorted(lex, key=lex.get, reverse=True)[: settings.candidates_per_side]
         top_dense = sorted(dense_first, key=dense_first.get, reverse=True)[: settings.candidates_per_side]
         candidates = list(dict.fromkeys([*top_dense, *top_lex]))
         passages = self._passage_cosines(db, candidates, qvec)
         matrix = ranking.features(db, candidates, lex, passages, dense_first, found, self._punkt_count(db))
-        return Evidence(candidates, matrix, passages, found, english)
+        return Evidence(candidates, matrix, passages, found, parsed.english)
 
-    def _read(self, db, query: str, filters: Filters):
-        """What the query says (`understand`) and its scored evidence: the start of every search."""
-        committees, municipalities = self._names(db)
-        intent = understand(query, committees, municipalities)
-        evidence = self._evidence(db, intent, filters)
+    def _read(self, db, parsed: ParsedQuery) -> Evidence:
+        """The query's scored evidence: the start of every search."""
+        evidence = self._evidence(db, parsed)
         evidence.scores = self.ranker.score(evidence)
         top = [evidence.candidates[i] for i in np.argsort(-evidence.scores, kind="stable")[:10]]
         evidence.passage_cover = ranking.passage_cover(db, top, evidence.words, self._punkt_count(db))
-        return intent, evidence
+        return evidence
 
     def explain(self, query: str, filters: Filters | None = None) -> Evidence:
         """The evidence a query's ranking is made from (for benches and for asking why)."""
         query = validate_query(query)
         filters = (filters or Filters()).validate()
         with self.store.snapshot() as db:
-            return self._read(db, query, filters)[1]
+            return self._read(db, self._parse(db, query, filters))
 
-    def _search(
-        self, db, query: str, limit: int, offset: int, filters: Filters, sort: str = "relevance"
-    ) -> SearchResult:
-        intent, evidence = self._read(db, query, filters)
-        words = evidence.words
-        corrections = lexical.corrections_of(words)
+    def _search(self, db, parsed: ParsedQuery, limit: int, offset: int, sort: str = "relevance") -> SearchResult:
+        evidence = self._read(db, parsed)
+        query, intent, words, corrections = parsed.text, parsed.intent, evidence.words, parsed.corrections
         candidates, passages = evidence.candidates, evidence.passages
         if not candidates:
             if offset:
@@ -344,7 +336,7 @@ class Searcher:
         low_confidence = low_confidence or total == 0
         if offset and offset >= len(kept):
             raise PageOutOfRangeError(offset, total, len(kept))
-        term_set = set(lexical.terms_of(words))
+        term_set = set(parsed.terms)
         # By date: the answer newest first, the loosely related after it; the same set either way.
         listed = order_by_date(db, kept[:total]) + kept[total:] if sort == "date" else kept
         page = listed[offset : offset + limit]
@@ -365,7 +357,7 @@ class Searcher:
                 for pid in shown[: answers.TOP_HITS]
                 if pid in info
             }
-            answer = answers.find_answer(query, hits, body)
+            answer = answers.find_answer(intent, hits, body)
         return SearchResult(
             query,
             hits,

@@ -355,6 +355,50 @@ _DECISION_NOUNS = re.compile(
 )
 
 
+# -- questions a direct answer could answer ---------------------------------------------------
+
+_QUESTION_KINDS = [
+    ("count", re.compile(r"\bhvor\s+mange\b|\bhow\s+many\b|\bantallet\s+af\b", re.IGNORECASE)),
+    (
+        "money",
+        re.compile(
+            r"\bhvor\s+meget\b|\bhvad\s+kost\w*|\bhow\s+much\b|\bwhat\s+(?:does|did)\b.*\bcost\b"
+            r"|\bhvor\s+stort?\b(?:\s+\w+){0,3}?\s+(?:budget|beløb|tilskud|bevilling|udgift|besparelse)",
+            re.IGNORECASE,
+        ),
+    ),
+    ("date", re.compile(r"\bhvornår\b|\bwhen\b", re.IGNORECASE)),
+]
+#: Words of a question that an answering sentence need not contain (question words, verbs of
+#: deciding, the council's own names): `question_words` keeps the rest.
+_QUESTION_STOP = set(
+    """hvor mange meget hvad hvornår hvem hvilke hvilken hvordan koster kostede koste kost er var blev bliver
+    har havde have i på en et den det de der af til for med om og at som fra ved under over mod samt
+    sig sin sit sine man vi jeg du kan skal vil får fik nu så også kun alle ikke eller men
+    stort stor store pr antal antallet været blevet haft fået gjort deltog deltaget kom kommet findes fandtes
+    besluttede beslutte besluttet vedtog vedtaget godkendte godkendt godkendelse blev
+    udvalget udvalg byrådet byråd kommunen kommune
+    how many much when what does did do the a an of to in for and is are was were on at by cost""".split()
+)
+_QUESTION_WORD = re.compile(r"[a-zæøåéü0-9][a-zæøåéü0-9-]*", re.IGNORECASE)
+
+
+def question_kind(query: str) -> str | None:
+    """`count`, `money` or `date` for a how-many / how-much / when question, else None."""
+    for kind, pattern in _QUESTION_KINDS:
+        if pattern.search(query):
+            return kind
+    return None
+
+
+def question_words(query: str) -> list[str]:
+    """The words an answering sentence must contain. A capitalised word inside the question is a name
+    ("Alle skal med", "Citykorpset") and counts even when it is a common word."""
+    raw = _QUESTION_WORD.findall(query)
+    words = [w.lower() for i, w in enumerate(raw) if (i > 0 and w[:1].isupper()) or w.lower() not in _QUESTION_STOP]
+    return list(dict.fromkeys(w for w in words if len(w) > 2 or w.isdigit()))
+
+
 # -- the result ---------------------------------------------------------------------------------
 
 
@@ -372,6 +416,8 @@ class QueryIntent:
     municipalities: tuple[str, ...] = ()
     wants_decision: bool = False
     notes: tuple[str, ...] = field(default=())  # Danish sentences for the result page
+    question: str | None = None  # the kind of value a direct answer would give (`question_kind`)
+    question_words: tuple[str, ...] = ()  # what its sentence must contain (`question_words`)
 
     @property
     def explanation(self) -> str:
@@ -473,6 +519,8 @@ def understand(
         municipalities=tuple(found_municipalities),
         wants_decision=wants_decision,
         notes=tuple(notes),
+        question=question_kind(query),
+        question_words=tuple(question_words(query)),
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from index.answers import content_words, question_kind, sentences
+from index.answers import sentences
+from nlp.query_understanding import question_kind, question_words
 from tests.conftest import FIXTURES
 
 
@@ -18,7 +19,7 @@ def test_question_kinds():
     assert question_kind("how much did the reform cut") == "money"
     assert question_kind("hvornår besluttede udvalget budgettet") == "date"
     assert question_kind("hjemløse i Odense") is None
-    assert content_words("hvor mange borgere er i ressourceforløb") == ["borgere", "ressourceforløb"]
+    assert question_words("hvor mange borgere er i ressourceforløb") == ["borgere", "ressourceforløb"]
 
 
 def test_sentences_keep_abbreviations_and_skip_table_rows():

@@ -1,0 +1,62 @@
+"""A query read once: what a search hands down from its entrance to the ranked hits.
+
+`Searcher.search` reads the text once, inside its snapshot (`parse`): what it says besides its
+subject (`nlp.query_understanding.understand`: language, period, committee, municipality, a wish
+for decisions, the question a direct answer would answer), the subject's words as this archive
+knows them (`index.lexical`: stems, compound parts, typo corrections, an English word's Danish
+words, a citizen's word's official ones), whether it is searched as English (decided here, once),
+and the filters, validated and checked against the archive. Lexical and dense scoring, ranking,
+snippets and answers read this object; none of them reads the query's text again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from index import lexical
+from index.filters import Filters
+from index.lexical import QueryWord
+from nlp.query_understanding import QueryIntent, understand
+from nlp.settings import settings
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str  # the query as it passed `nlp.query.normalise_query`
+    intent: QueryIntent  # its preferences, subject (`content`) and question
+    words: tuple[QueryWord, ...]  # the subject's words with their index terms
+    english: bool  # searched as English: read as English, and not every word a Danish word the archive holds
+    filters: Filters  # validated, and every name in them one the archive holds
+
+    @property
+    def subject(self) -> str:
+        """The text to rank on: the query without what it says besides its subject."""
+        return self.intent.content or self.intent.query
+
+    @cached_property
+    def terms(self) -> list[str]:
+        """Every index term of the query's words, once, in order: what BM25 and snippets look for."""
+        return lexical.terms_of(list(self.words))
+
+    @cached_property
+    def corrections(self) -> dict[str, list[str]]:
+        return lexical.corrections_of(list(self.words))
+
+
+def parse(db, text: str, filters: Filters, committees: list[str], municipalities: list[str]) -> ParsedQuery:
+    """Read a validated query against the archive in `db` (one snapshot): the one reading of it.
+
+    A query read as English whose every word the archive knows as Danish ("hjemlose") is Danish."""
+    filters.check_known(db)  # an unknown municipality or theme is an error, not an empty page
+    intent = understand(text, committees, municipalities)
+    subject = intent.content or intent.query
+    typed = lexical.typed_words(db, subject)
+    english = intent.language == "en" and not lexical.all_known(typed)
+    if english and settings.translate_english:
+        words = lexical.english_words(db, subject)
+    else:
+        words = lexical.query_words(
+            db, subject, expand=settings.query_expansion, official=settings.official_words, typed=typed
+        )
+    return ParsedQuery(text, intent, tuple(words), english, filters)
