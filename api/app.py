@@ -188,8 +188,7 @@ def search_filters(
     has_decision: bool | None = None,
 ) -> Filters:
     """The search filters as query parameters: one definition for /api/search and /feed.atom."""
-    filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
-    return filters.validate()
+    return Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
 
 
 SearchFilters = Annotated[Filters, Depends(search_filters)]
@@ -284,7 +283,7 @@ def _install_api_routes(app: FastAPI, archive: Archive) -> None:
         municipality: Text = None, committee: Text = None, date_from: DateParam = None, date_to: DateParam = None
     ) -> list:
         """Møderne i arkivet, nyeste først, med deres dokumenter (de samme objekter som `referat meetings --json`)."""
-        filters = Filters(municipality, committee, date_from, date_to).validate().check_known(archive.store.db)
+        filters = Filters(municipality, committee, date_from, date_to).check_known(archive.store.db)
         return [r for r in archive.store.meetings() if filters.keeps_meeting(r)]
 
     @app.get(

@@ -358,9 +358,8 @@ def meetings(
     from index.filters import Filters
 
     archive = _archive(home, create=False)
-    filters = Filters(municipality, committee, date_from, date_to)
     try:
-        filters.validate().check_known(archive.store.db)
+        filters = Filters(municipality, committee, date_from, date_to).check_known(archive.store.db)
     except ReferatError as exc:
         _refuse(exc)
     rows = [r for r in archive.store.meetings() if filters.keeps_meeting(r)]
@@ -474,7 +473,10 @@ def search(
     except ReferatError as exc:  # a wrong option is a usage error (exit status 2), like typer's own
         err.print(f"[red]fejl:[/red] --sort: {exc}", highlight=False)
         raise typer.Exit(2) from None
-    filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
+    try:
+        filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
+    except ReferatError as exc:
+        _refuse(exc)
     if as_csv or export_json:
         _export(home, query, filters, sort, "csv" if as_csv else "json")
         return
@@ -487,7 +489,7 @@ def search(
         try:  # everything that can be refused is checked before the models load (seconds)
             validate_query(query)
             validate_paging(limit, offset)
-            filters.validate().check_known(archive.store.db)
+            filters.check_known(archive.store.db)
             data = archive.search(query, limit=limit, offset=offset, filters=filters, sort=sort).to_dict()
         except ReferatError as exc:
             _refuse(exc)
@@ -518,7 +520,7 @@ def _search_postgres(url: str, query: str, limit: int, offset: int, filters, sor
         validate_paging(limit, offset)
         pg = PgSearchStore(url)
         with pg.snapshot() as db:
-            filters.validate().check_known(db)
+            filters.check_known(db)
         return (
             PgSearcher(pg, get_embedder())
             .search(query, limit=limit, offset=offset, filters=filters, sort=sort)
@@ -588,7 +590,7 @@ def _export(home: str | None, query: str, filters, sort: str, kind: str) -> None
     from api.urls import site_url
 
     try:
-        first, hits = search_all(_archive(home, create=False), query, filters=filters.validate(), sort=sort)
+        first, hits = search_all(_archive(home, create=False), query, filters=filters, sort=sort)
     except ReferatError as exc:
         _fail(str(exc))
     table = rows(hits, site_url())
@@ -701,10 +703,10 @@ def watch_add(
     from index.filters import Filters
     from index.watches import add_watch
 
-    filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
     store = _archive(home, create=False).store
     try:
-        filters.validate().check_known(store.db)
+        filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
+        filters.check_known(store.db)
     except ReferatError as exc:
         _refuse(exc)
     try:

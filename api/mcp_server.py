@@ -136,9 +136,9 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
         flat parameters (no `filters` object); an unknown municipality, committee, theme or KLE number is an error
         that lists the known values."""
         base = base_url(ctx)
-        filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
         try:
-            result = archive.search(query, limit=limit, filters=filters.validate(), sort=sort)
+            filters = Filters(municipality, committee, date_from, date_to, case_type, theme, kle, entity, has_decision)
+            result = archive.search(query, limit=limit, filters=filters, sort=sort)
         except ReferatError as exc:
             raise _failed(exc) from None
         hits = []
@@ -202,9 +202,8 @@ def build_mcp(home: str | None = None, archive: Archive | None = None):
         committee, date, time, punkter, documents), each with who was absent and its agenda items (id, number,
         title, citation) in `punkter_list`. An unknown municipality or committee is an error listing the known."""
         base = base_url(ctx)
-        filters = Filters(municipality, committee, date_from, date_to)
         try:
-            filters.validate().check_known(archive.store.db)
+            filters = Filters(municipality, committee, date_from, date_to).check_known(archive.store.db)
         except ReferatError as exc:
             raise _failed(exc) from None
         meetings = []

@@ -86,7 +86,7 @@ def install_web(app: FastAPI, archive: Archive) -> None:
         if q:
             try:
                 validate_sort(sort)
-                checked = Filters(**filters).validate()
+                checked = Filters(**filters)
                 offset = (page - 1) * PAGE_SIZE
                 # Twice a page: the relevant hits of this page, then, on the page where they end, the
                 # loosely related below "Mindre relevante" (counted nowhere).

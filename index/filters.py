@@ -61,11 +61,15 @@ class Filters:
     entity: str | None = None
     has_decision: bool | None = None
 
+    def __post_init__(self) -> None:
+        self._validate()
+
     def active(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v not in (None, "")}
 
-    def validate(self) -> Filters:
-        """Refuse values that cannot match anything because they are malformed (a 422, not an empty list)."""
+    def _validate(self) -> None:
+        """Refuse values that cannot match anything because they are malformed (a 422, not an empty list):
+        at construction, so every interface that makes a `Filters` has a valid one, and none validates it again."""
         if self.date_from:
             self.date_from = _date(self.date_from, "date_from")
         if self.date_to:
@@ -81,7 +85,6 @@ class Filters:
             value = getattr(self, name)
             if value is not None and len(value) > 200:
                 raise BadQueryError(f"{name} er for lang (højst 200 tegn)")
-        return self
 
     def check_known(self, db: sqlite3.Connection) -> Filters:
         """Refuse a municipality, committee, theme or KLE number the archive does not hold

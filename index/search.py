@@ -213,7 +213,7 @@ class Searcher:
         query = validate_query(query)
         validate_paging(limit, offset)
         sort = validate_sort(sort)
-        filters = (filters or Filters()).validate()
+        filters = filters or Filters()
         with self.store.snapshot() as db:
             result = self._search(db, self._parse(db, query, filters), limit, offset, sort)
         result.sort = sort
@@ -305,7 +305,7 @@ class Searcher:
     def explain(self, query: str, filters: Filters | None = None) -> Evidence:
         """The evidence a query's ranking is made from (for benches and for asking why)."""
         query = validate_query(query)
-        filters = (filters or Filters()).validate()
+        filters = filters or Filters()
         with self.store.snapshot() as db:
             return self._read(db, self._parse(db, query, filters))
 

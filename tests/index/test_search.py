@@ -198,3 +198,20 @@ def test_set_precision_on_the_development_queries(archive, queries_gold):
         recall.append(len(members & relevant) / len(relevant))
     assert sum(precision) / len(precision) >= 0.7
     assert sum(recall) / len(recall) >= 0.5
+
+
+def test_filters_are_validated_where_they_are_made():
+    """Every interface makes a `Filters` and none validates it again: a malformed value is refused
+    at construction, in Danish, and a valid one is kept as given."""
+    from index.filters import Filters
+
+    for bad, message in (
+        ({"date_from": "2024-13-01"}, "er ikke en dato"),
+        ({"date_from": "2025-01-01", "date_to": "2024-01-01"}, "ligger efter date_to"),
+        ({"case_type": "F-sag"}, "er ukendt"),
+        ({"kle": "27.1"}, "ikke et KLE-nummer"),
+        ({"municipality": "x" * 201}, "for lang"),
+    ):
+        with pytest.raises(BadQueryError, match=message):
+            Filters(**bad)
+    assert Filters(date_from="2024-02-29", kle="27.15").active() == {"date_from": "2024-02-29", "kle": "27.15"}
