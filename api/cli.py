@@ -225,7 +225,7 @@ def ingest(
     ] = None,
 ) -> None:
     """Læs referater ind i arkivet. Samme fil to gange ændrer intet."""
-    from index.ingest import expand_paths
+    from index.ingest import discover
     from nlp.settings import settings
 
     pg_url = _pg_store(store)
@@ -243,7 +243,7 @@ def ingest(
         except ReferatError as exc:
             _fail(exc)
     archive = _archive(home, create=True)
-    files, _ = expand_paths(paths)
+    found = discover(paths)  # once: counted for the progress bar, then read
     counts: dict[str, float] = {"punkter": 0}
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -256,7 +256,7 @@ def ingest(
         console=err,
         transient=True,
     ) as progress:
-        task = progress.add_task("Indlæser", total=len(files))
+        task = progress.add_task("Indlæser", total=len(found.files))
         index_task = None
 
         def file_done(path: Path, report=None) -> None:
@@ -276,7 +276,7 @@ def ingest(
 
                 report = ingest_on_ray(
                     archive,
-                    paths,
+                    found,
                     ray,
                     enrich=not no_enrich,
                     progress=file_done,
@@ -286,7 +286,7 @@ def ingest(
                 )
             else:
                 report = archive.ingest(
-                    paths,
+                    found,
                     progress=file_done,
                     enrich=not no_enrich,
                     index_progress=index_step,

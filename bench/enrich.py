@@ -16,14 +16,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.ingest import expand_paths  # noqa: E402
+from index.ingest import discover  # noqa: E402
 from nlp.embedder import get_embedder  # noqa: E402
 from nlp.pipeline import Enricher  # noqa: E402
 from nlp.readers import read_path  # noqa: E402
 
 
 def main() -> None:
-    files, _ = expand_paths([ROOT / "data" / "sample"])
+    files = discover([ROOT / "data" / "sample"]).files
     meetings = [read_path(f) for f in files]
     enricher = Enricher(embedder=get_embedder())
     enricher.enrich_meeting(meetings[0])  # load every model once before timing

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.ingest import expand_paths, ingest_paths  # noqa: E402
+from index.ingest import discover, ingest_paths  # noqa: E402
 from index.store import Store  # noqa: E402
 
 
@@ -91,7 +91,7 @@ def full(paths: list[Path], label: str) -> None:
     from nlp.passages import punkt_passages
     from nlp.readers import read_path
 
-    files, _ = expand_paths(paths)
+    files = discover(paths).files
     with tempfile.TemporaryDirectory() as tmp:
         archive = Archive(tmp)
         load = time.perf_counter()
@@ -150,7 +150,7 @@ def main() -> None:
     if not args.no_sample:
         full([ROOT / "data" / "sample"], "sample")
     if args.corpus:
-        files, _ = expand_paths([args.corpus])
+        files = discover([args.corpus]).files
         full(files[: args.limit] if args.limit else files, Path(args.corpus).name)
 
 

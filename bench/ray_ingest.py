@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from index.archive import Archive  # noqa: E402
 from index.cluster import ingest_on_ray  # noqa: E402
-from index.ingest import expand_paths  # noqa: E402
+from index.ingest import discover  # noqa: E402
 
 
 def _free_port() -> int:
@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "greve-firstagenda-more"))
     ap.add_argument("--limit", type=int, default=20)
     args = ap.parse_args()
-    files, _ = expand_paths([args.corpus])
+    files = discover([args.corpus]).files
     files = files[: args.limit]
     ray = str(Path(sys.executable).parent / "ray")
     port = _free_port()

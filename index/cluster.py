@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from index.ingest import IngestReport, Overrides, discover, process_document, read_file, write_document
+from index.ingest import Discovery, IngestReport, Overrides, discover, process_document, read_file, write_document
 from index.locks import ingest_lock
 from nlp.errors import ReferatError
 
@@ -113,7 +113,7 @@ def _start_workers(ray, enrich: bool, overrides: Overrides) -> list:
 
 def ingest_on_ray(
     archive,
-    paths: Iterable[str | Path],
+    paths: Iterable[str | Path] | Discovery,
     address: str,
     *,
     enrich: bool = True,
@@ -144,7 +144,13 @@ def ingest_on_ray(
 
 
 def ingest_paths_on_ray(
-    ray, store, paths: Iterable[str | Path], *, enrich: bool = True, progress=None, overrides: Overrides | None = None
+    ray,
+    store,
+    paths: Iterable[str | Path] | Discovery,
+    *,
+    enrich: bool = True,
+    progress=None,
+    overrides: Overrides | None = None,
 ) -> IngestReport:
     found = discover(paths)
     files = found.files

@@ -118,13 +118,17 @@ class Discovery:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def discover(paths: Iterable[str | Path]) -> Discovery:
+def discover(paths: Iterable[str | Path] | Discovery) -> Discovery:
     """Every file under the folders (sorted) and every file named; nothing is left out silently.
+    A `Discovery` is returned as it is: a caller that counted the files first (the CLI's progress
+    bar) hands its discovery on, and the folders are not walked twice.
 
     Left out, with the reason: hidden files (`.git`, `.DS_Store`), a folder's documentation
     (README, SOURCE, LICENSE), and files that an export beside them stands for (eDoc's per-punkt
     PDFs beside its meeting XML, Acadre's index and DOCX beside its agenda XML, eDoc Fujitsu's
     HTML beside its XML): the meeting is read once, from the export."""
+    if isinstance(paths, Discovery):
+        return paths
     found = Discovery()
     candidates: list[Path] = []
     for raw in paths:
@@ -182,12 +186,6 @@ def _covered_by_exports(files: list[Path]) -> dict[Path, str]:
     return covered
 
 
-def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files to read and missing paths (see `discover`, which also names the files left out)."""
-    found = discover(paths)
-    return found.files, found.missing
-
-
 def read_file(path: Path) -> tuple[str, bytes, str]:
     """(path key, content, sha256) of a file."""
     try:
@@ -241,7 +239,7 @@ def write_document(
 
 def ingest_paths(
     store: Store,
-    paths: Iterable[str | Path],
+    paths: Iterable[str | Path] | Discovery,
     enricher=None,
     progress: Callable[[Path, IngestReport], None] | None = None,
     *,

@@ -95,3 +95,18 @@ def test_acadre_docx_beside_nothing_is_read(tmp_path) -> None:
     folder.mkdir()
     (folder / "3687982.docx").write_bytes(_docx(ACADRE_DOCX_PARAGRAPHS))
     assert [p.name for p in discover([folder]).files] == ["3687982.docx"]
+
+
+def test_a_discovery_is_handed_on_not_walked_again(tmp_path):
+    """The CLI counts the files for its progress bar and hands that discovery to the ingest: the
+    folder is walked once (a file added in between is not read by this ingest)."""
+    from index.ingest import discover
+
+    folder = tmp_path / "referater"
+    folder.mkdir()
+    (folder / "a.txt").write_text("x", encoding="utf-8")
+    found = discover([folder])
+    (folder / "b.txt").write_text("y", encoding="utf-8")
+    assert discover(found) is found
+    assert [p.name for p in discover(found).files] == ["a.txt"]
+    assert [p.name for p in discover([folder]).files] == ["a.txt", "b.txt"]
