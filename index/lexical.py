@@ -25,13 +25,39 @@ def is_postgres(db) -> bool:
     return not isinstance(db, sqlite3.Connection)
 
 
-def _known(db: sqlite3.Connection, term: str) -> int:
+class Vocabulary:
+    """The archive's terms as one query reads them: each term's document frequency looked up once.
+
+    A lookup counts the term's whole posting list (FTS5's vocabulary table, Postgres' term rows), up to
+    ~10 ms for a term most punkter hold at 1M passages; a query asks for the same term several times
+    (as typed, as a part, as a synonym, when scoring). Made per query (`index.query.parse`), so it
+    never outlives the snapshot it read."""
+
+    def __init__(self, db) -> None:
+        self.db = db
+        self.df: dict[str, int] = {}
+
+
+def _connection(db):
+    return db.db if isinstance(db, Vocabulary) else db
+
+
+def _lookup(db, term: str) -> int:
     if is_postgres(db):
         from index import pgsearch
 
         return pgsearch.document_frequency(db, term)
     row = db.execute("SELECT doc FROM punkt_vocab WHERE term = ?", (term,)).fetchone()
     return int(row[0]) if row else 0
+
+
+def _known(db, term: str) -> int:
+    """Punkter holding the term; `db` a connection or a query's `Vocabulary` (which remembers)."""
+    if not isinstance(db, Vocabulary):
+        return _lookup(db, term)
+    if term not in db.df:
+        db.df[term] = _lookup(db.db, term)
+    return db.df[term]
 
 
 def document_frequency(db: sqlite3.Connection, term: str) -> int:
@@ -53,6 +79,7 @@ def _near(db: sqlite3.Connection, term: str) -> list[str]:
 
 def _vocabulary(db, prefix: str, shortest: int, longest: int, limit: int | None) -> list[str]:
     """Known terms that begin with `prefix`, of a length in [shortest, longest], in term order."""
+    db = _connection(db)
     if is_postgres(db):
         from index import pgsearch
 
@@ -212,12 +239,22 @@ def query_terms(db: sqlite3.Connection, query: str) -> tuple[list[str], dict[str
 
 
 def scores(
-    db: sqlite3.Connection, terms: list[str], where: str = "", params: list | None = None, limit: int = MAX_CANDIDATES
+    db, terms: list[str], where: str = "", params: list | None = None, limit: int = MAX_CANDIDATES
 ) -> dict[int, float]:
-    """BM25 score per punkt id for the punkter that contain any of the terms (and pass the filter)."""
+    """BM25 score per punkt id for the punkter that contain any of the terms (and pass the filter).
+
+    `db` a connection or the query's `Vocabulary`. A term that half the punkter or more hold weighs
+    nothing in BM25 (its IDF is at FTS5's floor of 1e-6, and so in the Postgres copy): it cannot order
+    anything, but scoring it means scoring most of the archive (~90 ms at 100,000 punkter). With other
+    terms beside it, it is left out of the scores; a query of only such terms is scored on them.
+    Coverage (`index.ranking`) still counts it."""
+    vocabulary = db if isinstance(db, Vocabulary) else None
+    db = _connection(db)
     usable = [t for t in terms if re.fullmatch(r"[a-z0-9]+", t)]
     if not usable:
         return {}
+    if vocabulary is not None:
+        usable = _without_floor_terms(vocabulary, usable)
     if is_postgres(db):  # the same BM25 over the terms as rows
         from index import pgsearch
 
@@ -235,6 +272,23 @@ def scores(
             (match, limit),
         )
     return {int(r[0]): float(r[1]) for r in rows}
+
+
+def _without_floor_terms(vocabulary: Vocabulary, terms: list[str]) -> list[str]:
+    """The terms whose BM25 weight is above FTS5's IDF floor, or all of them when none is."""
+    counts = {t: _known(vocabulary, t) for t in terms}
+    if not any(counts.values()):
+        return terms
+    db = vocabulary.db
+    if is_postgres(db):
+        from index import pgsearch
+
+        n = pgsearch.collection_size(db)
+    else:
+        n = int(db.execute("SELECT count(*) FROM punkt_terms_docsize").fetchone()[0])  # the rows FTS5 counts
+    # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), clamped to 1e-6 where that is <= 0, i.e. where 2n >= N.
+    kept = [t for t in terms if 2 * counts[t] < n]
+    return kept or terms
 
 
 _WORD = re.compile(r"[A-Za-zÆØÅæøåéÉ0-9§]+")

@@ -102,6 +102,14 @@ def vocabulary_range(db: PgConnection, low: str, high: str, shortest: int, longe
     return [r[0] for r in db.native(sql, params)]
 
 
+def collection_size(db: PgConnection) -> int:
+    """The number of punkter BM25 counts: from the last publish (`bm25_stats`), else counted."""
+    row = db.native("SELECT split_part(value, ' ', 1)::float8 FROM meta WHERE key = 'bm25_stats'").fetchone()
+    if row is not None:
+        return int(row[0])
+    return int(db.native("SELECT count(*) FROM punkt_len").fetchone()[0])
+
+
 def bm25(db: PgConnection, terms: list[str], where: str, params: list, limit: int) -> dict[int, float]:
     """BM25 per punkt as FTS5 computes it, over the punkter that pass the filter (`where` over `p`).
     The collection's size and mean length come from the last publish (`bm25_stats`), counted here

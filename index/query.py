@@ -11,7 +11,7 @@ snippets and answers read this object; none of them reads the query's text again
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from index import lexical
@@ -28,6 +28,8 @@ class ParsedQuery:
     words: tuple[QueryWord, ...]  # the subject's words with their index terms
     english: bool  # searched as English: read as English, and not every word a Danish word the archive holds
     filters: Filters  # validated, and every name in them one the archive holds
+    #: The terms' document frequencies as this query's snapshot read them, each looked up once.
+    vocabulary: lexical.Vocabulary = field(compare=False, repr=False)
 
     @property
     def subject(self) -> str:
@@ -51,12 +53,13 @@ def parse(db, text: str, filters: Filters, committees: list[str], municipalities
     filters.check_known(db)  # an unknown municipality or theme is an error, not an empty page
     intent = understand(text, committees, municipalities)
     subject = intent.content or intent.query
-    typed = lexical.typed_words(db, subject)
+    vocabulary = lexical.Vocabulary(db)
+    typed = lexical.typed_words(vocabulary, subject)
     english = intent.language == "en" and not lexical.all_known(typed)
     if english and settings.translate_english:
-        words = lexical.english_words(db, subject)
+        words = lexical.english_words(vocabulary, subject)
     else:
         words = lexical.query_words(
-            db, subject, expand=settings.query_expansion, official=settings.official_words, typed=typed
+            vocabulary, subject, expand=settings.query_expansion, official=settings.official_words, typed=typed
         )
-    return ParsedQuery(text, intent, tuple(words), english, filters)
+    return ParsedQuery(text, intent, tuple(words), english, filters, vocabulary)

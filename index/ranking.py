@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.lexical import QueryWord, is_postgres, text_keys
+from index.lexical import QueryWord, Vocabulary, is_postgres, text_keys
 from index.store import in_list
 from nlp.e5 import MODEL_NAME, base_model_name, models_dir
 from nlp.errors import IndexMismatchError
@@ -40,6 +41,11 @@ def model_path() -> Path:
     """The fitted ranker: `ranker/ranker.json` in the models folder (`$REFERAT_MODELS` or `models/`)."""
     return models_dir() / "ranker" / "ranker.json"
 
+
+#: Posting-list entries per candidate above which a word's containment is read from the candidates'
+#: own terms instead of FTS5 (a posting costs ~50 ns to scan, a candidate's term list ~1,000 tokens).
+COMMON_POSTINGS = 200
+_FTS_TOKEN = re.compile(r"[^\W_]+")
 
 FEATURES = ("lex", "cover", "cover_whole", "cos1", "cos2", "cos3", "cos_title", "cos_lead")
 #: Query-level evidence for the "nothing relevant" decision.
@@ -94,10 +100,19 @@ def word_weights(words: list[QueryWord], n_punkter: int) -> np.ndarray:
 
 
 def coverage(
-    db: sqlite3.Connection, candidates: list[int], words: list[QueryWord], n_punkter: int
+    db: sqlite3.Connection,
+    candidates: list[int],
+    words: list[QueryWord],
+    n_punkter: int,
+    vocabulary: Vocabulary | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """IDF-weighted share of the query's words each candidate contains: by any of a word's terms,
-    and by the word itself."""
+    and by the word itself.
+
+    Which candidates hold a term is asked of FTS5 (its posting list, filtered by the candidates), or,
+    for a term so common that its posting list is far longer than the candidates' own terms (a term
+    most punkter hold: ~5 ms a word at 100,000 punkter, growing with the archive), read from those
+    terms (`vocabulary` gives the document frequencies; the same answer either way)."""
     lenient = np.zeros(len(candidates), dtype=np.float64)
     whole = np.zeros(len(candidates), dtype=np.float64)
     if not words or not candidates:
@@ -105,6 +120,7 @@ def coverage(
     weights = word_weights(words, n_punkter)
     position = {pid: i for i, pid in enumerate(candidates)}
     marks = in_list(candidates)
+    held: dict[int, frozenset[str]] = {}  # candidate -> its terms, read once when a common term asks
 
     def containing(terms) -> list[int]:
         if is_postgres(db):  # a PostgreSQL store (index.pgsearch): terms as rows
@@ -112,9 +128,16 @@ def coverage(
 
             usable = [t for t in terms if t.isalnum()]
             return [position[p] for p in pgsearch.containing(db, usable, candidates)] if usable else []
-        match = " OR ".join(f'"{t}"' for t in terms if t.isalnum())
-        if not match:
+        usable = [t for t in terms if t.isalnum()]
+        if not usable:
             return []
+        postings = sum(vocabulary.df.get(t, 0) for t in usable) if vocabulary is not None else 0
+        if postings > COMMON_POSTINGS * len(candidates):
+            if not held:  # tokens as FTS5's unicode61 makes them: letters and digits
+                for pid, text in db.execute(f"SELECT rowid, terms FROM punkt_terms WHERE rowid IN ({marks})"):
+                    held[pid] = frozenset(_FTS_TOKEN.findall(text))
+            return [position[p] for p in candidates if p in held and not held[p].isdisjoint(usable)]
+        match = " OR ".join(f'"{t}"' for t in usable)
         # `+rowid`: filter the matches by the list; a bare `rowid IN` makes FTS5 run one query per id (30x slower).
         sql = f"SELECT rowid FROM punkt_terms WHERE punkt_terms MATCH ? AND +rowid IN ({marks})"
         return [position[r[0]] for r in db.execute(sql, (match,))]
@@ -176,6 +199,7 @@ def features(
     fallback_cos: dict[int, float],
     words: list[QueryWord],
     n_punkter: int,
+    vocabulary: Vocabulary | None = None,
 ) -> np.ndarray:
     """The FEATURES matrix of the candidates (rows in candidate order)."""
     lex_max = max(lex.values()) if lex else 0.0
@@ -200,7 +224,7 @@ def features(
         )
     matrix = np.array(rows, dtype=np.float64).reshape(len(candidates), len(FEATURES))
     if len(candidates):
-        lenient, whole = coverage(db, candidates, words, n_punkter)
+        lenient, whole = coverage(db, candidates, words, n_punkter, vocabulary)
         matrix[:, FEATURES.index("cover")] = lenient
         matrix[:, FEATURES.index("cover_whole")] = whole
     return matrix

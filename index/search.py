@@ -173,19 +173,16 @@ class Searcher:
         return self._dense(db, qvec, filters.punkt_mask(db))
 
     def _passage_cosines(self, db: sqlite3.Connection, punkter: list[int], qvec: np.ndarray) -> dict[int, list]:
-        """Cosines of every passage of the given punkter: punkt -> [(cos, passage id)], best first.
-
-        One exact search of the vector index restricted to those punkter's passages (a bitmap
-        selector): no vectors leave FAISS, nothing is read back from SQLite.
-        """
+        """Cosines of every passage of the given punkter: punkt -> [(cos, passage id)], best first
+        (ties by id). Exact, from the vectors the index stores (`VectorView.punkt_cosines`): nothing
+        is read back from SQLite."""
         out: dict[int, list] = {p: [] for p in punkter}
         if not punkter or self.view is None:
             return out
-        mask = np.zeros(max(punkter) + 1, dtype=bool)
-        mask[np.asarray(punkter, dtype=np.int64)] = True
-        allowed = self.view.allowed(mask)
-        cos, pids = self.view.search(qvec, allowed.count, allowed, exact=True)
-        for c, pid, punkt in zip(cos.tolist(), pids.tolist(), self.view.passage_punkt[pids].tolist(), strict=True):
+        cos, pids = self.view.punkt_cosines(qvec, punkter)
+        order = np.lexsort((pids, -cos))
+        punkt_of = self.view.passage_punkt[pids[order]].tolist()
+        for c, pid, punkt in zip(cos[order].tolist(), pids[order].tolist(), punkt_of, strict=True):
             out[punkt].append((c, pid))
         return out
 
@@ -285,13 +282,15 @@ class Searcher:
         found = list(parsed.words)
         qvec = self.embedder.queries([parsed.intent.query])[0]
         where, params = parsed.filters.sql()
-        lex = lexical.scores(db, parsed.terms, where, params)
+        lex = lexical.scores(parsed.vocabulary, parsed.terms, where, params)
         dense_first = self._dense_candidates(db, qvec, parsed.filters)
         top_lex = sorted(lex, key=lex.get, reverse=True)[: settings.candidates_per_side]
         top_dense = sorted(dense_first, key=dense_first.get, reverse=True)[: settings.candidates_per_side]
         candidates = list(dict.fromkeys([*top_dense, *top_lex]))
         passages = self._passage_cosines(db, candidates, qvec)
-        matrix = ranking.features(db, candidates, lex, passages, dense_first, found, self._punkt_count(db))
+        matrix = ranking.features(
+            db, candidates, lex, passages, dense_first, found, self._punkt_count(db), parsed.vocabulary
+        )
         return Evidence(candidates, matrix, passages, found, parsed.english)
 
     def _read(self, db, parsed: ParsedQuery) -> Evidence:

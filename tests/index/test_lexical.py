@@ -154,3 +154,19 @@ def test_official_words_widen_a_word_without_changing_what_it_is(tmp_path, monke
     assert stem("vejbelysning") not in found["gadelys"].whole
     assert stem("bedrageri") in found["snyd"].terms
     assert all(stem("vejbelysning") not in w.terms for w in plain.values())
+
+
+def test_a_term_half_the_punkter_hold_is_left_out_of_bm25(tmp_path):
+    """Such a term's IDF is at FTS5's floor: it orders nothing, and scoring it would mean scoring most
+    of the archive. With the query's `Vocabulary` it is left out when other terms are there (each
+    punkt's score is then what the other terms give, to FTS5's precision), and kept when it is alone."""
+    texts = ["kommune budget"] * 3 + ["kommune skole"] * 2 + ["skole budget", "idræt"]
+    db = lexical_store(tmp_path, texts).db
+    assert lexical.document_frequency(db, "kommun") * 2 >= len(texts)  # 5 of 7 punkter
+    vocabulary = lexical.Vocabulary(db)
+    pruned = lexical.scores(vocabulary, ["kommun", "skol"])
+    assert pruned == pytest.approx(lexical.scores(db, ["skol"]), abs=1e-5)
+    assert set(lexical.scores(db, ["kommun", "skol"])) == {1, 2, 3, 4, 5, 6}  # without it: every holder
+    assert set(pruned) == {4, 5, 6}
+    assert set(lexical.scores(lexical.Vocabulary(db), ["kommun"])) == {1, 2, 3, 4, 5}  # alone it is kept
+    assert vocabulary.df["kommun"] == 5 and vocabulary.df["skol"] == 3  # each looked up once, remembered

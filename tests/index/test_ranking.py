@@ -186,3 +186,27 @@ def test_a_ranker_file_that_names_no_encoder_is_refused(tmp_path):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match="no encoder"):
         ranking.load(path)
+
+
+def test_coverage_read_from_the_candidates_terms_equals_fts5(archive, monkeypatch):
+    """A common word's containment is read from the candidates' own terms rather than FTS5's posting
+    list: the same coverage either way, on every development query."""
+    from index.filters import Filters
+    from index.query import parse
+    from tests.conftest import FIXTURES
+
+    queries = [q["query"] for q in json.loads((FIXTURES / "queries-dev.json").read_text("utf-8"))["queries"]]
+    searcher = archive.searcher()
+    covered = 0
+    for query in queries:
+        with archive.store.snapshot() as db:
+            parsed = parse(db, query, Filters(), *searcher._names(db))
+            candidates = [r[0] for r in db.execute("SELECT id FROM punkter ORDER BY id")]
+            n = searcher._punkt_count(db)
+            monkeypatch.setattr(ranking, "COMMON_POSTINGS", 10**9)  # always FTS5
+            by_fts = ranking.coverage(db, candidates, list(parsed.words), n, parsed.vocabulary)
+            monkeypatch.setattr(ranking, "COMMON_POSTINGS", -1)  # always the candidates' terms
+            by_terms = ranking.coverage(db, candidates, list(parsed.words), n, parsed.vocabulary)
+        assert np.array_equal(by_fts[0], by_terms[0]) and np.array_equal(by_fts[1], by_terms[1]), query
+        covered += bool(by_fts[0].any())
+    assert covered >= len(queries) - 5, covered  # the comparison covers words that are there
