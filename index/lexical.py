@@ -30,12 +30,13 @@ class Vocabulary:
 
     A lookup counts the term's whole posting list (FTS5's vocabulary table, Postgres' term rows), up to
     ~10 ms for a term most punkter hold at 1M passages; a query asks for the same term several times
-    (as typed, as a part, as a synonym, when scoring). Made per query (`index.query.parse`), so it
-    never outlives the snapshot it read."""
+    (as typed, as a part, as a synonym, when scoring). Made per query (`index.query.parse`) over
+    that query's snapshot; `known` is a searcher's memory of frequencies read at the same
+    `lexical_version` of the store (meta), which every change of the lexical index moves on."""
 
-    def __init__(self, db) -> None:
+    def __init__(self, db, known: dict[str, int] | None = None) -> None:
         self.db = db
-        self.df: dict[str, int] = {}
+        self.df: dict[str, int] = {} if known is None else known
 
 
 def _connection(db):

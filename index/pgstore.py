@@ -227,6 +227,11 @@ def publish(db: sqlite3.Connection, url: str, *, batch: int = 2000) -> PublishRe
                     "INSERT INTO meta VALUES ('published', now()::text) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
                 )
+                if gone or new:  # the terms changed: readers' remembered document frequencies are stale
+                    conn.execute(
+                        "INSERT INTO meta VALUES ('lexical_version', txid_current()::text) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                    )
                 # BM25's collection statistics, counted once per publish, not on every query (a
                 # scan of every punkt's length at three million punkter).
                 conn.execute(

@@ -46,14 +46,22 @@ class ParsedQuery:
         return lexical.corrections_of(list(self.words))
 
 
-def parse(db, text: str, filters: Filters, committees: list[str], municipalities: list[str]) -> ParsedQuery:
+def parse(
+    db,
+    text: str,
+    filters: Filters,
+    committees: list[str],
+    municipalities: list[str],
+    known_df: dict[str, int] | None = None,
+) -> ParsedQuery:
     """Read a validated query against the archive in `db` (one snapshot): the one reading of it.
+    `known_df`: document frequencies already read at this snapshot's lexical version (`Vocabulary`).
 
     A query read as English whose every word the archive knows as Danish ("hjemlose") is Danish."""
     filters.check_known(db)  # an unknown municipality or theme is an error, not an empty page
     intent = understand(text, committees, municipalities)
     subject = intent.content or intent.query
-    vocabulary = lexical.Vocabulary(db)
+    vocabulary = lexical.Vocabulary(db, known_df)
     typed = lexical.typed_words(vocabulary, subject)
     english = intent.language == "en" and not lexical.all_known(typed)
     if english and settings.translate_english:

@@ -152,6 +152,8 @@ class Searcher:
         self.generation = generation
         self._names_cache: tuple[list[str], list[str]] | None = None  # per generation: names change with it
         self._count_cache: int | None = None
+        self._df: dict[str, int] | None = None  # see `_known_df`
+        self._df_version: str | None = None
         self.ranker = ranking.load()
 
     # -- scoring ----------------------------------------------------------------------------
@@ -218,7 +220,17 @@ class Searcher:
 
     def _parse(self, db, query: str, filters: Filters) -> ParsedQuery:
         """The one reading of a validated query, handed to everything below (`index.query`)."""
-        return parse(db, query, filters, *self._names(db))
+        return parse(db, query, filters, *self._names(db), known_df=self._known_df(db))
+
+    def _known_df(self, db) -> dict[str, int]:
+        """The terms' document frequencies this searcher has read at the snapshot's lexical version
+        (meta `lexical_version`, moved on by every change of the lexical index): a new version starts
+        afresh. A lookup counts a posting list (~10 ms for a common term at 1M passages)."""
+        row = db.execute("SELECT value FROM meta WHERE key = 'lexical_version'").fetchone()
+        version = row[0] if row else None
+        if self._df_version != version or self._df is None:
+            self._df, self._df_version = {}, version
+        return self._df
 
     def _names(self, db) -> tuple[list[str], list[str]]:
         """Committee and municipality names of the archive, for reading them out of queries."""

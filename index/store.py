@@ -144,6 +144,14 @@ CREATE VIRTUAL TABLE IF NOT EXISTS punkt_terms USING fts5(terms, tokenize = 'uni
 CREATE VIRTUAL TABLE IF NOT EXISTS punkt_vocab USING fts5vocab(punkt_terms, 'row');
 CREATE TRIGGER IF NOT EXISTS punkter_removed AFTER DELETE ON punkter
     BEGIN DELETE FROM punkt_terms WHERE rowid = old.id; END;
+-- Counts every change of the lexical index (its terms come and go with their punkt), so that a
+-- searcher may keep the terms' document frequencies while it stands (`index.lexical.Vocabulary`).
+CREATE TRIGGER IF NOT EXISTS punkter_lexical_added AFTER INSERT ON punkter
+    BEGIN INSERT INTO meta VALUES ('lexical_version', '1')
+        ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
+CREATE TRIGGER IF NOT EXISTS punkter_lexical_removed AFTER DELETE ON punkter
+    BEGIN INSERT INTO meta VALUES ('lexical_version', '1')
+        ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
 -- Saved searches (`index.watches`): kept in the archive, so that a copied store carries them along.
 CREATE TABLE IF NOT EXISTS watches (
     name TEXT PRIMARY KEY,

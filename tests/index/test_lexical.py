@@ -170,3 +170,27 @@ def test_a_term_half_the_punkter_hold_is_left_out_of_bm25(tmp_path):
     assert set(pruned) == {4, 5, 6}
     assert set(lexical.scores(lexical.Vocabulary(db), ["kommun"])) == {1, 2, 3, 4, 5}  # alone it is kept
     assert vocabulary.df["kommun"] == 5 and vocabulary.df["skol"] == 3  # each looked up once, remembered
+
+
+def test_remembered_document_frequencies_last_until_the_lexical_index_changes(tmp_path):
+    """A searcher keeps the terms' document frequencies across queries while the store's
+    `lexical_version` stands; adding or removing punkter moves it on, and the memory starts afresh."""
+    from index.ingest import ingest_paths
+    from index.search import Searcher
+    from tests.index.test_store_ingest import small_referat
+
+    store = Store(tmp_path / "referat.sqlite")
+    path = tmp_path / "referat.txt"
+    path.write_text(small_referat(), encoding="utf-8")
+    ingest_paths(store, [path])
+    searcher = Searcher(store, None, None)
+    with store.snapshot() as db:
+        first = searcher._known_df(db)
+        lexical.scores(lexical.Vocabulary(db, first), ["hjemlos", "budget"])
+    assert first  # the lookups were remembered
+    with store.snapshot() as db:
+        assert searcher._known_df(db) is first  # nothing changed: the same memory
+    path.write_text(small_referat(extra="Zebrafiskeriet får tilskud."), encoding="utf-8")
+    ingest_paths(store, [path])  # the document's punkter are removed and written again
+    with store.snapshot() as db:
+        assert searcher._known_df(db) == {}
