@@ -42,6 +42,54 @@ def default_model_path() -> Path:
     return models_dir() / MODEL_NAME
 
 
+@dataclass(frozen=True)
+class ModelConfig:
+    """What a sentence-transformers model folder states about its model (as the library reads it:
+    `modules.json`, the pooling module's `config.json`, `config_sentence_transformers.json`'s prompts,
+    `sentence_bert_config.json`): the encoder takes these from the folder and assumes none of them."""
+
+    dim: int
+    pooling: str  # "mean", "cls" or "max"
+    query_prefix: str
+    passage_prefix: str
+    max_seq_length: int
+
+
+def read_model_config(path: Path) -> ModelConfig:
+    """The folder's statement; a folder that is missing or says too little is `ModelUnavailableError`."""
+    from nlp.errors import ModelUnavailableError
+
+    try:
+        modules = json.loads((path / "modules.json").read_text(encoding="utf-8"))
+        pooling_dir = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
+        pooling = json.loads((path / pooling_dir / "config.json").read_text(encoding="utf-8"))
+        prompts = json.loads((path / "config_sentence_transformers.json").read_text(encoding="utf-8"))["prompts"]
+        bert = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, StopIteration) as exc:
+        raise ModelUnavailableError(
+            f"modelmappen {path} mangler eller er ufuldstændig ({exc.__class__.__name__}); kør `referat setup`"
+        ) from None
+    flags = {"mean": "pooling_mode_mean_tokens", "cls": "pooling_mode_cls_token", "max": "pooling_mode_max_tokens"}
+    modes = [mode for mode, key in flags.items() if pooling.get(key)]
+    return ModelConfig(
+        dim=int(pooling["word_embedding_dimension"]),
+        pooling=modes[0] if len(modes) == 1 else "+".join(modes) or "none",
+        query_prefix=prompts.get("query", ""),
+        passage_prefix=prompts.get("passage", ""),
+        max_seq_length=int(bert.get("max_seq_length", 512)),
+    )
+
+
+def mean_pooled(last_hidden, attention_mask):
+    """Mean of the token states under the mask, L2-normalised (torch): the pooling the folder states,
+    for the torch runtime and the ONNX graph alike."""
+    import torch
+
+    m = attention_mask.unsqueeze(-1).to(last_hidden.dtype)
+    pooled = (last_hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+
 @dataclass
 class _Q4File:
     header: dict[str, float]

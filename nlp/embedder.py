@@ -82,12 +82,14 @@ class Embedder:
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dimension() or 0)
 
-    def _encode(self, texts: list[str], prefix: str, batch_size: int) -> np.ndarray:
+    def _encode(self, texts: list[str], kind: str, batch_size: int) -> np.ndarray:
+        """`kind` "query" or "passage": e5 models read each with its own prompt."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self.encoder is not None:  # the model folder states its prompts
+            return self.encoder.encode_queries(texts) if kind == "query" else self.encoder.encode_passages(texts)[0]
+        prefix = QUERY_PREFIX if kind == "query" else PASSAGE_PREFIX
         inputs = [prefix + t for t in texts] if self.is_e5 else texts
-        if self.encoder is not None:
-            return self.encoder.encode(inputs)[0]
         with self._lock:  # torch modules are not re-entrant across threads
             vectors = self.model.encode(
                 inputs, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
@@ -98,14 +100,14 @@ class Embedder:
         """Query vectors; one text at a time is cached, since people search the same things.
         A query longer than the model's window is truncated to it (`settings.max_tokens`)."""
         if len(texts) != 1:
-            return self._encode(texts, QUERY_PREFIX, 32)
+            return self._encode(texts, "query", 32)
         text = texts[0]
         with self._lock:
             cached = self._query_cache.get(text)
             if cached is not None:
                 self._query_cache.move_to_end(text)
                 return cached.reshape(1, -1)
-        vector = self._encode([text], QUERY_PREFIX, 1)[0]
+        vector = self._encode([text], "query", 1)[0]
         with self._lock:
             self._query_cache[text] = vector
             if len(self._query_cache) > QUERY_CACHE_SIZE:
@@ -117,7 +119,7 @@ class Embedder:
             self._query_cache.clear()
 
     def passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        return self._encode(texts, PASSAGE_PREFIX, batch_size)
+        return self._encode(texts, "passage", batch_size)
 
     def passages_with_states(self, texts: list[str]):
         """Passage vectors and, for the default e5 model, each passage's token states (for the NER)
@@ -125,12 +127,7 @@ class Embedder:
         start of the text given (the `passage: ` prefix is not counted)."""
         if self.encoder is None:
             return self.passages(texts), None
-        vectors, states = self.encoder.encode([PASSAGE_PREFIX + t for t in texts], states=True)
-        shift = len(PASSAGE_PREFIX)
-        for s in states or []:
-            s.starts -= shift
-            s.ends -= shift
-        return vectors, states
+        return self.encoder.encode_passages(texts, states=True)
 
 
 @lru_cache(maxsize=4)

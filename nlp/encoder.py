@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from nlp.e5 import convert, default_model_path
+from nlp.e5 import default_model_path, mean_pooled, read_model_config
 from nlp.errors import ModelUnavailableError
 from nlp.settings import settings
 
@@ -91,8 +91,9 @@ class Encoder:
 
         quiet_libraries()
         self.path = default_model_path()
-        if not (self.path / "modules.json").exists():
-            convert(self.path)
+        self.config = read_model_config(self.path)  # built by `referat setup`, never here
+        if self.config.pooling != "mean":  # the ONNX graph and the torch runtime pool by the mean
+            raise ModelUnavailableError(f"{self.path}: pooling '{self.config.pooling}' understøttes ikke (kun mean)")
         self.device = resolve_device(device)
         self.runtime = resolve_runtime(runtime, self.device)
         self.max_tokens = settings.max_tokens
@@ -100,7 +101,7 @@ class Encoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=self.max_tokens)
         self.pad_id = self.tokenizer.token_to_id("<pad>")
-        self.dim = 384
+        self.dim = self.config.dim
         self._lock = threading.Lock()  # neither runtime's session is re-entrant across our threads
         if self.runtime == "onnx":
             self._load_onnx()
@@ -116,9 +117,7 @@ class Encoder:
 
         path = onnx_model_path()
         if not path.exists():
-            from nlp.onnx_export import export
-
-            export()
+            raise ModelUnavailableError(f"ONNX-modellen {path} mangler; kør `referat setup`")
         options = ort.SessionOptions()
         options.intra_op_num_threads = settings.threads
         options.inter_op_num_threads = 1
@@ -151,9 +150,7 @@ class Encoder:
             t_ids = torch.from_numpy(ids).to(self.device)
             t_mask = torch.from_numpy(mask).to(self.device)
             out = self.model(input_ids=t_ids, attention_mask=t_mask, output_hidden_states=states)
-            m = t_mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
-            pooled = (out.last_hidden_state * m).sum(1) / m.sum(1).clamp(min=1e-9)
-            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+            pooled = mean_pooled(out.last_hidden_state, t_mask)
             hidden = None
             if states:
                 hidden = torch.cat([out.hidden_states[k] for k in FEATURE_LAYERS], dim=-1).float().cpu().numpy()
@@ -202,6 +199,20 @@ class Encoder:
                         )
                 start = end
         return vectors, token_states
+
+    def encode_passages(self, texts: list[str], *, states: bool = False):
+        """Passages as the model folder says to encode them (its passage prompt before each), with
+        token offsets, when `states`, counted from the start of each text given (not the prompt)."""
+        prefix = self.config.passage_prefix
+        vectors, token_states = self.encode([prefix + t for t in texts], states=states)
+        for s in token_states or []:
+            s.starts -= len(prefix)
+            s.ends -= len(prefix)
+        return vectors, token_states
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors, with the folder's query prompt before each text."""
+        return self.encode([self.config.query_prefix + t for t in texts])[0]
 
 
 @lru_cache(maxsize=4)

@@ -84,7 +84,6 @@ class FeatureExtractor:
         `located`, if given, holds per sentence `(token_states, word_starts, word_ends)`: the words'
         character spans in a text already encoded (token_states from `nlp.encoder`, or None).
         A sentence whose every word is found there costs nothing; the others are encoded here."""
-        from nlp.e5 import PASSAGE_PREFIX
         from nlp.encoder import word_states
 
         out: list[np.ndarray | None] = [None] * len(sentences)
@@ -104,14 +103,14 @@ class FeatureExtractor:
         if chunks:
             texts, spans = [], []
             for _, _, words in chunks:
-                starts, ends, at = [], [], len(PASSAGE_PREFIX)
+                starts, ends, at = [], [], 0
                 for w in words:
                     starts.append(at)
                     ends.append(at + len(w))
                     at += len(w) + 1
-                texts.append(PASSAGE_PREFIX + " ".join(words))
+                texts.append(" ".join(words))
                 spans.append((starts, ends))
-            _, states = self.encoder.encode(texts, states=True)
+            _, states = self.encoder.encode_passages(texts, states=True)
             for (si, start, words), (starts, ends), tokens in zip(chunks, spans, states, strict=True):
                 rows = word_states(tokens, starts, ends, partial=True)
                 out[si][start : start + len(words)] = rows  # type: ignore[index]

@@ -13,7 +13,7 @@ import logging
 import os
 from pathlib import Path
 
-from nlp.e5 import MODEL_NAME, convert, default_model_path, models_dir
+from nlp.e5 import MODEL_NAME, convert, default_model_path, mean_pooled, models_dir
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,7 @@ def export(out: str | Path | None = None) -> Path:
 
         def forward(self, input_ids, attention_mask):
             out = self.model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
-            m = attention_mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
-            pooled = (out.last_hidden_state * m).sum(1) / m.sum(1).clamp(min=1e-9)
-            embedding = torch.nn.functional.normalize(pooled, p=2, dim=1)
+            embedding = mean_pooled(out.last_hidden_state, attention_mask)
             states = torch.cat([out.hidden_states[k] for k in FEATURE_LAYERS], dim=-1)
             return embedding, states
 

@@ -117,3 +117,19 @@ def test_passage_pass_gives_token_states_on_the_section_text():
     cosines = a @ b.T
     assert np.diag(cosines).min() > 0.95, np.diag(cosines).min()
     assert (cosines.argmax(axis=1) == np.arange(len(spans))).mean() > 0.9  # each word its own token
+
+
+def test_the_encoder_reads_its_model_folder_and_builds_nothing(tmp_path, monkeypatch):
+    """Dimension, pooling and prompts come from the sentence-transformers folder `referat setup`
+    wrote; a missing folder or ONNX graph is a clear error naming `referat setup`, never built on load."""
+    from nlp.e5 import read_model_config
+    from nlp.encoder import Encoder
+    from nlp.errors import ModelUnavailableError
+
+    config = read_model_config(default_model_path())
+    assert (config.dim, config.pooling, config.passage_prefix) == (384, "mean", PASSAGE_PREFIX)
+    assert get_encoder().dim == config.dim
+    monkeypatch.setenv("REFERAT_MODELS", str(tmp_path))  # an empty models folder
+    with pytest.raises(ModelUnavailableError, match="referat setup"):
+        Encoder("onnx", "cpu")
+    assert list(tmp_path.iterdir()) == []  # nothing was converted or exported into it
