@@ -46,7 +46,10 @@ DEFAULT_COMPONENTS = [
 ]
 MAX_STATISTICAL_WORDS = 4_000  # the trained NER reads at most this many words of a section
 
-for name in ("amounts", "laws", "entity_info"):
+#: `token_states`: the encoder's states over the doc's text, from the pass that embedded its
+#: passages; set on the Doc before the pipeline runs and read by the NER, as spaCy's
+#: `Tok2VecListener` receives its upstream's output: the state travels with the doc.
+for name in ("amounts", "laws", "entity_info", "token_states"):
     if not Doc.has_extension(name):
         Doc.set_extension(name, default=None)
 
@@ -112,8 +115,6 @@ class StatisticalNER:
         self.model_path = model_path
         self._tagger = None
         self.available = True
-        #: Token states by section text, from the pass that embedded the passages (set by the Enricher).
-        self.token_states: dict = {}
 
     @property
     def tagger(self):
@@ -140,10 +141,7 @@ class StatisticalNER:
         windows: list[tuple[int, list[Token]]] = []
         for di, doc in enumerate(docs):
             windows.extend((di, w) for w in candidate_windows(doc))
-        located = [
-            (self.token_states.get(docs[di].text), [t.idx for t in w], [t.idx + len(t.text) for t in w])
-            for di, w in windows
-        ]
+        located = [(docs[di]._.token_states, [t.idx for t in w], [t.idx + len(t.text) for t in w]) for di, w in windows]
         scored = tagger.tag_scored([[t.text for t in w] for _, w in windows], located)
         found: dict[int, list[tuple[Span, float]]] = {}
         for (di, tokens), (tags, probs) in zip(windows, scored, strict=True):
@@ -317,12 +315,14 @@ class Enricher:
         open_punkter = [p for p in meeting.punkter if not p.closed]
         jobs = [(p, s) for p in open_punkter for s in p.sections if s.text.strip()]
         result: dict[int, Enrichment] = {p.number: Enrichment() for p in meeting.punkter}
-        # First: the pass that embeds the passages also gives the NER its token features.
-        ner = self.nlp.get_pipe("referat_ner") if "referat_ner" in self.nlp.pipe_names else None
+        # First: the pass that embeds the passages also gives the NER its token features, on each doc.
         states = self.embed_passages(meeting, result)
-        if ner is not None:
-            ner.token_states = states
-        docs = self.nlp.pipe((s.text for _, s in jobs), batch_size=32)
+        docs = []
+        for _, section in jobs:
+            doc = self.nlp.make_doc(section.text)
+            doc._.token_states = states.get(id(section))
+            docs.append(doc)
+        docs = self.nlp.pipe(docs, batch_size=32)
         for (punkt, section), doc in zip(jobs, docs, strict=True):
             tags = result[punkt.number]
             info = doc._.entity_info or {}
@@ -346,8 +346,6 @@ class Enricher:
             for law in doc._.laws or []:
                 law.section = section.name
                 tags.laws.append(law)
-        if ner is not None:
-            ner.token_states = {}
         vectors = self._summary_vectors(open_punkter, result)
         for i, punkt in enumerate(open_punkter):
             tags = result[punkt.number]
@@ -362,7 +360,7 @@ class Enricher:
 
     def embed_passages(self, meeting: Meeting, result: dict[int, Enrichment]) -> dict:
         """Cut every punkt into passages and embed them (a closed punkt: its title only); returns
-        the token states of the sections' text, by section text, for the NER."""
+        the token states of the sections' text, by section (`id`), for the NER."""
         started = time.perf_counter()
         try:
             return embed_passages(meeting, result, self.embedder)
@@ -403,7 +401,7 @@ def embed_passages(meeting: Meeting, result: dict[int, Enrichment], embedder) ->
 
     The same pass returns each passage's token states; they are mapped back onto the section
     text each passage was cut from (paragraph by paragraph: table lines, rewritten as
-    `header: value`, are left out) and returned by section text, for the NER."""
+    `header: value`, are left out) and returned by section (its `id`), for the NER."""
     from nlp.passages import punkt_passages
 
     jobs: list[tuple[Enrichment, int]] = []
@@ -431,7 +429,6 @@ def section_token_states(owners: list, states: list) -> dict:
     from nlp.encoder import TokenStates, concat_states
 
     pieces: dict[int, list[TokenStates]] = {}
-    texts: dict[int, str] = {}
     cursor: dict[int, int] = {}
     for (punkt, passage), tokens in zip(owners, states, strict=True):
         if passage.section == "Titel" or tokens is None:
@@ -442,7 +439,6 @@ def section_token_states(owners: list, states: list) -> dict:
         if section is None:
             continue
         key = id(section)
-        texts[key] = section.text
         base = len(passage.embed_text) - len(passage.text)  # where the chunk starts in the embedded text
         at = 0
         for line in passage.text.split("\n"):
@@ -457,7 +453,7 @@ def section_token_states(owners: list, states: list) -> dict:
                 cursor[key] = found + len(line)
             at += len(line) + 1
     dim = next((t.states.shape[1] for t in states if t is not None), 0)
-    return {texts[k]: concat_states(v, dim) for k, v in pieces.items()}
+    return {k: concat_states(v, dim) for k, v in pieces.items()}
 
 
 def summary_text(punkt: Punkt) -> str:
