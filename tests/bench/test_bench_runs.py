@@ -91,6 +91,25 @@ def test_search_bench_runs_on_the_sample(bench_home):
     assert number(figures, "latency_p95_ms") > 0
 
 
+def test_query_dump_writes_and_compares(bench_home, tmp_path):
+    """Two dumps of the same code on the same archive compare identical, query for query; a dump with
+    one query's hits changed is named as changed."""
+    import json
+
+    home = str(bench_home / "sample")
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    assert number(run_bench("query_dump.py", "write", str(first), "--home", home), "queries") > 100
+    run_bench("query_dump.py", "write", str(second), "--home", home)
+    same = run_bench("query_dump.py", "compare", str(first), str(second))
+    assert number(same, "identical") == number(same, "queries") > 100
+    dump = json.loads(second.read_text(encoding="utf-8"))
+    query = next(q for q, r in dump.items() if len(r["hits"]) > 1)
+    dump[query]["hits"].reverse()
+    second.write_text(json.dumps(dump), encoding="utf-8")
+    changed = run_bench("query_dump.py", "compare", str(first), str(second))
+    assert number(changed, "results_changed") == 1 and number(changed, "identical") == number(same, "queries") - 1
+
+
 def test_answers_bench_runs(bench_home):
     figures = run_bench("answers.py", "--home", str(bench_home / "sample"))
     assert figures, "no figures printed"
