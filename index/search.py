@@ -541,17 +541,31 @@ def marked_words(text: str, terms: set[str]) -> list[tuple[int, int]]:
     in the lexicon, but it is no word about citizens (borgere)."""
     if not terms:
         return []
-    spans = []
+    spans, index = _word_index(text)
+    return [spans[i] for i in sorted({i for t in terms for i in index.get(t, ())})]
+
+
+@lru_cache(maxsize=8192)
+def _word_index(text: str) -> tuple[tuple[tuple[int, int], ...], dict[str, tuple[int, ...]]]:
+    """A text's content words (their spans) and, for each key a term may be, the words it names
+    (stem and folded form; compound parts, of a word that is no name). Made once per passage and
+    cached: the top punkter's passages come back query after query, and a query then costs a few
+    lookups per passage instead of a walk over its words."""
+    spans: list[tuple[int, int]] = []
+    index: dict[str, list[int]] = {}
     for m in _WORD.finditer(text):
         keys = _content_keys(m.group(0).lower())
         if keys is None:
             continue
+        i = len(spans)
+        spans.append(m.span())
         stemmed, folded, parts = keys
-        if stemmed in terms or folded in terms:
-            spans.append(m.span())
-        elif any(p in terms for p in parts) and not _is_name(text, m.start()):
-            spans.append(m.span())
-    return spans
+        for key in {stemmed, folded}:
+            index.setdefault(key, []).append(i)
+        if parts and not _is_name(text, m.start()):
+            for part in dict.fromkeys(parts):
+                index.setdefault(part, []).append(i)
+    return tuple(spans), {k: tuple(v) for k, v in index.items()}
 
 
 @lru_cache(maxsize=200_000)
