@@ -2,9 +2,10 @@
 
     sentencizer -> referat_rules -> referat_ner -> referat_amounts -> referat_laws
 
-Each component is registered with `@Language.factory`, so a configuration can drop or swap it
-(`build_nlp(components=[...])`). Every section of a punkt is one `Doc`; the `Enricher` adds the
-punkt-level steps (themes, KLE) and returns an `Enrichment` per punkt.
+Each component is registered with `@Language.factory`, and the pipeline is assembled from its
+configuration file (`nlp/resources/pipeline.cfg`, spaCy's config format), which can drop, swap or
+configure a component (`build_nlp(components=[...])` keeps some). Every section of a punkt is one
+`Doc`; the `Enricher` adds the punkt-level steps (themes, KLE) and returns an `Enrichment` per punkt.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import spacy
@@ -37,13 +39,8 @@ from nlp.settings import settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_COMPONENTS = [
-    "sentencizer",
-    "referat_rules",
-    "referat_ner",
-    "referat_amounts",
-    "referat_laws",
-]
+#: The components and their order and settings: a configuration file, as spaCy pipelines are.
+PIPELINE_CONFIG = Path(__file__).parent / "resources" / "pipeline.cfg"
 MAX_STATISTICAL_WORDS = 4_000  # the trained NER reads at most this many words of a section
 
 #: `token_states`: the encoder's states over the doc's text, from the pass that embedded its
@@ -285,11 +282,20 @@ class LawsComponent:
 
 
 def build_nlp(components: list[str] | None = None, ner_model_path: str | None = None) -> Language:
-    nlp = spacy.blank("da")
+    """The pipeline from its configuration (`nlp/resources/pipeline.cfg`), as spaCy assembles one:
+    `components` keeps only those (in the file's order of sections), `ner_model_path` points the NER
+    at another trained tagger."""
+    config = spacy.util.load_config(PIPELINE_CONFIG)
+    if components is not None:
+        unknown = [c for c in components if c not in config["components"]]
+        if unknown:
+            raise ValueError(f"unknown pipeline components {unknown}; known: {list(config['components'])}")
+        config["nlp"]["pipeline"] = list(components)
+        config["components"] = {c: config["components"][c] for c in components}
+    if ner_model_path is not None and "referat_ner" in config["components"]:
+        config["components"]["referat_ner"]["model_path"] = ner_model_path
+    nlp = spacy.util.get_lang_class(config["nlp"]["lang"]).from_config(config)
     nlp.max_length = 5_000_000
-    for name in components or DEFAULT_COMPONENTS:
-        config = {"model_path": ner_model_path} if name == "referat_ner" else {}
-        nlp.add_pipe(name, config=config)
     return nlp
 
 

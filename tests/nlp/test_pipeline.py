@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.model import Meeting, Punkt, Section
-from nlp.pipeline import DEFAULT_COMPONENTS, Enricher, build_nlp
+from nlp.pipeline import Enricher, build_nlp
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +22,12 @@ def _meeting(*texts: str) -> Meeting:
 
 def test_pipeline_is_made_of_named_components():
     nlp = build_nlp()
-    assert nlp.pipe_names == DEFAULT_COMPONENTS
+    assert nlp.pipe_names == ["sentencizer", "referat_rules", "referat_ner", "referat_amounts", "referat_laws"]
     assert build_nlp(["sentencizer", "referat_amounts"]).pipe_names == ["sentencizer", "referat_amounts"]
+    # Assembled from its configuration file: the NER's setting is there, and a name it lacks is refused.
+    assert nlp.config["components"]["referat_ner"] == {"factory": "referat_ner", "model_path": None}
+    with pytest.raises(ValueError, match="unknown pipeline components"):
+        build_nlp(["sentencizer", "referat_nothing"])
 
 
 def test_statistical_ner_finds_people_and_places_rules_miss(enricher):
