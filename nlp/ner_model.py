@@ -117,12 +117,28 @@ class FeatureExtractor:
         return out  # type: ignore[return-value]
 
 
+def check_fitted_for(config: dict, path: Path) -> None:
+    """The head was fitted on one encoder's states at given layers: another encoder or other layers
+    would feed it features it never saw, so that is refused, with how to refit, not tagged wrongly."""
+    from nlp.e5 import MODEL_NAME
+    from nlp.errors import ModelUnavailableError
+
+    layers = tuple(config.get("layers", ()))
+    encoder = str(config.get("encoder", "")).split(" ", 1)[0]
+    if layers != tuple(LAYERS) or encoder != MODEL_NAME:
+        raise ModelUnavailableError(
+            f"NER-modellen i {path} er trænet på {encoder or 'en ukendt encoder'}, lag {list(layers)}; encoderen er "
+            f"{MODEL_NAME}, lag {list(LAYERS)}: træn den igen med `python -m nlp.ner_train`"
+        )
+
+
 class TokenTagger:
     """Tags pre-split words with BIO labels, and says how sure it is of each word's tag."""
 
     def __init__(self, path: str | Path | None = None, extractor: FeatureExtractor | None = None) -> None:
         path = Path(path) if path else artifact_dir()
         config = json.loads((path / "config.json").read_text())
+        check_fitted_for(config, path)
         weights = np.load(path / "head.npz")
         self.labels: list[str] = config["labels"]
         self.coef = weights["coef"].astype(np.float32)

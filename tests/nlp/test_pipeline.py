@@ -85,3 +85,21 @@ def test_entities_carry_confidence_and_evidence(enricher):
     assert all(0 < e.confidence <= 1 for e in tags.entities)
     (money,) = tags.amounts
     assert money.context.endswith("til Kirkens Korshær i") and money.confidence > 0.9
+
+
+def test_the_ner_head_refuses_an_encoder_it_was_not_fitted_on(tmp_path):
+    """models/ner-da names its encoder and layers; a head fitted on other layers is refused with how
+    to refit, never fed features it never saw."""
+    import json
+    import shutil
+
+    from nlp.errors import ModelUnavailableError
+    from nlp.ner_model import TokenTagger, artifact_dir
+
+    assert TokenTagger(artifact_dir()).labels  # the shipped head fits the encoder
+    other = tmp_path / "ner"
+    shutil.copytree(artifact_dir(), other)
+    config = json.loads((other / "config.json").read_text(encoding="utf-8"))
+    (other / "config.json").write_text(json.dumps({**config, "layers": [2, 4]}), encoding="utf-8")
+    with pytest.raises(ModelUnavailableError, match="nlp.ner_train"):
+        TokenTagger(other)
