@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -51,9 +51,16 @@ for name in ("amounts", "laws", "entity_info", "token_states"):
         Doc.set_extension(name, default=None)
 
 
-@Language.factory("referat_rules")
-def make_rules(nlp: Language, name: str) -> RuleEntities:
-    return RuleEntities(nlp)
+@spacy.registry.misc("referat.longest_then_surest.v1")
+def longest_then_surest() -> Callable[[Doc, list[tuple[Span, float, str]]], list[Span]]:
+    """The span filter both entity components use (`resolve`), registered as spaCy's SpanRuler
+    filters are (`spacy.first_longest_spans_filter.v1`), so the configuration names it."""
+    return resolve
+
+
+@Language.factory("referat_rules", default_config={"spans_filter": {"@misc": "referat.longest_then_surest.v1"}})
+def make_rules(nlp: Language, name: str, spans_filter: Callable) -> RuleEntities:
+    return RuleEntities(nlp, spans_filter)
 
 
 class RuleEntities:
@@ -63,10 +70,12 @@ class RuleEntities:
     Writes `doc.spans["rules"]` (each span's `id_` names its pattern or `gazetteer`); the party
     letter of `Claus Houden (V)` and a leading title (`rådmand`) are cut off the name."""
 
-    def __init__(self, nlp: Language) -> None:
+    def __init__(self, nlp: Language, spans_filter: Callable | None = None) -> None:
         from spacy.pipeline import SpanRuler
 
         from nlp.entities import span_patterns
+
+        self.spans_filter = spans_filter or resolve
 
         self.ruler = SpanRuler(nlp, spans_key="rules", annotate_ents=False, overwrite=True, phrase_matcher_attr="ORTH")
         self.ruler.add_patterns(span_patterns())
@@ -92,7 +101,7 @@ class RuleEntities:
                     label = "LOC"
                 spans.append(Span(doc, start, end, label=label, span_id=span.id_))
         doc.spans["rules"] = spans
-        doc.ents = resolve(doc, [(s, self.confidence(doc, s), s.id_) for s in spans])
+        doc.ents = self.spans_filter(doc, [(s, self.confidence(doc, s), s.id_) for s in spans])
         return doc
 
     @staticmethod
@@ -100,16 +109,19 @@ class RuleEntities:
         return rule_confidence(span.id_, span.text, span.label_)
 
 
-@Language.factory("referat_ner", default_config={"model_path": None})
-def make_ner(nlp: Language, name: str, model_path: str | None) -> StatisticalNER:
-    return StatisticalNER(model_path)
+@Language.factory(
+    "referat_ner", default_config={"model_path": None, "spans_filter": {"@misc": "referat.longest_then_surest.v1"}}
+)
+def make_ner(nlp: Language, name: str, model_path: str | None, spans_filter: Callable) -> StatisticalNER:
+    return StatisticalNER(model_path, spans_filter)
 
 
 class StatisticalNER:
     """The trained tagger (models/ner-da), merged with the rule spans by confidence."""
 
-    def __init__(self, model_path: str | None = None) -> None:
+    def __init__(self, model_path: str | None = None, spans_filter: Callable | None = None) -> None:
         self.model_path = model_path
+        self.spans_filter = spans_filter or resolve
         self._tagger = None
         self.available = True
 
@@ -149,7 +161,7 @@ class StatisticalNER:
         for di, doc in enumerate(docs):
             model = [(s, model_confidence(s.text, s.label_, p), "model") for s, p in found.get(di, [])]
             rules = [(s, RuleEntities.confidence(doc, s), s.id_) for s in doc.spans.get("rules", [])]
-            doc.ents = resolve(doc, model + rules + _names_ending_in_a_place(doc, model, rules))
+            doc.ents = self.spans_filter(doc, model + rules + _names_ending_in_a_place(doc, model, rules))
             yield doc
 
 
