@@ -152,8 +152,9 @@ class Searcher:
         self.generation = generation
         self._names_cache: tuple[list[str], list[str]] | None = None  # per generation: names change with it
         self._count_cache: int | None = None
-        self._df: dict[str, int] | None = None  # see `_known_df`
-        self._df_version: str | None = None
+        #: (lexical version, document frequencies read at it): one tuple, swapped whole, so that a
+        #: reader on another thread never pairs one version with another's frequencies (`_known_df`).
+        self._df_state: tuple[str | None, dict[str, int]] | None = None
         self.ranker = ranking.load()
 
     # -- scoring ----------------------------------------------------------------------------
@@ -228,9 +229,11 @@ class Searcher:
         afresh. A lookup counts a posting list (~10 ms for a common term at 1M passages)."""
         row = db.execute("SELECT value FROM meta WHERE key = 'lexical_version'").fetchone()
         version = row[0] if row else None
-        if self._df_version != version or self._df is None:
-            self._df, self._df_version = {}, version
-        return self._df
+        state = self._df_state
+        if state is None or state[0] != version:
+            state = (version, {})
+            self._df_state = state
+        return state[1]
 
     def _names(self, db) -> tuple[list[str], list[str]]:
         """Committee and municipality names of the archive, for reading them out of queries."""
