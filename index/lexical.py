@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from nlp import glossary, synonyms
@@ -21,8 +21,18 @@ MAX_CANDIDATES = 1000
 
 
 def is_postgres(db) -> bool:
-    """Whether `db` is a PostgreSQL store's connection (`index.pgsearch`): its lexical index is rows, not FTS5."""
-    return not isinstance(db, sqlite3.Connection)
+    """Whether `db` (a connection, or a query's `Vocabulary` over one) is a PostgreSQL store's
+    (`index.pgsearch`): its lexical index is rows, not FTS5."""
+    return not isinstance(_connection(db), sqlite3.Connection)
+
+
+@dataclass
+class TermStats:
+    """What a searcher remembers of the lexical index at one `lexical_version` (meta) of the store:
+    the terms' document frequencies read so far, and the number of punkter BM25 counts."""
+
+    df: dict[str, int] = field(default_factory=dict)
+    size: int | None = None
 
 
 class Vocabulary:
@@ -31,12 +41,27 @@ class Vocabulary:
     A lookup counts the term's whole posting list (FTS5's vocabulary table, Postgres' term rows), up to
     ~10 ms for a term most punkter hold at 1M passages; a query asks for the same term several times
     (as typed, as a part, as a synonym, when scoring). Made per query (`index.query.parse`) over
-    that query's snapshot; `known` is a searcher's memory of frequencies read at the same
-    `lexical_version` of the store (meta), which every change of the lexical index moves on."""
+    that query's snapshot; `stats` is a searcher's memory of the same `lexical_version` of the
+    store, which every change of the lexical index moves on."""
 
-    def __init__(self, db, known: dict[str, int] | None = None) -> None:
+    def __init__(self, db, stats: TermStats | None = None) -> None:
         self.db = db
-        self.df: dict[str, int] = {} if known is None else known
+        self.stats = stats if stats is not None else TermStats()
+
+    @property
+    def df(self) -> dict[str, int]:
+        return self.stats.df
+
+    def size(self) -> int:
+        """The number of punkter BM25 counts, as the engine counts them; read once per version."""
+        if self.stats.size is None:
+            if is_postgres(self.db):
+                from index import pgsearch
+
+                self.stats.size = pgsearch.collection_size(self.db)
+            else:  # the rows FTS5 counts
+                self.stats.size = int(self.db.execute("SELECT count(*) FROM punkt_terms_docsize").fetchone()[0])
+        return self.stats.size
 
 
 def _connection(db):
@@ -280,13 +305,7 @@ def _without_floor_terms(vocabulary: Vocabulary, terms: list[str]) -> list[str]:
     counts = {t: _known(vocabulary, t) for t in terms}
     if not any(counts.values()):
         return terms
-    db = vocabulary.db
-    if is_postgres(db):
-        from index import pgsearch
-
-        n = pgsearch.collection_size(db)
-    else:
-        n = int(db.execute("SELECT count(*) FROM punkt_terms_docsize").fetchone()[0])  # the rows FTS5 counts
+    n = vocabulary.size()
     # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), clamped to 1e-6 where that is <= 0, i.e. where 2n >= N.
     kept = [t for t in terms if 2 * counts[t] < n]
     return kept or terms

@@ -31,11 +31,6 @@ class ParsedQuery:
     #: The terms' document frequencies as this query's snapshot read them, each looked up once.
     vocabulary: lexical.Vocabulary = field(compare=False, repr=False)
 
-    @property
-    def subject(self) -> str:
-        """The text to rank on: the query without what it says besides its subject."""
-        return self.intent.content or self.intent.query
-
     @cached_property
     def terms(self) -> list[str]:
         """Every index term of the query's words, once, in order: what BM25 and snippets look for."""
@@ -52,16 +47,16 @@ def parse(
     filters: Filters,
     committees: list[str],
     municipalities: list[str],
-    known_df: dict[str, int] | None = None,
+    stats: lexical.TermStats | None = None,
 ) -> ParsedQuery:
     """Read a validated query against the archive in `db` (one snapshot): the one reading of it.
-    `known_df`: document frequencies already read at this snapshot's lexical version (`Vocabulary`).
+    `stats`: what the searcher has read of the lexical index at this snapshot's version (`Vocabulary`).
 
     A query read as English whose every word the archive knows as Danish ("hjemlose") is Danish."""
     filters.check_known(db)  # an unknown municipality or theme is an error, not an empty page
     intent = understand(text, committees, municipalities)
     subject = intent.content or intent.query
-    vocabulary = lexical.Vocabulary(db, known_df)
+    vocabulary = lexical.Vocabulary(db, stats)
     typed = lexical.typed_words(vocabulary, subject)
     english = intent.language == "en" and not lexical.all_known(typed)
     if english and settings.translate_english:

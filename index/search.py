@@ -152,9 +152,9 @@ class Searcher:
         self.generation = generation
         self._names_cache: tuple[list[str], list[str]] | None = None  # per generation: names change with it
         self._count_cache: int | None = None
-        #: (lexical version, document frequencies read at it): one tuple, swapped whole, so that a
-        #: reader on another thread never pairs one version with another's frequencies (`_known_df`).
-        self._df_state: tuple[str | None, dict[str, int]] | None = None
+        #: (lexical version, what was read of the lexical index at it): one tuple, swapped whole, so
+        #: that a reader on another thread never pairs one version with another's (`_term_stats`).
+        self._term_state: tuple[str | None, lexical.TermStats] | None = None
         self.ranker = ranking.load()
 
     # -- scoring ----------------------------------------------------------------------------
@@ -221,18 +221,19 @@ class Searcher:
 
     def _parse(self, db, query: str, filters: Filters) -> ParsedQuery:
         """The one reading of a validated query, handed to everything below (`index.query`)."""
-        return parse(db, query, filters, *self._names(db), known_df=self._known_df(db))
+        return parse(db, query, filters, *self._names(db), stats=self._term_stats(db))
 
-    def _known_df(self, db) -> dict[str, int]:
-        """The terms' document frequencies this searcher has read at the snapshot's lexical version
-        (meta `lexical_version`, moved on by every change of the lexical index): a new version starts
-        afresh. A lookup counts a posting list (~10 ms for a common term at 1M passages)."""
+    def _term_stats(self, db) -> lexical.TermStats:
+        """What this searcher has read of the lexical index at the snapshot's version (meta
+        `lexical_version`, moved on by every change of it): document frequencies (a lookup counts a
+        posting list, ~10 ms for a common term at 1M passages) and the collection's size (a count
+        of every punkt's row); a new version starts afresh."""
         row = db.execute("SELECT value FROM meta WHERE key = 'lexical_version'").fetchone()
         version = row[0] if row else None
-        state = self._df_state
+        state = self._term_state
         if state is None or state[0] != version:
-            state = (version, {})
-            self._df_state = state
+            state = (version, lexical.TermStats())
+            self._term_state = state
         return state[1]
 
     def _names(self, db) -> tuple[list[str], list[str]]:

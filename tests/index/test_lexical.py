@@ -185,12 +185,12 @@ def test_remembered_document_frequencies_last_until_the_lexical_index_changes(tm
     ingest_paths(store, [path])
     searcher = Searcher(store, None, None)
     with store.snapshot() as db:
-        first = searcher._known_df(db)
+        first = searcher._term_stats(db)
         lexical.scores(lexical.Vocabulary(db, first), ["hjemlos", "budget"])
-    assert first  # the lookups were remembered
+    assert first.df and first.size  # the lookups and the collection's size were remembered
     with store.snapshot() as db:
-        assert searcher._known_df(db) is first  # nothing changed: the same memory
+        assert searcher._term_stats(db) is first  # nothing changed: the same memory
     path.write_text(small_referat(extra="Zebrafiskeriet får tilskud."), encoding="utf-8")
     ingest_paths(store, [path])  # the document's punkter are removed and written again
     with store.snapshot() as db:
-        assert searcher._known_df(db) == {}
+        assert searcher._term_stats(db).df == {}
