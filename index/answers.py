@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from nlp.amounts import find_amounts
 from nlp.analysis import light_stem
 from nlp.dates import danish_date
-from nlp.query_understanding import QueryIntent
+from nlp.query_understanding import QUESTION_WORD, QueryIntent
 
 #: Hits whose text is read for an answer: the answer is in the best few or not at all.
 TOP_HITS = 3
@@ -22,7 +22,6 @@ MIN_COVERAGE = 0.6
 #: A runner-up with another value this close (in coverage) makes the answer ambiguous.
 MARGIN = 0.2
 
-_WORD = re.compile(r"[a-zæøåéü0-9][a-zæøåéü0-9-]*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9\"”])|\n+")
 _ABBREV_BEFORE_DIGIT = re.compile(r"\b(?:kr|mio|mia|pr|nr|jf|ca|stk|kl|t|d|den|\d{1,2})\.$", re.IGNORECASE)
 _ABBREV_BEFORE_WORD = re.compile(r"\b(?:jf|ca|pr|nr|stk|kl|bl\.a|f\.eks|m\.fl|evt|inkl|ekskl)\.$", re.IGNORECASE)
@@ -95,10 +94,10 @@ def find_answer(intent: QueryIntent, hits: list[dict], texts: dict[str, list[str
     for rank, hit in enumerate(hits[:TOP_HITS]):
         if hit.get("closed"):
             continue
-        title_tokens = {t.lower() for t in _WORD.findall(hit["title"])}
+        title_tokens = {t.lower() for t in QUESTION_WORD.findall(hit["title"])}
         for passage in texts.get(hit["id"], []):
             for sentence in sentences(passage):
-                tokens = {t.lower() for t in _WORD.findall(sentence)}
+                tokens = {t.lower() for t in QUESTION_WORD.findall(sentence)}
                 missing = [w for w in words if not _covers(w, tokens)]
                 # Every content word in the sentence; one may be missing when the punkt's title holds it.
                 if len(missing) > 1 or (missing and not _covers(missing[0], title_tokens)):
@@ -150,7 +149,7 @@ def _date_answer(words: list[str], hits: list[dict]) -> dict | None:
     for hit in hits[:TOP_HITS]:
         if hit.get("closed") or not hit.get("decision"):
             continue
-        title_tokens = {t.lower() for t in _WORD.findall(hit["title"])}
+        title_tokens = {t.lower() for t in QUESTION_WORD.findall(hit["title"])}
         coverage = sum(_covers(w, title_tokens) for w in words) / len(words)
         first = hit["decision"].strip().split("\n")[0]
         if coverage >= 0.75 and _DECIDED.search(first) and not _NOT_DECIDED.search(first):

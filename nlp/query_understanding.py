@@ -380,7 +380,8 @@ _QUESTION_STOP = set(
     udvalget udvalg byrådet byråd kommunen kommune
     how many much when what does did do the a an of to in for and is are was were on at by cost""".split()
 )
-_QUESTION_WORD = re.compile(r"[a-zæøåéü0-9][a-zæøåéü0-9-]*", re.IGNORECASE)
+#: A word of a question, and of the sentence that answers it (`index.answers` reads both with it).
+QUESTION_WORD = re.compile(r"[a-zæøåéü0-9][a-zæøåéü0-9-]*", re.IGNORECASE)
 
 
 def question_kind(query: str) -> str | None:
@@ -394,7 +395,7 @@ def question_kind(query: str) -> str | None:
 def question_words(query: str) -> list[str]:
     """The words an answering sentence must contain. A capitalised word inside the question is a name
     ("Alle skal med", "Citykorpset") and counts even when it is a common word."""
-    raw = _QUESTION_WORD.findall(query)
+    raw = QUESTION_WORD.findall(query)
     words = [w.lower() for i, w in enumerate(raw) if (i > 0 and w[:1].isupper()) or w.lower() not in _QUESTION_STOP]
     return list(dict.fromkeys(w for w in words if len(w) > 2 or w.isdigit()))
 
