@@ -96,7 +96,7 @@ class Encoder:
             raise ModelUnavailableError(f"{self.path}: pooling '{self.config.pooling}' understøttes ikke (kun mean)")
         self.device = resolve_device(device)
         self.runtime = resolve_runtime(runtime, self.device)
-        self.max_tokens = settings.max_tokens
+        self.max_tokens = min(settings.max_tokens, self.config.max_seq_length)  # the folder's window at most
         self.tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=self.max_tokens)
