@@ -354,6 +354,16 @@ def process_alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
+def reachable_temp_dir(prefix: str) -> Path:
+    """A new temp folder the server's unprivileged user can enter (mkdtemp's and pytest's are the
+    creator's alone, mode 700)."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    os.chmod(base, 0o755)
+    return base
+
+
 def default_user() -> str | None:
     """Who a throwaway server runs as: `REFERAT_PG_USER` (default referatpg) as root, else ourselves."""
     return os.environ.get("REFERAT_PG_USER", "referatpg") if os.geteuid() == 0 else None
@@ -374,11 +384,9 @@ class LocalCluster:
 
     def __init__(self, *, standby: bool = True, user: str | None = None, prefix: str = "referat-pg-") -> None:
         import shutil
-        import tempfile
 
         self._remove = shutil.rmtree
-        self.base = Path(tempfile.mkdtemp(prefix=prefix))
-        os.chmod(self.base, 0o755)  # pytest's and mkdtemp's folders are the creator's alone (mode 700)
+        self.base = reachable_temp_dir(prefix)
         user = user or default_user()
         self.primary_port = free_port()
         self.primary = LocalServer(self.base / "primary", user=user)

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from index.pgserver import default_user
+from index.pgserver import default_user, reachable_temp_dir
 
 PG_USER = default_user()
 
@@ -30,9 +29,7 @@ def require_postgres():
 
 def server_base() -> Path:
     """A folder the server's user can reach (pytest's tmp_path is root-only, mode 700)."""
-    base = Path(tempfile.mkdtemp(prefix="referat-pg-"))
-    os.chmod(base, 0o755)
-    return base
+    return reachable_temp_dir("referat-pg-")
 
 
 def remove(base: Path) -> None:
