@@ -87,27 +87,48 @@ def stem(word: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
-def compound_parts(word: str) -> tuple[str, ...]:
-    """Stems a long word is made of, head first: `førtidspension` -> (pension, fortid); () if none.
+def compound_split(word: str) -> int:
+    """Where a long word's head begins (`førtidspension` -> 7, at `pension`); 0 if it is no compound.
 
     The head is the longest Danish word the compound ends with; a short head (< 5 letters) also
     needs a Danish modifier, since short words end many words by chance.
     """
     lower = word.lower()
     if len(lower) < 2 * MIN_PART:
-        return ()
+        return 0
     known = lexicon()
     for i in range(MIN_PART, len(lower) - MIN_PART + 1):
         head_stem = stem(lower[i:])
         if len(head_stem) < MIN_PART or head_stem not in known or head_stem == stem(lower):
             continue
-        modifier = lower[:i]
-        if modifier.endswith(_LINKING) and len(modifier) > MIN_PART:
-            modifier = modifier[:-1]
-        mod_stem = stem(modifier)
-        if len(head_stem) >= 5 or mod_stem in known:
-            return (head_stem, mod_stem)
-    return ()
+        if len(head_stem) >= 5 or stem(_modifier(lower[:i])) in known:
+            return i
+    return 0
+
+
+def _modifier(part: str) -> str:
+    return part[:-1] if part.endswith(_LINKING) and len(part) > MIN_PART else part
+
+
+@lru_cache(maxsize=200_000)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """Stems a long word is made of, head first: `førtidspension` -> (pension, fortid); () if none."""
+    lower = word.lower()
+    i = compound_split(lower)
+    return (stem(lower[i:]), stem(_modifier(lower[:i]))) if i else ()
+
+
+def compound_heads(text: str) -> list[str]:
+    """The heads of the text's compounds as written (`anlægsbevilling` -> `bevilling`), where the
+    modifier is a Danish word too (not `fundamental` -> `mental`): what a word list matched at word
+    starts finds inside a compound as well."""
+    known = lexicon()
+    out = []
+    for w in words(text):
+        i = compound_split(w)
+        if i and stem(_modifier(w[:i])) in known:
+            out.append(w[i:])
+    return out
 
 
 def terms(text: str) -> list[str]:

@@ -402,12 +402,18 @@ class Enricher:
         return np.stack(out)
 
 
-def summary_vector(tags: Enrichment) -> np.ndarray:
-    """Mean of the title passage and the summary section's passages (else the first body passage)."""
-    picked = [0] + [i for i, p in enumerate(tags.passages) if p.section in _SUMMARY_SECTIONS]
-    if len(picked) == 1 and len(tags.passages) > 1:
+def summary_passages(passages: list) -> list[int]:
+    """Which passages say what a punkt is about: the title passage and the summary section's
+    passages, else the title and the first passage of the body."""
+    picked = [0] + [i for i, p in enumerate(passages) if p.section in _SUMMARY_SECTIONS]
+    if len(picked) == 1 and len(passages) > 1:
         picked.append(1)
-    v = np.asarray(tags.vectors[picked], dtype=np.float32).mean(axis=0)
+    return picked
+
+
+def summary_vector(tags: Enrichment) -> np.ndarray:
+    """Mean of the summary passages' vectors (`summary_passages`), already computed."""
+    v = np.asarray(tags.vectors[summary_passages(tags.passages)], dtype=np.float32).mean(axis=0)
     return v / (np.linalg.norm(v) or 1.0)
 
 

@@ -1,8 +1,9 @@
 """Policy themes: multi-label, scored, over an editable taxonomy (`resources/themes.yaml`).
 
 Three kinds of evidence that carry over to documents never seen: Danish keywords of the theme
-(in the title they weigh more), the semantic similarity of the punkt to the theme's description,
-and the punkt's KLE topic. No list of known punkter is involved.
+(in the title they weigh more; a compound's head counts, `anlægsbevilling` for `bevilling`), the
+semantic similarity of the punkt to the theme's description, and the punkt's KLE topic. No list
+of known punkter is involved.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from nlp.analysis import compound_heads
 from nlp.settings import settings
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
@@ -64,6 +66,12 @@ def load_themes(path: str | None = None, keywords_path: str | None = None) -> tu
     return tuple(themes)
 
 
+def _with_heads(text: str) -> str:
+    """The text and, after it, its compounds' heads: `anlægsbevilling` is evidence for `bevilling`."""
+    heads = compound_heads(text)
+    return f"{text}\n{' '.join(heads)}" if heads else text
+
+
 def _keyword_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
     if not words:
         return None
@@ -91,9 +99,10 @@ class ThemeTagger:
         self._theme_vectors = embedder.queries([t.description for t in self.themes]) if embedder else None
 
     def keyword_scores(self, title: str, text: str) -> np.ndarray:
-        title_l = _COMMITTEE.sub(" ", title).lower()
+        title_l = _with_heads(_COMMITTEE.sub(" ", title).lower())
         text_l = _COMMITTEE.sub(" ", _NEGATED.sub(" ", text)).lower()
         words = max(len(text_l.split()), 1)
+        text_l = _with_heads(text_l)
         scores = np.zeros(len(self.themes), dtype=np.float32)
         for i, pattern in enumerate(self.patterns):
             if pattern is None:

@@ -87,6 +87,16 @@ def test_theme_keywords_and_kle_evidence():
     assert tagger.tag("Rottebekæmpelsesgebyr", "Gebyret fastsættes til 0,40 kr. pr. m2.") == []
 
 
+def test_a_compounds_head_is_theme_evidence_where_its_modifier_is_a_danish_word():
+    from nlp.analysis import compound_heads
+
+    assert compound_heads("Anlægsbevilling og tillægsbevillingen") == ["bevilling", "bevillingen"]
+    assert compound_heads("en fundamental ændring") == []  # `funda` is no Danish word: no `mental`
+    tagger = ThemeTagger(embedder=None)
+    keys = [t["key"] for t in tagger.tag("Gangbro på Nældebjergvej, anlægsbevilling", "Anlægsbevillingen gives.")]
+    assert keys == ["oekonomi_budget"]
+
+
 def test_committee_names_and_negated_boilerplate_are_no_theme_evidence():
     tagger = ThemeTagger(embedder=None)
     text = (
