@@ -1,13 +1,14 @@
 """Themes on hand-judged punkter: micro precision, recall and F1 of the returned themes.
 
-    python bench/themes.py [--threshold 0.6] [--relative 0.8] [--sweep] [--errors]
+    python bench/themes.py [--rules [--threshold 0.6] [--relative 0.8] [--sweep]] [--errors]
 
 Two judged sets, never mixed: `tests/fixtures/themes-dev.json` (120 punkter of committees no
 earlier theme work used, two annotators; keywords and thresholds are tuned on it) and
 `tests/fixtures/themes-gold.json` (43 Greve Byråd and Økonomiudvalget punkter: the figure
-reported, tuned on by nothing since). Each punkt is tagged as ingest tags it: its keywords, its
-summary vector as the Enricher computes it (`bench/theme_data.py`), its KLE topic. `--sweep`
-prints the development figure over a grid of thresholds.
+reported, tuned on by nothing since). Each punkt is tagged as ingest tags it, with the fitted
+model of `models/themes` (`bench/fit_themes.py`) over its keywords, its summary vector as the
+Enricher computes it (`bench/theme_data.py`) and its KLE topic; `--rules` measures the rules alone
+(no model), and `--sweep` their development figure over a grid of thresholds.
 """
 
 from __future__ import annotations
@@ -40,13 +41,14 @@ def micro(gold: list[set[str]], pred: list[set[str]]) -> tuple[float, float, flo
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--rules", action="store_true", help="the rules alone, without models/themes")
     ap.add_argument("--threshold", type=float, default=None, help="the tagger's threshold (default: settings)")
     ap.add_argument("--relative", type=float, default=None, help="share of the best theme's score (default: settings)")
     ap.add_argument("--sweep", action="store_true")
     ap.add_argument("--errors", action="store_true")
     args = ap.parse_args()
     embedder = get_embedder()
-    tagger = ThemeTagger(embedder=embedder)
+    tagger = ThemeTagger(embedder=embedder, model=None) if args.rules else ThemeTagger(embedder=embedder)
     judged = {name: read_judged(path) for name, path in SETS.items()}
     embed([p for punkter, _ in judged.values() for p in punkter], embedder)
 
@@ -67,8 +69,10 @@ def main() -> None:
         pr, rc, f1 = micro(gold, pred)
         print(f"themes_{name}_precision={pr:.4f}\nthemes_{name}_recall={rc:.4f}\nthemes_{name}_micro_f1={f1:.4f}")
         print(f"themes_{name}_punkter={len(punkter)}")
-    print(f"threshold={tagger.threshold}\nrelative={tagger.relative}")
-    if args.sweep:
+    decides = tagger.model or tagger
+    print(f"model={'models/themes' if tagger.model else 'rules'}")
+    print(f"threshold={decides.threshold}\nrelative={decides.relative}")
+    if args.sweep and args.rules:
         _, gold = judged["dev"]
         for t in (0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
             for rel in (0.0, 0.7, 0.8, 0.9):

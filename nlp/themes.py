@@ -19,6 +19,7 @@ import yaml
 
 from nlp.analysis import compound_heads
 from nlp.settings import settings
+from nlp.theme_model import MAX_TEXT, ThemeModel, load_theme_model
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 # Boilerplate that names a theme to say it does not apply ("Sagen har ingen økonomiske
@@ -80,7 +81,11 @@ def _keyword_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 class ThemeTagger:
-    """Scores every theme for a punkt; returns at most those that clear the threshold, best first."""
+    """Scores every theme for a punkt; returns at most those that clear the threshold, best first.
+
+    With the fitted model (`models/themes`, `nlp.theme_model`) and the punkt's vector, a theme's
+    score is the model's probability and the model's own threshold decides; without them (no
+    encoder, an edited taxonomy) the rules' weighted evidence and the thresholds of `nlp.settings`."""
 
     def __init__(
         self,
@@ -89,6 +94,7 @@ class ThemeTagger:
         threshold: float | None = None,
         max_themes: int | None = None,
         relative: float | None = None,
+        model: ThemeModel | None | str = "shipped",
     ):
         self.themes = themes or load_themes()
         self.patterns = [_keyword_pattern(t.words) for t in self.themes]
@@ -97,6 +103,10 @@ class ThemeTagger:
         self.max_themes = settings.theme_max_count if max_themes is None else max_themes
         self.relative = settings.theme_relative_score if relative is None else relative
         self._theme_vectors = embedder.queries([t.description for t in self.themes]) if embedder else None
+        if model == "shipped":
+            keys = [t.key for t in self.themes]
+            model = load_theme_model(keys, getattr(embedder, "name", None)) if embedder else None
+        self.model = model
 
     def keyword_scores(self, title: str, text: str) -> np.ndarray:
         title_l = _with_heads(_COMMITTEE.sub(" ", title).lower())
@@ -129,18 +139,34 @@ class ThemeTagger:
                     scores[i] = 1.0
         return scores
 
-    def tag(self, title: str, text: str, vector: np.ndarray | None = None, kle_number: str | None = None) -> list[dict]:
-        k = self.keyword_scores(title, text)
-        s = self.semantic_scores(vector)
-        c = self.kle_scores(kle_number)
+    def rule_evidence(self, title: str, text: str, vector: np.ndarray | None, kle_number: str | None) -> np.ndarray:
+        """[keyword score, KLE, similarity to the description] per theme, in taxonomy order."""
+        return np.stack(
+            [self.keyword_scores(title, text), self.kle_scores(kle_number), self.semantic_scores(vector)], axis=1
+        )
+
+    def scores(self, title: str, text: str, vector: np.ndarray | None = None, kle_number: str | None = None):
+        """Each theme's score, and the (threshold, share of the best, most themes) that decide."""
+        rules = self.rule_evidence(title, text, vector, kle_number)
+        if self.model is not None and vector is not None:
+            probabilities = self.model.probabilities(title, text, vector, kle_number, rules)
+            return probabilities, (self.model.threshold, self.model.relative, self.model.max_themes)
+        k, c, s = rules[:, 0], rules[:, 1], rules[:, 2]
         weight_sem = 0.3 if vector is not None else 0.0
         combined = (0.6 * k + weight_sem * s + 0.15 * c) / (0.6 + weight_sem + 0.15) * 1.25
-        order = np.argsort(-combined)
-        # Only themes that clear the threshold, and are close to the best one: a punkt is mostly
-        # about one or two things, and a far second is usually a shared word, not a theme.
-        floor = max(self.threshold, float(combined[order[0]]) * self.relative)
-        chosen = [i for i in order[: self.max_themes] if combined[i] >= floor]
+        return combined, (self.threshold, self.relative, self.max_themes)
+
+    def tag(self, title: str, text: str, vector: np.ndarray | None = None, kle_number: str | None = None) -> list[dict]:
+        scores, (threshold, relative, most) = self.scores(title, text[:MAX_TEXT], vector, kle_number)
         return [
-            {"key": self.themes[i].key, "label": self.themes[i].label, "score": round(float(min(combined[i], 1.0)), 3)}
-            for i in chosen
+            {"key": self.themes[i].key, "label": self.themes[i].label, "score": round(float(min(scores[i], 1.0)), 3)}
+            for i in choose(scores, threshold, relative, most)
         ]
+
+
+def choose(scores: np.ndarray, threshold: float, relative: float, most: int) -> list[int]:
+    """The themes (indices, best first) that clear the threshold and are close to the best one: a
+    punkt is mostly about one or two things, and a far second is usually a shared word."""
+    order = np.argsort(-scores, kind="stable")
+    floor = max(threshold, float(scores[order[0]]) * relative)
+    return [int(i) for i in order[:most] if scores[i] >= floor]
