@@ -51,9 +51,12 @@ class FacetValue(BaseModel):
 
 
 class Answer(_Open):
-    kind: str = Field(description="count, money eller date", examples=["count"])
+    kind: str = Field(description="count, money, percent, duration eller date", examples=["count"])
     text: str = Field(examples=["110 borgere"])
-    value: float | str = Field(description="Tallet (kr. for beløb) eller datoen ÅÅÅÅ-MM-DD")
+    value: float | str = Field(
+        description="Tallet (kr. for beløb, procent for andele, `unit` for varigheder) eller datoen ÅÅÅÅ-MM-DD, "
+        "ÅÅÅÅ-MM eller ÅÅÅÅ, så præcis som sætningen siger den"
+    )
     unit: str = Field(examples=["borgere"])
     sentence: str = Field(description="Sætningen svaret står i")
     punkt_id: str

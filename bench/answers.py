@@ -1,6 +1,11 @@
-"""Direct answers on the development questions (tests/fixtures/answers-dev.json).
+"""Direct answers on the development questions.
 
-    python bench/answers.py [--home DIR]
+    python bench/answers.py [--home DIR] [--questions FILE]
+
+Two question sets: `tests/fixtures/answers-dev.json` (27 over data/sample; the default, built in
+./.referat-bench/answers) and `tests/fixtures/answers-greve-dev.json` (30 over Greve's
+greve-firstagenda-more, written before the answer rules were generalised; needs `--home` of an
+archive holding those meetings).
 
 Prints `name=value` lines: right (the answer box shows the expected value), absent (no box where
 a value was expected), wrong (a box with another value, or any box where none was expected),
@@ -48,12 +53,13 @@ def judge(archive: Archive, questions: list[dict]) -> list[tuple[str, dict, dict
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--home", help="an archive holding data/sample (else one is built in ./.referat-bench/answers)")
+    parser.add_argument("--questions", type=Path, default=GOLD, help="a question file (default: answers-dev.json)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     archive = Archive(args.home or ROOT / ".referat-bench" / "answers")
     if not args.home:
         archive.ingest([SAMPLE])
-    questions = json.loads(GOLD.read_text(encoding="utf-8"))["questions"]
+    questions = json.loads(args.questions.read_text(encoding="utf-8"))["questions"]
     results = judge(archive, questions)
     counts = {k: 0 for k in ("right", "absent", "wrong", "silent_right")}
     for verdict, q, answer in results:

@@ -372,7 +372,7 @@ class Searcher:
                 for pid in shown[: answers.TOP_HITS]
                 if pid in info
             }
-            answer = answers.find_answer(intent, hits, body)
+            answer = answers.find_answer(intent, hits, body, self._question_weights(parsed))
         return SearchResult(
             query,
             hits,
@@ -449,6 +449,19 @@ class Searcher:
         dense_n = np.clip((cos - settings.cos_floor) / (settings.cos_ceil - settings.cos_floor), 0, 1)
         best = body[int(np.argmax(0.5 * lex_n + 0.5 * dense_n - 1e-6 * np.arange(len(body))))]
         return highlight(best[2], terms), best[1]
+
+    @staticmethod
+    def _question_weights(parsed: ParsedQuery) -> dict[str, float]:
+        """How much each word of a question tells, for the answer's evidence: its IDF in the archive
+        (read through the query's vocabulary, which has most of them already); a word the archive
+        does not hold weighs as the rarest."""
+        vocabulary = parsed.vocabulary
+        n = max(vocabulary.size(), 1)
+        out = {}
+        for word in parsed.intent.question_words:
+            df = lexical.document_frequency(vocabulary, stem(word))
+            out[word] = float(np.log((n + 1) / (df + 0.5)))
+        return out
 
     @staticmethod
     def _facets(db, ids: list[int]) -> dict:

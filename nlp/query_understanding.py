@@ -357,18 +357,45 @@ _DECISION_NOUNS = re.compile(
 
 # -- questions a direct answer could answer ---------------------------------------------------
 
+#: The kind of value a question asks for, first match wins: a share before a count ("hvor mange
+#: procent"), a duration before a count ("hvor mange år gælder ...").
 _QUESTION_KINDS = [
-    ("count", re.compile(r"\bhvor\s+mange\b|\bhow\s+many\b|\bantallet\s+af\b", re.IGNORECASE)),
+    (
+        "percent",
+        re.compile(
+            r"\bhvor\s+mange\s+procent|\bhvor\s+stor\s+(?:en\s+)?(?:andel|del|procentdel)\b|\bhvilken\s+andel\b"
+            r"|\bhvor\s+h(?:øj|øjt|øje)\b(?:\s+\w+){0,3}?\s+\w*(?:procent|andel)\w*"
+            r"|\bwhat\s+(?:share|percentage|proportion)\b|\bhow\s+many\s+per\s?cent\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "duration",
+        re.compile(
+            r"\bhvor\s+lang\s+tid\b|\bhvor\s+længe\b|\bhvor\s+lang\b"
+            r"|\bhvor\s+mange\s+(?:år|måneder|uger|dage|timer)\b|\bhow\s+long\b"
+            r"|\bhow\s+many\s+(?:years|months|weeks|days|hours)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "count",
+        re.compile(r"\bhvor\s+mange\b(?!\s+(?:penge|kroner))|\bhow\s+many\b|\bantallet\s+af\b", re.IGNORECASE),
+    ),
     (
         "money",
         re.compile(
             r"\bhvor\s+meget\b|\bhvad\s+kost\w*|\bhow\s+much\b|\bwhat\s+(?:does|did)\b.*\bcost\b"
-            r"|\bhvor\s+stort?\b(?:\s+\w+){0,3}?\s+(?:budget|beløb|tilskud|bevilling|udgift|besparelse)",
+            r"|\bhvor\s+stort?\b(?:\s+\w+){0,3}?\s+(?:budget|beløb|tilskud|bevilling|udgift|besparelse|arv|gave"
+            r"|donation|pris|takst|gebyr|lån|garanti|underskud|overskud|merforbrug|mindreforbrug|indtægt|bidrag)"
+            r"|\bhvor\s+mange\s+penge\b|\bhvad\s+(?:skal|må)\s+man\s+betale\b",
             re.IGNORECASE,
         ),
     ),
     ("date", re.compile(r"\bhvornår\b|\bwhen\b", re.IGNORECASE)),
 ]
+#: The unit a duration question names ("hvor mange år" asks for years); None: any ("hvor længe").
+_DURATION_UNIT = re.compile(r"\bhvor\s+mange\s+(?P<unit>år|måneder|uger|dage|timer)\b", re.IGNORECASE)
 #: Words of a question that an answering sentence need not contain (question words, verbs of
 #: deciding, the council's own names): `question_words` keeps the rest.
 _QUESTION_STOP = set(
@@ -377,19 +404,46 @@ _QUESTION_STOP = set(
     sig sin sit sine man vi jeg du kan skal vil får fik nu så også kun alle ikke eller men
     stort stor store pr antal antallet været blevet haft fået gjort deltog deltaget kom kommet findes fandtes
     besluttede beslutte besluttet vedtog vedtaget godkendte godkendt godkendelse blev
-    udvalget udvalg byrådet byråd kommunen kommune
-    how many much when what does did do the a an of to in for and is are was were on at by cost""".split()
+    udvalget udvalg byrådet byråd kommunen kommune kommunens kommunes
+    procent andel andelen del procentdel lang længe tid høj højt høje penge betale
+    år måneder uger dage timer
+    how many much when what does did do the a an of to in for and is are was were on at by cost
+    share percentage proportion per cent percent long years months weeks days hours""".split()
 )
 #: A word of a question, and of the sentence that answers it (`index.answers` reads both with it).
 QUESTION_WORD = re.compile(r"[a-zæøåéü0-9][a-zæøåéü0-9-]*", re.IGNORECASE)
 
 
 def question_kind(query: str) -> str | None:
-    """`count`, `money` or `date` for a how-many / how-much / when question, else None."""
+    """`percent`, `duration`, `count`, `money` or `date` for a which-share / how-long / how-many /
+    how-much / when question, else None."""
     for kind, pattern in _QUESTION_KINDS:
         if pattern.search(query):
             return kind
     return None
+
+
+def question_unit(query: str) -> str | None:
+    """The unit a duration question names (`år` for "hvor mange år ..."), else None."""
+    match = _DURATION_UNIT.search(query) if question_kind(query) == "duration" else None
+    return match.group("unit").lower() if match else None
+
+
+_COUNTED = re.compile(r"\b(?:hvor\s+mange|how\s+many)\s+(?P<what>[a-zæøåéü][a-zæøåéü-]*)", re.IGNORECASE)
+
+
+def question_counted(query: str) -> str | None:
+    """What a how-many question counts: the word after "hvor mange" (`borgere`), if it is a content word."""
+    match = _COUNTED.search(query) if question_kind(query) == "count" else None
+    word = match.group("what").lower() if match else None
+    return word if word and word in question_words(query) else None
+
+
+def question_names(query: str) -> list[str]:
+    """The names a question gives (capitalised inside it: "Karlslunde Bibliotek"), lower-cased:
+    a sentence about another place or body does not answer it."""
+    raw = QUESTION_WORD.findall(query)
+    return [w.lower() for i, w in enumerate(raw) if i > 0 and w[:1].isupper() and w.lower() in question_words(query)]
 
 
 def question_words(query: str) -> list[str]:
@@ -419,6 +473,9 @@ class QueryIntent:
     notes: tuple[str, ...] = field(default=())  # Danish sentences for the result page
     question: str | None = None  # the kind of value a direct answer would give (`question_kind`)
     question_words: tuple[str, ...] = ()  # what its sentence must contain (`question_words`)
+    question_unit: str | None = None  # the unit a duration question names (`question_unit`)
+    question_counted: str | None = None  # what a how-many question counts (`question_counted`)
+    question_names: tuple[str, ...] = ()  # the names it gives (`question_names`)
 
     @property
     def explanation(self) -> str:
@@ -522,6 +579,9 @@ def understand(
         notes=tuple(notes),
         question=question_kind(query),
         question_words=tuple(question_words(query)),
+        question_unit=question_unit(query),
+        question_counted=question_counted(query),
+        question_names=tuple(question_names(query)),
     )
 
 
