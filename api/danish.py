@@ -68,6 +68,7 @@ _CLICK: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^Missing parameter: (.+)"), r"mangler \1"),
     (re.compile(r"^Missing command\.?"), "mangler en kommando"),
     (re.compile(r"^No such option: (\S+)"), r"ukendt tilvalg: \1"),
+    (re.compile(r"\s*\(Possible options: ([^)]+)\)"), r"; mente du \1?"),
     (re.compile(r"^No such command '([^']+)'\.?"), r"ukendt kommando '\1'"),
     (re.compile(r"^Got unexpected extra arguments? \((.+)\)"), r"uventet ekstra argument: \1"),
     (re.compile(r"^Option '([^']+)' requires an argument\.?"), r"tilvalget '\1' kræver en værdi"),

@@ -136,3 +136,19 @@ def test_cli_search_shows_the_answer(archive):
     )
     assert result.exit_code == 0
     assert "Svar: 110 borgere" in result.stdout and "&quot;" not in result.stdout and "<mark>" not in result.stdout
+
+
+def test_a_filter_error_names_the_flag_and_typer_suggests_in_danish(archive):
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    runner = CliRunner()
+    home = str(archive.home)
+    bad_date = runner.invoke(app, ["search", "budget", "--home", home, "--from", "2024-13-01"])
+    assert bad_date.exit_code == 2 and "--from: '2024-13-01' er ikke en dato" in bad_date.output
+    assert "date_from" not in bad_date.output
+    order = runner.invoke(app, ["search", "budget", "--home", home, "--from", "2024-05-01", "--to", "2024-01-01"])
+    assert order.exit_code == 2 and "--from (2024-05-01) ligger efter --to (2024-01-01)" in order.output
+    typo = runner.invoke(app, ["search", "budget", "--home", home, "--fro", "2024"])
+    assert typo.exit_code == 2 and "mente du --from" in typo.output and "Possible options" not in typo.output
