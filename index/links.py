@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from functools import lru_cache
 
 # Journal numbers of standing items (agenda approval, current matters) join unrelated punkter.
 STANDING = re.compile(
@@ -18,8 +19,10 @@ STANDING = re.compile(
 )
 
 
-def _words(title: str) -> set[str]:
-    return set(re.findall(r"[a-zæøå]{4,}", title.lower()))
+@lru_cache(maxsize=50_000)
+def _words(title: str) -> frozenset[str]:
+    """A title's words of four letters or more; asked for the same titles over and over."""
+    return frozenset(re.findall(r"[a-zæøå]{4,}", title.lower()))
 
 
 def _placeholders(ids: list[int]) -> str:
@@ -57,11 +60,14 @@ def affected(db: sqlite3.Connection, punkter: list[int]) -> set[int]:
     return out
 
 
+#: The punkter a dated reference may mean: read once per reference, so through an index
+#: (`punkter_place_date`), not a scan of the municipality's punkter.
+TARGETS = "SELECT id, title, committee FROM punkter WHERE municipality = ? AND date = ?"
+
+
 def _reference_target(db: sqlite3.Connection, source: sqlite3.Row, date: str, evidence: str) -> int | None:
     """The punkt of the meeting on `date` that a reference from `source` most likely means."""
-    targets = db.execute(
-        "SELECT id, title, committee FROM punkter WHERE municipality = ? AND date = ?", (source["municipality"], date)
-    ).fetchall()
+    targets = db.execute(TARGETS, (source["municipality"], date)).fetchall()
     same_committee = [t for t in targets if t["committee"] == source["committee"]] or targets
     if not same_committee:
         return None

@@ -75,6 +75,8 @@ CREATE INDEX IF NOT EXISTS punkter_meeting ON punkter(meeting);
 CREATE INDEX IF NOT EXISTS punkter_document ON punkter(document);
 CREATE INDEX IF NOT EXISTS punkter_filter ON punkter(municipality, committee, date);
 CREATE INDEX IF NOT EXISTS punkter_date ON punkter(date);
+-- a municipality's punkter of one day: what a dated reference is resolved against (index/links.py)
+CREATE INDEX IF NOT EXISTS punkter_place_date ON punkter(municipality, date);
 CREATE INDEX IF NOT EXISTS punkter_journal ON punkter(municipality, journal_number);
 CREATE INDEX IF NOT EXISTS punkter_kle ON punkter(kle);
 CREATE TABLE IF NOT EXISTS sections (

@@ -210,6 +210,15 @@ def test_same_journal_number_links_a_case_history(store):
     assert "odense/beskaeftigelses-og-socialudvalget/2024-11-12/16" in targets
 
 
+def test_a_dated_reference_is_resolved_through_an_index_not_a_scan(store):
+    """Resolving each dated reference scanned every punkt of the municipality: a meeting added to
+    Greve's 3,131 punkter spent 5.2 s there (0.2 s with the index), and it grew with the archive."""
+    from index.links import TARGETS
+
+    plan = " ".join(str(row[-1]) for row in store.db.execute(f"EXPLAIN QUERY PLAN {TARGETS}", ("Greve", "2024-01-08")))
+    assert "punkter_place_date" in plan, plan
+
+
 def test_links_are_the_same_whatever_the_order_of_ingest(tmp_path):
     files = sorted((SAMPLE / "odense").glob("*.txt"))
 
