@@ -392,7 +392,7 @@ _QUESTION_KINDS = [
             re.IGNORECASE,
         ),
     ),
-    ("date", re.compile(r"\bhvornår\b|\bwhen\b", re.IGNORECASE)),
+    ("date", re.compile(r"\bhvornår\b|\bhvilken\s+dato\b|\bwhen\b|\bwhich\s+date\b", re.IGNORECASE)),
 ]
 #: The unit a duration question names ("hvor mange år" asks for years); None: any ("hvor længe").
 _DURATION_UNIT = re.compile(r"\bhvor\s+mange\s+(?P<unit>år|måneder|uger|dage|timer)\b", re.IGNORECASE)
@@ -405,7 +405,7 @@ _QUESTION_STOP = set(
     stort stor store pr antal antallet været blevet haft fået gjort deltog deltaget kom kommet findes fandtes
     besluttede beslutte besluttet vedtog vedtaget godkendte godkendt godkendelse blev
     udvalget udvalg byrådet byråd kommunen kommune kommunens kommunes
-    procent andel andelen del procentdel lang længe tid høj højt høje penge betale
+    procent andel andelen del procentdel lang længe tid høj højt høje penge betale hvilken dato
     år måneder uger dage timer
     how many much when what does did do the a an of to in for and is are was were on at by cost
     share percentage proportion per cent percent long years months weeks days hours""".split()

@@ -18,6 +18,7 @@ def test_question_kinds():
     assert question_kind("Hvad koster en plads på forsorgshjemmet?") == "money"
     assert question_kind("how much did the reform cut") == "money"
     assert question_kind("hvornår besluttede udvalget budgettet") == "date"
+    assert question_kind("fra hvilken dato gælder den nye takst") == "date"
     assert question_kind("hjemløse i Odense") is None
     assert question_words("hvor mange borgere er i ressourceforløb") == ["borgere", "ressourceforløb"]
 
