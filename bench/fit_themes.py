@@ -15,7 +15,8 @@
 4. Figures on `themes-dev.json` (120 punkter of committees no theme work used) and
    `themes-gold.json` (43 Greve punkter), beside the rules alone; nothing is fitted or chosen on them.
 
-Prints `name=value` lines; `--write` writes `models/themes/` (config.json, classifier.npz, scores.json).
+Prints `name=value` lines; `--write` writes `models/themes/` (config.json, classifier.npz, scores.json);
+`--quick` fits on 120 punkter only and writes nothing (the test suite runs it).
 """
 
 from __future__ import annotations
@@ -71,10 +72,10 @@ def fit_classifiers(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray,
     return coef, intercept
 
 
-def out_of_fold_logits(x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
+def out_of_fold_logits(x: np.ndarray, y: np.ndarray, c: float, folds: int = FOLDS) -> np.ndarray:
     logits = np.zeros(y.shape, dtype=np.float32)
-    fold = np.arange(len(x)) % FOLDS
-    for f in range(FOLDS):
+    fold = np.arange(len(x)) % folds
+    for f in range(folds):
         coef, intercept = fit_classifiers(x[fold != f], y[fold != f], c)
         logits[fold == f] = x[fold == f] @ coef.T + intercept
     return logits
@@ -110,11 +111,15 @@ def best_rule(probabilities: np.ndarray, gold: list[set[int]]) -> tuple[float, f
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", action="store_true", help="write models/themes")
+    ap.add_argument("--quick", action="store_true", help="a small run: 120 punkter, one C, 2 folds")
     args = ap.parse_args()
+    if args.quick and args.write:
+        ap.error("--quick writes nothing")
+    grid_c, folds = ((GRID_C[-1],), 2) if args.quick else (GRID_C, FOLDS)
     keys = [t.key for t in load_themes()]
     embedder = get_embedder()
     rules_tagger = ThemeTagger(embedder=embedder, model=None)
-    train, train_gold = read_judged(TRAIN)
+    train, train_gold = read_judged(TRAIN, limit=120 if args.quick else None)
     measured = {name: read_judged(path) for name, path in SETS.items()}
     embed(train + [p for punkter, _ in measured.values() for p in punkter], embedder)
     words = WordFeatures.fit([(p.punkt.title, p.punkt.text) for p in train])
@@ -135,8 +140,8 @@ def main() -> None:
     gold_idx = [set(np.flatnonzero(row)) for row in y]
     print(f"fit_punkter={len(train)}\nfeatures={x.shape[1]}")
     best = None
-    for c in GRID_C:
-        feats = decision_features(out_of_fold_logits(x, y, c), rules)
+    for c in grid_c:
+        feats = decision_features(out_of_fold_logits(x, y, c, folds), rules)
         weights, bias = fit_decision(feats, y)
         f1, threshold, relative = best_rule(sigmoid(feats @ weights + bias), gold_idx)
         print(f"cv_C={c} cv_micro_f1={f1:.4f} threshold={threshold} relative={relative}")

@@ -51,9 +51,10 @@ def theme_punkt(source: str, punkt: Punkt) -> ThemePunkt:
     return ThemePunkt(source, punkt, kle.get("number"), texts)
 
 
-def read_judged(path: Path) -> tuple[list[ThemePunkt], list[set[str]]]:
-    """The punkter of a judged set (`{"punkter": [{"source", "punkt", "themes"}]}`) and their themes."""
-    items = json.loads(path.read_text(encoding="utf-8"))["punkter"]
+def read_judged(path: Path, limit: int | None = None) -> tuple[list[ThemePunkt], list[set[str]]]:
+    """The punkter of a judged set (`{"punkter": [{"source", "punkt", "themes"}]}`) and their themes
+    (the first `limit` only, for a quick run)."""
+    items = json.loads(path.read_text(encoding="utf-8"))["punkter"][:limit]
     meetings: dict[str, object] = {}
     out = []
     for item in items:

@@ -126,7 +126,7 @@ def test_index_load_runs(bench_home):
 
 
 #: Benches that read the development corpus (`../shared`) by default.
-READ_SHARED = {"themes.py", "closed.py", "coverage.py"}
+READ_SHARED = {"themes.py", "fit_themes.py", "closed.py", "coverage.py"}
 
 
 @pytest.mark.parametrize(
@@ -134,6 +134,7 @@ READ_SHARED = {"themes.py", "closed.py", "coverage.py"}
     [
         ("amounts.py", ()),
         ("themes.py", ()),
+        ("fit_themes.py", ("--quick",)),
         ("closed.py", ("--generated", "20")),
         ("coverage.py", ()),
         ("hostile.py", ()),
