@@ -128,19 +128,23 @@ def _fail(error: str | BaseException, code: int | None = None) -> None:
     raise typer.Exit(code if code is not None else 1 if isinstance(error, str) else exit_status(error))
 
 
-#: A filter's name where the CLI's user typed a flag: the filter says `date_from`, the user wrote `--from`.
-_FILTERS = ("municipality", "committee", "date_from", "date_to", "case_type", "theme", "kle", "entity", "has_decision")
-_RENAMED = {"date_from": "--from", "date_to": "--to"}
-_FLAGS = {name: _RENAMED.get(name, "--" + name.replace("_", "-")) for name in _FILTERS}
-_FLAG_NAME = re.compile(r"\b(" + "|".join(_FLAGS) + r")\b(?=:| \()")
-
-
 def _refuse(exc: ReferatError) -> None:
     """A typed error as one line, a filter named by the flag that set it; a bad parameter value exits 2
     (a usage error), anything else its status."""
     if isinstance(exc, BadQueryError):
-        _fail(_FLAG_NAME.sub(lambda m: _FLAGS[m.group(1)], _one_line(exc)), 2)
+        _fail(_flag_names(_one_line(exc)), 2)
     _fail(exc)
+
+
+def _flag_names(message: str) -> str:
+    """A filter named by the flag the CLI's user typed: the filter says `date_from`, the user wrote `--from`."""
+    import dataclasses
+
+    from index.filters import Filters
+
+    renamed = {"date_from": "--from", "date_to": "--to"}
+    flags = {f.name: renamed.get(f.name, "--" + f.name.replace("_", "-")) for f in dataclasses.fields(Filters)}
+    return re.sub(r"\b(" + "|".join(flags) + r")\b(?=:| \()", lambda m: flags[m.group(1)], message)
 
 
 def _version() -> str:

@@ -37,7 +37,6 @@ from nlp.e5 import MODEL_NAME, models_dir  # noqa: E402
 from nlp.embedder import get_embedder  # noqa: E402
 from nlp.theme_model import (  # noqa: E402
     DECISION_FEATURES,
-    MAX_TEXT,
     WordFeatures,
     decision_features,
     kle_group,
@@ -127,9 +126,7 @@ def main() -> None:
 
     def features(punkter) -> tuple[np.ndarray, np.ndarray]:
         x = np.stack([punkt_features(words, groups, p.punkt.title, p.punkt.text, p.vector, p.kle) for p in punkter])
-        rules = np.stack(
-            [rules_tagger.rule_evidence(p.punkt.title, p.punkt.text[:MAX_TEXT], p.vector, p.kle) for p in punkter]
-        )
+        rules = np.stack([rules_tagger.rule_evidence(p.punkt.title, p.punkt.text, p.vector, p.kle) for p in punkter])
         return x, rules
 
     def labels(gold: list[set[str]]) -> np.ndarray:

@@ -58,7 +58,7 @@ def main() -> None:
         if relative is not None:
             tagger.relative = relative
         punkter, _ = judged[name]
-        return [{t["key"] for t in tagger.tag(p.punkt.title, p.punkt.text[:50000], p.vector, p.kle)} for p in punkter]
+        return [{t["key"] for t in tagger.tag(p.punkt.title, p.punkt.text, p.vector, p.kle)} for p in punkter]
 
     for name, (punkter, gold) in judged.items():
         pred = run(name, args.threshold, args.relative)

@@ -16,8 +16,8 @@ from pathlib import Path
 import yaml
 
 from nlp.amounts import find_amounts
-from nlp.analysis import compound_split, light_stem
-from nlp.dates import DATE, MONTH_NAME_ALT, MONTHS, danish_date, find_date
+from nlp.analysis import compound_head, light_stem
+from nlp.dates import danish_date, dates_in
 from nlp.query_understanding import QUESTION_WORD, QueryIntent
 
 #: Hits whose text is read for an answer: the answer is in the best few or not at all.
@@ -42,7 +42,6 @@ _NOT_A_QUANTITY = re.compile(
     re.IGNORECASE,
 )
 _ANY_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:\.\d{3})+(?:,\d+)?|(?<![\w.,])\d+(?:,\d+)?")
-# A decision that settles the matter: "Godkendt.", "Udvalget godkender indstillingen", "Anbefales".
 #: A when-question about the deciding itself ("hvornår besluttede udvalget ..."): the meeting's date.
 _ABOUT_DECIDING = re.compile(
     r"\b(?:beslut\w*|godkend\w*|vedt[ao]g\w*|vedtaget|tiltr[åa]d\w*|behandl\w*|drøft\w*|decided?|approved?|adopted?)\b",
@@ -66,12 +65,7 @@ _DURATION = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(?:19|20)\d{2}")
-_SEASON_YEAR = re.compile(
-    r"(?<![\w.])(?:foråret|forår|sommeren|sommer|efteråret|efterår|vinteren|vinter|primo|medio|ultimo)\s+"
-    r"(?P<year>(?:19|20)\d{2})(?!\d)",
-    re.IGNORECASE,
-)
-_MONTH_YEAR = re.compile(rf"(?<![\w.])(?P<month>{MONTH_NAME_ALT})\s+(?P<year>(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE)
+# A decision that settles the matter: "Godkendt.", "Udvalget godkender indstillingen", "Anbefales".
 _DECIDED = re.compile(r"\b(?:godkend\w*|vedt\w*|tiltræd\w*|anbefal\w*|besluttede)\b", re.IGNORECASE)
 _NOT_DECIDED = re.compile(r"\b(?:drøftede|orientering|efterretning|udsat|ikke\s+godkendt|forkast\w*)\b", re.IGNORECASE)
 
@@ -127,8 +121,7 @@ def _head(word: str) -> str | None:
     """A compound's head as written (`valgperioden` -> `perioden`, `it-pakken` -> `pakken`)."""
     if "-" in word:
         return word.rsplit("-", 1)[1] or None
-    i = compound_split(word)
-    return word[i:] if i else None
+    return compound_head(word)
 
 
 def _words_of(text: str) -> set[str]:
@@ -218,16 +211,18 @@ def find_answer(
         # The punkt's title and its own municipality need no repeating: "i Greve" is met by every
         # Greve punkt, and a sentence of the punkt "Befolkningsprognose 2024" is about it.
         place = hit.get("municipality") or ""
-        around = _words_of(f"{hit['title']} {place} {place} Kommune" if place else hit["title"])
+        around = _words_of(f"{hit['title']} {place} Kommune" if place else hit["title"])
+        titled = {w: _credit(w, around) for w in words}
         for passage in texts.get(hit["id"], []):
             for sentence in sentences(passage):
                 tokens = _words_of(sentence)
-                if not all(_credit(n, tokens | around) == 1.0 for n in names):
+                said = {w: _credit(w, tokens) for w in words}
+                if not all(max(said[n], titled[n]) == 1.0 for n in names):
                     continue
-                if _contradicts(words, tokens) or not all(_credit(e, tokens) == 1.0 for e in events):
+                if _contradicts(words, tokens) or not all(said[e] == 1.0 for e in events):
                     continue
-                in_sentence = sum(weight[w] * _credit(w, tokens) for w in words)
-                support = sum(weight[w] * max(_credit(w, tokens), _credit(w, around)) for w in words)
+                in_sentence = sum(weight[w] * said[w] for w in words)
+                support = sum(weight[w] * max(said[w], titled[w]) for w in words)
                 if support < MIN_SUPPORT * total:
                     continue
                 values = _values(kind, sentence, words, intent.question_unit, intent.question_counted)
@@ -268,7 +263,7 @@ def _values(
     if kind == "duration":
         return [(v, text, u) for v, text, u in find_durations(sentence) if unit is None or u == _UNITS.get(unit, unit)]
     if kind == "date":
-        return find_dates(sentence)
+        return dates_in(sentence)
     found = find_amounts(sentence)
     amounts = [a for a in found if a.kind == kind]
     if kind == "count":
@@ -290,26 +285,6 @@ def find_durations(sentence: str) -> list[tuple[float, str, str]]:
         if value is None:
             value = float(number.replace(".", "").replace(",", "."))
         out.append((value, m.group(0), _UNITS[m.group("unit").lower()]))
-    return out
-
-
-def find_dates(sentence: str) -> list[tuple[str, str, str]]:
-    """Dates a sentence names, as precise as it names them: `1. august 2023` -> 2023-08-01,
-    `februar 2025` -> 2025-02. A day without a year says no date."""
-    out: list[tuple[str, str, str]] = []
-    taken = bytearray(len(sentence))
-    for m in DATE.finditer(sentence):
-        iso = find_date(m.group(0))
-        if iso:
-            out.append((iso, m.group(0), "dato"))
-            taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-    for m in _SEASON_YEAR.finditer(sentence):  # "foråret 2025": a date, if only to the year
-        out.append((m.group("year"), m.group(0), "dato"))
-        taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-    for m in _MONTH_YEAR.finditer(sentence):
-        if not any(taken[m.start() : m.end()]):
-            month = MONTHS[m.group("month").lower()]
-            out.append((f"{m.group('year')}-{month:02d}", m.group(0), "dato"))
     return out
 
 

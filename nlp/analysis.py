@@ -118,17 +118,20 @@ def compound_parts(word: str) -> tuple[str, ...]:
     return (stem(lower[i:]), stem(_modifier(lower[:i]))) if i else ()
 
 
+def compound_head(word: str, *, known_modifier: bool = False) -> str | None:
+    """A compound's head as written (`valgperioden` -> `perioden`), None for no compound; with
+    `known_modifier`, only where the modifier is a Danish word too (not `fundamental` -> `mental`)."""
+    i = compound_split(word)
+    if not i or (known_modifier and stem(_modifier(word[:i])) not in lexicon()):
+        return None
+    return word[i:]
+
+
 def compound_heads(text: str) -> list[str]:
     """The heads of the text's compounds as written (`anlægsbevilling` -> `bevilling`), where the
-    modifier is a Danish word too (not `fundamental` -> `mental`): what a word list matched at word
-    starts finds inside a compound as well."""
-    known = lexicon()
-    out = []
-    for w in words(text):
-        i = compound_split(w)
-        if i and stem(_modifier(w[:i])) in known:
-            out.append(w[i:])
-    return out
+    modifier is a Danish word too: what a word list matched at word starts finds inside a compound
+    as well."""
+    return [h for w in words(text) if (h := compound_head(w, known_modifier=True))]
 
 
 def terms(text: str) -> list[str]:

@@ -62,6 +62,34 @@ def find_date(text: str) -> str | None:
     return None
 
 
+_SEASON_YEAR = re.compile(
+    r"(?<![\w.])(?:foråret|forår|sommeren|sommer|efteråret|efterår|vinteren|vinter|primo|medio|ultimo)\s+"
+    r"(?P<year>(?:19|20)\d{2})(?!\d)",
+    re.IGNORECASE,
+)
+_MONTH_YEAR = re.compile(rf"(?<![\w.])(?P<month>{MONTH_NAME_ALT})\s+(?P<year>(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE)
+
+
+def dates_in(text: str) -> list[tuple[str, str, str]]:
+    """Every date a sentence names, as precise as it names it, with the words it is written in:
+    `1. august 2023` -> 2023-08-01, `februar 2025` -> 2025-02, `foråret 2025` -> 2025 (a date,
+    if only to the year). A day without a year names no date. (value, as written, "dato")."""
+    out: list[tuple[str, str, str]] = []
+    taken = bytearray(len(text))
+    for m in DATE.finditer(text):
+        iso = find_date(m.group(0))
+        if iso:
+            out.append((iso, m.group(0), "dato"))
+            taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    for m in _SEASON_YEAR.finditer(text):
+        out.append((m.group("year"), m.group(0), "dato"))
+        taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    for m in _MONTH_YEAR.finditer(text):
+        if not any(taken[m.start() : m.end()]):
+            out.append((f"{m.group('year')}-{MONTHS[m.group('month').lower()]:02d}", m.group(0), "dato"))
+    return out
+
+
 def find_time(text: str) -> str | None:
     """`HH:MM` of the first `kl. 13:00` in `text`."""
     match = TIME.search(text[:2000])

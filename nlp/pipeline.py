@@ -372,7 +372,7 @@ class Enricher:
             kle_number = punkt.journal.kle if punkt.journal else None
             tags.kle = kle_for(kle_number, punkt.text[:20000], punkt.title)
             tags.themes = self.theme_tagger.tag(
-                punkt.title, punkt.text[:50000], vectors[i] if vectors is not None else None, tags.kle.get("number")
+                punkt.title, punkt.text, vectors[i] if vectors is not None else None, tags.kle.get("number")
             )
         return result
 

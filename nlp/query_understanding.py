@@ -423,27 +423,30 @@ def question_kind(query: str) -> str | None:
     return None
 
 
-def question_unit(query: str) -> str | None:
-    """The unit a duration question names (`år` for "hvor mange år ..."), else None."""
-    match = _DURATION_UNIT.search(query) if question_kind(query) == "duration" else None
+def question_unit(query: str, kind: str | None = None) -> str | None:
+    """The unit a duration question names (`år` for "hvor mange år ..."), else None; `kind`: the
+    question's kind when the caller has read it."""
+    match = _DURATION_UNIT.search(query) if (kind or question_kind(query)) == "duration" else None
     return match.group("unit").lower() if match else None
 
 
 _COUNTED = re.compile(r"\b(?:hvor\s+mange|how\s+many)\s+(?P<what>[a-zæøåéü][a-zæøåéü-]*)", re.IGNORECASE)
 
 
-def question_counted(query: str) -> str | None:
-    """What a how-many question counts: the word after "hvor mange" (`borgere`), if it is a content word."""
-    match = _COUNTED.search(query) if question_kind(query) == "count" else None
+def question_counted(query: str, kind: str | None = None, words: list[str] | None = None) -> str | None:
+    """What a how-many question counts: the word after "hvor mange" (`borgere`), if it is a content
+    word; `kind` and `words`: what the caller has read already."""
+    match = _COUNTED.search(query) if (kind or question_kind(query)) == "count" else None
     word = match.group("what").lower() if match else None
-    return word if word and word in question_words(query) else None
+    return word if word and word in (question_words(query) if words is None else words) else None
 
 
-def question_names(query: str) -> list[str]:
+def question_names(query: str, words: list[str] | None = None) -> list[str]:
     """The names a question gives (capitalised inside it: "Karlslunde Bibliotek"), lower-cased:
     a sentence about another place or body does not answer it."""
+    content = set(question_words(query) if words is None else words)
     raw = QUESTION_WORD.findall(query)
-    return [w.lower() for i, w in enumerate(raw) if i > 0 and w[:1].isupper() and w.lower() in question_words(query)]
+    return [w.lower() for i, w in enumerate(raw) if i > 0 and w[:1].isupper() and w.lower() in content]
 
 
 def question_words(query: str) -> list[str]:
@@ -566,6 +569,7 @@ def understand(
     content = _residual(q, spans, joins)
     if not content.strip():  # the query was filters only ("byrådet 2024"): rank on all of it
         content = q
+    kind, asked = question_kind(query), question_words(query)  # the question a direct answer reads
     return QueryIntent(
         query=query,
         content=content,
@@ -577,11 +581,11 @@ def understand(
         municipalities=tuple(found_municipalities),
         wants_decision=wants_decision,
         notes=tuple(notes),
-        question=question_kind(query),
-        question_words=tuple(question_words(query)),
-        question_unit=question_unit(query),
-        question_counted=question_counted(query),
-        question_names=tuple(question_names(query)),
+        question=kind,
+        question_words=tuple(asked),
+        question_unit=question_unit(query, kind),
+        question_counted=question_counted(query, kind, asked),
+        question_names=tuple(question_names(query, asked)),
     )
 
 

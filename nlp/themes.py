@@ -140,9 +140,11 @@ class ThemeTagger:
         return scores
 
     def rule_evidence(self, title: str, text: str, vector: np.ndarray | None, kle_number: str | None) -> np.ndarray:
-        """[keyword score, KLE, similarity to the description] per theme, in taxonomy order."""
+        """[keyword score, KLE, similarity to the description] per theme, in taxonomy order; the
+        text is read up to `MAX_TEXT` characters."""
         return np.stack(
-            [self.keyword_scores(title, text), self.kle_scores(kle_number), self.semantic_scores(vector)], axis=1
+            [self.keyword_scores(title, text[:MAX_TEXT]), self.kle_scores(kle_number), self.semantic_scores(vector)],
+            axis=1,
         )
 
     def scores(self, title: str, text: str, vector: np.ndarray | None = None, kle_number: str | None = None):
@@ -157,7 +159,7 @@ class ThemeTagger:
         return combined, (self.threshold, self.relative, self.max_themes)
 
     def tag(self, title: str, text: str, vector: np.ndarray | None = None, kle_number: str | None = None) -> list[dict]:
-        scores, (threshold, relative, most) = self.scores(title, text[:MAX_TEXT], vector, kle_number)
+        scores, (threshold, relative, most) = self.scores(title, text, vector, kle_number)
         return [
             {"key": self.themes[i].key, "label": self.themes[i].label, "score": round(float(min(scores[i], 1.0)), 3)}
             for i in choose(scores, threshold, relative, most)

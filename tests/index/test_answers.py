@@ -39,7 +39,8 @@ def test_share_and_duration_questions_and_the_unit_they_name():
 
 
 def test_durations_and_dates_as_a_sentence_writes_them():
-    from index.answers import _values, find_dates, find_durations
+    from index.answers import _values, find_durations
+    from nlp.dates import dates_in as find_dates
 
     assert find_durations("Kontrakten løber i 12 år. Pausen varede seks måneder.") == [
         (12.0, "12 år", "år"),
