@@ -36,14 +36,6 @@ class ThemePunkt:
     vector: np.ndarray | None = None
 
 
-def relative(path: Path) -> str:
-    path = path.resolve()
-    try:
-        return str(path.relative_to(ROOT.parent))
-    except ValueError:
-        return str(path)
-
-
 def theme_punkt(source: str, punkt: Punkt) -> ThemePunkt:
     passages = punkt_passages(punkt)
     texts = [passages[i].embed_text for i in summary_passages(passages)]
