@@ -177,7 +177,7 @@ def main(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
-    if not verbose:  # the model libraries are quietened when a model is loaded (nlp.embedder.quiet_libraries)
+    if not verbose:  # the model libraries are quietened when a model is loaded (nlp.e5.quiet_libraries)
         import warnings
 
         warnings.filterwarnings("ignore")

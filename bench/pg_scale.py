@@ -70,7 +70,7 @@ def _recall(store, pg, qs: np.ndarray, filters) -> float:
     rows = store.db.execute(sql + (f" WHERE {where}" if where else ""), params).fetchall()
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), qs.shape[1])
-    from index.pgsearch import translate_sql
+    from index.pgsql import translate_sql
     from nlp.settings import settings
 
     join = f"JOIN punkter p ON p.id = s.punkt WHERE {translate_sql(where)}" if where else ""

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from nlp.amounts import find_amounts
-from nlp.analysis import compound_head, light_stem
+from nlp.analysis import DANISH_NUMBER_WORDS, compound_head, light_stem
 from nlp.dates import danish_date, dates_in
 from nlp.query_understanding import QUESTION_WORD, QueryIntent
 
@@ -47,10 +47,6 @@ _ABOUT_DECIDING = re.compile(
     r"\b(?:beslut\w*|godkend\w*|vedt[ao]g\w*|vedtaget|tiltr[åa]d\w*|behandl\w*|drøft\w*|decided?|approved?|adopted?)\b",
     re.IGNORECASE,
 )
-_NUMBER_WORDS = {
-    "et": 1.0, "en": 1.0, "to": 2.0, "tre": 3.0, "fire": 4.0, "fem": 5.0, "seks": 6.0, "syv": 7.0, "otte": 8.0,
-    "ni": 9.0, "ti": 10.0, "elleve": 11.0, "tolv": 12.0, "halvandet": 1.5,
-}  # fmt: skip
 _UNITS = {
     "år": "år", "måned": "måneder", "måneder": "måneder", "måneders": "måneder",
     "uge": "uger", "uger": "uger", "ugers": "uger", "dag": "dage", "dage": "dage", "dages": "dage",
@@ -58,7 +54,7 @@ _UNITS = {
 }  # fmt: skip
 _DURATION = re.compile(
     r"(?<![\w.,])(?P<n>\d+(?:,\d+)?|"
-    + "|".join(_NUMBER_WORDS)
+    + "|".join(DANISH_NUMBER_WORDS)
     + r")(?:\s+|-)(?P<unit>"
     + "|".join(sorted(_UNITS, key=len, reverse=True))
     + r")(?![\wæøå])",
@@ -281,7 +277,7 @@ def find_durations(sentence: str) -> list[tuple[float, str, str]]:
     out = []
     for m in _DURATION.finditer(sentence):
         number = m.group("n").lower()
-        value = _NUMBER_WORDS.get(number)
+        value = DANISH_NUMBER_WORDS.get(number)
         if value is None:
             value = float(number.replace(".", "").replace(",", "."))
         out.append((value, m.group(0), _UNITS[m.group("unit").lower()]))

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from index.harvest import NOT_FETCHED, Client, Fetched, MeetingRef, conditional_request
+from index.harvest_client import NOT_FETCHED, Client, Fetched, MeetingRef, conditional_request
 from nlp.errors import HarvestError, HarvestRefusedError, NotAReferatError
 from nlp.readers import decode, read_bytes
 from nlp.readers.firstagenda_html import ListingEntry, listing_entries, row_heading, row_starts

@@ -22,7 +22,7 @@ MAX_CANDIDATES = 1000
 
 def is_postgres(db) -> bool:
     """Whether `db` (a connection, or a query's `Vocabulary` over one) is a PostgreSQL store's
-    (`index.pgsearch`): its lexical index is rows, not FTS5."""
+    (`index.pgsql`): its lexical index is rows, not FTS5."""
     return not isinstance(_connection(db), sqlite3.Connection)
 
 
@@ -56,9 +56,9 @@ class Vocabulary:
         """The number of punkter BM25 counts, as the engine counts them; read once per version."""
         if self.stats.size is None:
             if is_postgres(self.db):
-                from index import pgsearch
+                from index import pgsql
 
-                self.stats.size = pgsearch.collection_size(self.db)
+                self.stats.size = pgsql.collection_size(self.db)
             else:  # the rows FTS5 counts
                 self.stats.size = int(self.db.execute("SELECT count(*) FROM punkt_terms_docsize").fetchone()[0])
         return self.stats.size
@@ -70,9 +70,9 @@ def _connection(db):
 
 def _lookup(db, term: str) -> int:
     if is_postgres(db):
-        from index import pgsearch
+        from index import pgsql
 
-        return pgsearch.document_frequency(db, term)
+        return pgsql.document_frequency(db, term)
     row = db.execute("SELECT doc FROM punkt_vocab WHERE term = ?", (term,)).fetchone()
     return int(row[0]) if row else 0
 
@@ -107,9 +107,9 @@ def _vocabulary(db, prefix: str, shortest: int, longest: int, limit: int | None)
     """Known terms that begin with `prefix`, of a length in [shortest, longest], in term order."""
     db = _connection(db)
     if is_postgres(db):
-        from index import pgsearch
+        from index import pgsql
 
-        return pgsearch.vocabulary_range(db, prefix, prefix + "\uffff", shortest, longest, limit)
+        return pgsql.vocabulary_range(db, prefix, prefix + "\uffff", shortest, longest, limit)
     sql = "SELECT term FROM punkt_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?"
     rows = db.execute(
         sql + (" LIMIT ?" if limit else ""),
@@ -282,9 +282,9 @@ def scores(
     if vocabulary is not None:
         usable = _without_floor_terms(vocabulary, usable)
     if is_postgres(db):  # the same BM25 over the terms as rows
-        from index import pgsearch
+        from index import pgsql
 
-        return pgsearch.bm25(db, usable, where, params or [], limit)
+        return pgsql.bm25(db, usable, where, params or [], limit)
     match = " OR ".join(f'"{t}"' for t in usable)
     if where:
         sql = (

@@ -123,11 +123,11 @@ def coverage(
     held: dict[int, frozenset[str]] = {}  # candidate -> its terms, read once when a common term asks
 
     def containing(terms) -> list[int]:
-        if is_postgres(db):  # a PostgreSQL store (index.pgsearch): terms as rows
-            from index import pgsearch
+        if is_postgres(db):  # a PostgreSQL store (index.pgsql): terms as rows
+            from index import pgsql
 
             usable = [t for t in terms if t.isalnum()]
-            return [position[p] for p in pgsearch.containing(db, usable, candidates)] if usable else []
+            return [position[p] for p in pgsql.containing(db, usable, candidates)] if usable else []
         usable = [t for t in terms if t.isalnum()]
         if not usable:
             return []

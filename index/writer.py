@@ -1,5 +1,8 @@
 """Writing documents into the store: which meeting a document belongs to, which of a meeting's
-documents is searched, and the derived rows (punkter, passages, tags, index terms, links).
+documents is searched, and the rows derived from what the pipeline handed over (punkter, passages,
+tags, references: `nlp.enrichment`), the index terms and the links. The writer analyses nothing: it
+stores each punkt's `Enrichment` (for a document re-derived without the NLP models, the
+`nlp.enrichment.structure` alone) and indexes the stored text with the one Danish analyser.
 
 The rules, so that nothing is lost and nothing silently replaced:
 - a document is kept per source path with its content hash and its parsed content;
@@ -28,11 +31,9 @@ from index.store import Store, document_text, meeting_name, punkt_plain_text, re
 from nlp.amounts import is_shown as amount_shown
 from nlp.analysis import terms as index_terms
 from nlp.closed import subject as closed_subject
-from nlp.enrichment import Enrichment
+from nlp.enrichment import Enrichment, structure
 from nlp.entities import is_shown as entity_shown
-from nlp.links import find_meeting_references
 from nlp.model import Meeting, Punkt, meeting_from_dict
-from nlp.passages import punkt_passages
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +259,7 @@ def _rederive(
         else:
             row = db.execute("SELECT content FROM documents WHERE id = ?", (doc_id,)).fetchone()
             meeting = unpack(row["content"])
-            enrichments = enrich(meeting) if enrich else {}
+            enrichments = enrich(meeting) if enrich else structure(meeting)
             version = None
             if not enrich:
                 log.warning("%s: dokument %d gemt uden NLP; kør 'referat reindex --enrich'", slug, doc_id)
@@ -280,7 +281,7 @@ def _rederive(
             if clash:  # a tillæg renumbered into a punkt of the main document: the later document wins
                 log.warning("%s: punkt %s findes i to dokumenter; det senest indlæste vises", slug, punkt.number)
                 db.execute("DELETE FROM punkter WHERE id = ?", (clash[0],))
-            tags = enrichments.get(punkt.number)
+            tags = enrichments[punkt.number]  # every punkt has one (`nlp.enrichment.structure` at least)
             added.add(
                 _insert_punkt(
                     db, meeting_id, doc_id, this_slug, meeting, punkt, ordinal_base * 10_000 + ordinal, tags, version
@@ -298,12 +299,12 @@ def _insert_punkt(
     meeting: Meeting,
     punkt: Punkt,
     ordinal: int,
-    tags: Enrichment | None,
+    tags: Enrichment,
     version: str | None,
 ) -> int:
     journal = punkt.journal
     closed = punkt.closed
-    kle = (tags.kle if tags and not closed else {}) or {}
+    kle = ({} if closed else tags.kle) or {}
     decision = None if closed else punkt.decision
     cur = db.execute(
         "INSERT INTO punkter (slug, meeting, document, ordinal, number, title, case_type, journal_number, "
@@ -332,19 +333,17 @@ def _insert_punkt(
             meeting.committee,
             meeting.date,
             int(bool(decision)),
-            version if tags else None,
+            version,
             punkt.source_url,
         ),
     )
     pid = int(cur.lastrowid)
-    passages = list(tags.passages) if tags and tags.passages else []
+    passages = list(tags.passages)
+    vectors = tags.vectors
     if closed:  # a closed punkt is its title and nothing else, wherever it is stored
-        passages = [p for p in passages if p.section == "Titel"]
-    if not passages:
-        passages = punkt_passages(punkt)[:1] if closed else punkt_passages(punkt)
-    vectors = tags.vectors if tags is not None and tags.vectors is not None and not closed else None
-    if closed and tags is not None and tags.vectors is not None:
-        vectors = tags.vectors[:1]
+        keep = [i for i, p in enumerate(passages) if p.section == "Titel"][:1]
+        passages = [passages[i] for i in keep]
+        vectors = None if vectors is None else vectors[keep]
     db.executemany(
         "INSERT INTO passages (punkt, ordinal, section, text, vector) VALUES (?,?,?,?,?)",
         [
@@ -379,10 +378,7 @@ def _insert_punkt(
     db.executemany(
         "INSERT INTO attachments VALUES (?,?,?,?)", [(pid, i, a.title, a.url) for i, a in enumerate(punkt.attachments)]
     )
-    refs = find_meeting_references(punkt.text, meeting.date)
-    db.executemany("INSERT INTO refs VALUES (?,?,?)", [(pid, r.date, r.evidence) for r in refs])
-    if tags is None:
-        return pid
+    db.executemany("INSERT INTO refs VALUES (?,?,?)", [(pid, r.date, r.evidence) for r in tags.references])
     db.executemany(
         'INSERT INTO entities (punkt, text, label, canonical, start, "end", section, confidence, evidence, shown) '
         "VALUES (?,?,?,?,?,?,?,?,?,?)",

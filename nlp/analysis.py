@@ -28,6 +28,17 @@ _TOKEN = re.compile(r"[a-zæøåéäöü0-9§]+(?:-[a-zæøå0-9]+)*", re.IGNORE
 _FOLD = str.maketrans({"æ": "a", "ø": "o", "å": "a", "é": "e", "ä": "a", "ö": "o", "ü": "u"})
 _DANISH_STOP = spacy_stop_words("da")
 STOPWORDS = frozenset(w.lower() for w in _DANISH_STOP) | {"kr", "mio", "mia", "pct", "jf", "bl", "mv", "ca", "stk"}
+#: Numbers written as words in Danish ("i ni år", "halvandet år"), as minutes and questions write them.
+DANISH_NUMBER_WORDS = {
+    "en": 1.0, "et": 1.0, "to": 2.0, "tre": 3.0, "fire": 4.0, "fem": 5.0, "seks": 6.0, "syv": 7.0, "otte": 8.0,
+    "ni": 9.0, "ti": 10.0, "elleve": 11.0, "tolv": 12.0, "halvandet": 1.5,
+}  # fmt: skip
+#: ... and in English, for questions asked in English ("the past two years").
+NUMBER_WORDS = {
+    **DANISH_NUMBER_WORDS,
+    "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "six": 6.0, "seven": 7.0, "eight": 8.0,
+    "nine": 9.0, "ten": 10.0, "eleven": 11.0, "twelve": 12.0,
+}  # fmt: skip
 _LINKING = ("s", "e")
 MIN_PART = 4
 

@@ -16,6 +16,21 @@ SHORT_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug
 ENGLISH_MONTHS = {"january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10, "oct": 10}
 #: A regex alternative of the Danish month names (`januar|februar|...`).
 MONTH_NAME_ALT = "|".join(MONTH_NAMES)
+#: Seasons and half-years -> (first month, last month, the Danish name a label uses). Winter is
+#: taken as January-February of the year named.
+SEASONS = {
+    "foråret": (3, 5, "foråret"), "forår": (3, 5, "foråret"),
+    "sommeren": (6, 8, "sommeren"), "sommer": (6, 8, "sommeren"),
+    "efteråret": (9, 11, "efteråret"), "efterår": (9, 11, "efteråret"),
+    "vinteren": (1, 2, "vinteren"), "vinter": (1, 2, "vinteren"),
+    "første halvår": (1, 6, "første halvår"), "andet halvår": (7, 12, "andet halvår"),
+}  # fmt: skip
+#: The same in English, for questions asked in English ("autumn 2024").
+ENGLISH_SEASONS = {
+    "spring": SEASONS["foråret"], "summer": SEASONS["sommeren"], "autumn": SEASONS["efteråret"],
+    "fall": SEASONS["efteråret"], "winter": SEASONS["vinteren"],
+    "first half of": SEASONS["første halvår"], "second half of": SEASONS["andet halvår"],
+}  # fmt: skip
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -63,8 +78,9 @@ def find_date(text: str) -> str | None:
 
 
 _SEASON_YEAR = re.compile(
-    r"(?<![\w.])(?:foråret|forår|sommeren|sommer|efteråret|efterår|vinteren|vinter|primo|medio|ultimo)\s+"
-    r"(?P<year>(?:19|20)\d{2})(?!\d)",
+    r"(?<![\w.])(?:"
+    + "|".join(sorted([*(w for w in SEASONS if " " not in w), "primo", "medio", "ultimo"], key=len, reverse=True))
+    + r")\s+(?P<year>(?:19|20)\d{2})(?!\d)",
     re.IGNORECASE,
 )
 _MONTH_YEAR = re.compile(rf"(?<![\w.])(?P<month>{MONTH_NAME_ALT})\s+(?P<year>(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE)

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import struct
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,11 @@ log = logging.getLogger(__name__)
 MODEL_NAME = "multilingual-e5-small"
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
+#: Hidden layers whose states feed the NER (first sub-token per word), concatenated: the ONNX graph
+#: (`nlp.onnx_export`) returns them beside the pooled vector, and the NER head is fitted on them.
+FEATURE_LAYERS = (3, 5, 7)
+ONNX_DIR = MODEL_NAME + "-onnx"
+ONNX_FILE = "model.int8.onnx"
 
 
 def base_model_name(name: str) -> str:
@@ -40,6 +46,26 @@ def models_dir() -> Path:
 
 def default_model_path() -> Path:
     return models_dir() / MODEL_NAME
+
+
+def onnx_model_path() -> Path:
+    """Where `referat setup` writes the int8 ONNX graph (`nlp.onnx_export`) and the encoder reads it."""
+    return models_dir() / ONNX_DIR / ONNX_FILE
+
+
+def quiet_libraries() -> None:
+    """Model loading should not draw progress bars or advice on a user's terminal."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # read when transformers is imported
+    if "transformers" in sys.modules:  # already imported: tell it directly (importing it costs ~0.5 s)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    for name in ("bm25s", "sentence_transformers", "transformers"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import threading
 from collections import OrderedDict
 from functools import lru_cache
@@ -17,27 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.e5 import PASSAGE_PREFIX, QUERY_PREFIX
+from nlp.e5 import PASSAGE_PREFIX, QUERY_PREFIX, quiet_libraries
 from nlp.errors import ModelUnavailableError
 from nlp.settings import settings
 
 log = logging.getLogger(__name__)
 QUERY_CACHE_SIZE = 4096
-
-
-def quiet_libraries() -> None:
-    """Model loading should not draw progress bars or advice on a user's terminal."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # read when transformers is imported
-    if "transformers" in sys.modules:  # already imported: tell it directly (importing it costs ~0.5 s)
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-    for name in ("bm25s", "sentence_transformers", "transformers"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 class Embedder:

@@ -23,14 +23,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from nlp.e5 import default_model_path, mean_pooled, read_model_config
+from nlp.e5 import FEATURE_LAYERS, default_model_path, mean_pooled, onnx_model_path, quiet_libraries, read_model_config
 from nlp.errors import ModelUnavailableError
 from nlp.settings import settings
 
 log = logging.getLogger(__name__)
-
-#: Hidden layers whose states feed the NER (first sub-token per word), concatenated.
-FEATURE_LAYERS = (3, 5, 7)
 
 
 @dataclass
@@ -87,8 +84,6 @@ class Encoder:
     def __init__(self, runtime: str | None = None, device: str | None = None) -> None:
         from tokenizers import Tokenizer
 
-        from nlp.embedder import quiet_libraries
-
         quiet_libraries()
         self.path = default_model_path()
         self.config = read_model_config(self.path)  # built by `referat setup`, never here
@@ -112,8 +107,6 @@ class Encoder:
     # -- runtimes ---------------------------------------------------------------------------------
     def _load_onnx(self) -> None:
         import onnxruntime as ort
-
-        from nlp.onnx_export import onnx_model_path
 
         path = onnx_model_path()
         if not path.exists():

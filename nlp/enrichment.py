@@ -1,5 +1,6 @@
-"""What enrichment adds to a punkt: entities, amounts, laws, themes, KLE, and its passages with
-their vectors. Links come later, in the index, since they span meetings."""
+"""What enrichment adds to a punkt: its passages and the earlier meetings it names (`structure`,
+which every stored punkt gets, with or without the NLP models), then entities, amounts, laws,
+themes, KLE and the passages' vectors. Links come later, in the index, since they span meetings."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from nlp.model import Amount, Entity, LawRef
-from nlp.passages import Passage
+from nlp.links import DateReference, find_meeting_references
+from nlp.model import Amount, Entity, LawRef, Meeting
+from nlp.passages import Passage, punkt_passages
 
 
 @dataclass
@@ -21,6 +23,20 @@ class Enrichment:
     passages: list[Passage] = field(default_factory=list)
     #: float32 array (len(passages), dim), L2-normalised; None until the encoder has run.
     vectors: Any = None
+    #: Earlier meetings the punkt names by date ("behandlet på mødet den 3. marts"), for links.
+    references: list[DateReference] = field(default_factory=list)
+
+
+def structure(meeting: Meeting, result: dict[int, Enrichment] | None = None) -> dict[int, Enrichment]:
+    """What every stored punkt carries, with or without the NLP models: its passages (a closed
+    punkt: its title only) and the meetings it refers to (none for a closed punkt). Fills `result`
+    (punkt number -> Enrichment) and returns it; the writer stores what this gives and derives nothing."""
+    result = {} if result is None else result
+    for punkt in meeting.punkter:
+        tags = result.setdefault(punkt.number, Enrichment())
+        tags.passages = punkt_passages(punkt)
+        tags.references = [] if punkt.closed else find_meeting_references(punkt.text, meeting.date)
+    return result
 
 
 #: Bump when the enrichment code changes what it produces; resources and models are hashed in.
@@ -42,7 +58,7 @@ def enrich_version() -> str:
 
     digest = hashlib.sha1(ENRICH_CODE_VERSION.encode())
     digest.update(f"{settings.entity_min_confidence}:{settings.amount_min_confidence}".encode())
-    roots = [Path(__file__).resolve().parent / "resources", models_dir() / "ner-da"]
+    roots = [Path(__file__).resolve().parent / "resources", models_dir() / "ner-da", models_dir() / "themes"]
     for root in roots:
         for path in sorted(root.rglob("*")) if root.exists() else []:
             if path.is_file():

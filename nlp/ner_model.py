@@ -14,8 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.e5 import models_dir
-from nlp.encoder import FEATURE_LAYERS
+from nlp.e5 import FEATURE_LAYERS, models_dir
 
 log = logging.getLogger(__name__)
 

@@ -13,16 +13,9 @@ import logging
 import os
 from pathlib import Path
 
-from nlp.e5 import MODEL_NAME, convert, default_model_path, mean_pooled, models_dir
+from nlp.e5 import FEATURE_LAYERS, convert, default_model_path, mean_pooled, onnx_model_path
 
 log = logging.getLogger(__name__)
-
-ONNX_DIR = MODEL_NAME + "-onnx"
-ONNX_FILE = "model.int8.onnx"
-
-
-def onnx_model_path() -> Path:
-    return models_dir() / ONNX_DIR / ONNX_FILE
 
 
 def export(out: str | Path | None = None) -> Path:
@@ -30,8 +23,6 @@ def export(out: str | Path | None = None) -> Path:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
-
-    from nlp.encoder import FEATURE_LAYERS
 
     target = Path(out) if out else onnx_model_path()
     if target.exists():

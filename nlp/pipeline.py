@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from nlp.amounts import dedupe, find_amounts
-from nlp.enrichment import Enrichment
+from nlp.enrichment import Enrichment, structure
 from nlp.entities import (
     INSTITUTION_WORDS,
     STREET_WORDS,
@@ -421,19 +421,18 @@ _SUMMARY_SECTIONS = ("Resume", "Initiativretsforslag")
 
 
 def embed_passages(meeting: Meeting, result: dict[int, Enrichment], embedder) -> dict:
-    """Passages of every punkt with their vectors, in one batched encoder call for the meeting.
+    """Every punkt's `structure` (passages, references) and its passages' vectors, in one batched
+    encoder call for the meeting.
 
     The same pass returns each passage's token states; they are mapped back onto the section
     text each passage was cut from (paragraph by paragraph: table lines, rewritten as
     `header: value`, are left out) and returned by section (its `id`), for the NER."""
-    from nlp.passages import punkt_passages
-
+    structure(meeting, result)
     jobs: list[tuple[Enrichment, int]] = []
     texts: list[str] = []
     owners: list[tuple[Punkt, object]] = []
     for punkt in meeting.punkter:
-        tags = result.setdefault(punkt.number, Enrichment())
-        tags.passages = punkt_passages(punkt)
+        tags = result[punkt.number]
         texts.extend(p.embed_text for p in tags.passages)
         owners.extend((punkt, p) for p in tags.passages)
         jobs.append((tags, len(tags.passages)))

@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from nlp.dates import ENGLISH_MONTHS, MONTH_NAMES, MONTHS, SHORT_MONTHS
+from nlp.analysis import NUMBER_WORDS
+from nlp.dates import ENGLISH_MONTHS, ENGLISH_SEASONS, MONTH_NAMES, MONTHS, SEASONS, SHORT_MONTHS
 from nlp.settings import settings
 
 # -- language -----------------------------------------------------------------------------------
@@ -74,21 +75,13 @@ def detect_language(text: str) -> str:
 
 _MONTHS = {**MONTHS, **SHORT_MONTHS, **ENGLISH_MONTHS}
 _MONTH_NAMES_DA = ("", *MONTH_NAMES)  # 1-based
-# Season -> (first month, last month). Winter is taken as January-February of the year named.
-_SEASONS = {
-    "foråret": (3, 5, "foråret"), "forår": (3, 5, "foråret"), "spring": (3, 5, "foråret"),
-    "sommeren": (6, 8, "sommeren"), "sommer": (6, 8, "sommeren"), "summer": (6, 8, "sommeren"),
-    "efteråret": (9, 11, "efteråret"), "efterår": (9, 11, "efteråret"), "autumn": (9, 11, "efteråret"),
-    "fall": (9, 11, "efteråret"),
-    "vinteren": (1, 2, "vinteren"), "vinter": (1, 2, "vinteren"), "winter": (1, 2, "vinteren"),
-    "første halvår": (1, 6, "første halvår"), "first half of": (1, 6, "første halvår"),
-    "andet halvår": (7, 12, "andet halvår"), "second half of": (7, 12, "andet halvår"),
-}  # fmt: skip
-_NUMBER_WORDS = {"to": 2, "tre": 3, "fire": 4, "fem": 5, "two": 2, "three": 3, "four": 4, "five": 5, "et": 1, "one": 1}
+_SEASONS = {**SEASONS, **ENGLISH_SEASONS}
 
 _YEAR = r"(19[9]\d|20\d\d)"
 _SEASON_RE = "|".join(sorted((re.escape(s) for s in _SEASONS), key=len, reverse=True))
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+#: Whole numbers of years a period may count back ("de seneste tre år", "the past two years").
+_COUNT_RE = "|".join(sorted((w for w, n in NUMBER_WORDS.items() if n == int(n) and n >= 1), key=len, reverse=True))
 _IN = r"(?:i|in|fra|from|during|under|for|om)"
 
 
@@ -199,11 +192,11 @@ def _date_hits(q: str, today: date) -> list[_DateHit]:
     for m in re.finditer(r"\b(?:i\s+år|this\s+year|indeværende\s+år)\b", q, flags):
         add(m, *_span(today.year, 1, today.year, 12), f"fra {today.year} (i år)")
     for m in re.finditer(
-        r"\b(?:de\s+|the\s+)?(?:seneste|sidste|past|last)\s+(\d+|to|tre|fire|fem|two|three|four|five)\s+(?:år|years)\b",
+        rf"\b(?:de\s+|the\s+)?(?:seneste|sidste|past|last)\s+(\d+|{_COUNT_RE})\s+(?:år|years)\b",
         q,
         flags,
     ):
-        n = int(m[1]) if m[1].isdigit() else _NUMBER_WORDS[m[1].lower()]
+        n = int(m[1]) if m[1].isdigit() else int(NUMBER_WORDS[m[1].lower()])
         start = date(today.year - n, today.month, min(today.day, 28))
         add(m, start.isoformat(), today.isoformat(), f"fra de seneste {n} år")
     for m in re.finditer(r"\b(?:sidste\s+måned|last\s+month)\b", q, flags):

@@ -15,9 +15,9 @@ from nlp.closed import is_closed
 from nlp.deadline import Deadline, check
 from nlp.errors import NotAReferatError
 from nlp.model import Attachment, JournalNumber, Meeting, Participant, Punkt, Section
-from nlp.readers import PartOfExport, Reader, Sniffed
 from nlp.readers.blocks import html_blocks
 from nlp.readers.minutes import municipality_of, read_punkt
+from nlp.readers.reader import PartOfExport, Reader, Sniffed
 from nlp.readers.xmltools import local, parse_xml
 from nlp.sections import absent_names, cap_sections, minutes_section
 from nlp.text import clean_inline, sanitise

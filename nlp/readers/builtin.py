@@ -13,8 +13,6 @@ from nlp.deadline import Deadline
 from nlp.errors import NotAReferatError
 from nlp.model import Meeting
 from nlp.readers import (
-    Reader,
-    Sniffed,
     acadre,
     blocks,
     edoc,
@@ -22,9 +20,9 @@ from nlp.readers import (
     firstagenda,
     firstagenda_html,
     minutes,
-    readers,
     referat_text,
 )
+from nlp.readers.reader import Reader, Sniffed, readers
 from nlp.text import sanitise
 
 

@@ -14,9 +14,9 @@ from nlp.closed import is_closed
 from nlp.deadline import Deadline, check
 from nlp.errors import NotAReferatError
 from nlp.model import Attachment, Meeting, Punkt
-from nlp.readers import Reader, Sniffed
 from nlp.readers.blocks import text_blocks
 from nlp.readers.minutes import Hints, match_heading, read_header, read_punkt
+from nlp.readers.reader import Reader, Sniffed
 from nlp.readers.xmltools import child, children, parse_xml, text_of
 from nlp.sections import cap_sections
 from nlp.text import clean_inline, sanitise

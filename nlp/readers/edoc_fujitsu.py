@@ -16,9 +16,9 @@ from nlp.closed import is_closed
 from nlp.deadline import Deadline, check
 from nlp.errors import NotAReferatError
 from nlp.model import Attachment, JournalNumber, Meeting, Participant, Punkt, Section
-from nlp.readers import Reader, Sniffed
 from nlp.readers.blocks import html_text
 from nlp.readers.minutes import municipality_of
+from nlp.readers.reader import Reader, Sniffed
 from nlp.readers.xmltools import child, children, parse_xml, text_of
 from nlp.sections import absent_names, cap_sections, minutes_section
 from nlp.text import clean_inline, sanitise

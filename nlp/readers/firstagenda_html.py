@@ -21,9 +21,9 @@ from nlp.dates import find_date, find_time
 from nlp.deadline import Deadline, check
 from nlp.errors import NotAReferatError
 from nlp.model import Attachment, Meeting
-from nlp.readers import Reader, SkippedFile, Sniffed
 from nlp.readers.blocks import html_blocks
 from nlp.readers.minutes import municipality_of, read_punkt
+from nlp.readers.reader import Reader, SkippedFile, Sniffed
 from nlp.sections import cap_sections, parse_case_number
 from nlp.text import clean_inline, sanitise
 

@@ -205,7 +205,8 @@ def test_unknown_source_says_so(client):
 
 
 def test_harvest_keeps_the_site_and_the_reader_builds_its_page_urls(tmp_path):
-    from index.harvest import Client, _fetch_meeting
+    from index.harvest import _fetch_meeting
+    from index.harvest_client import Client
     from nlp.readers import read_path
     from tests.firstagenda_site import Site
 
@@ -222,7 +223,7 @@ def test_harvest_keeps_the_site_and_the_reader_builds_its_page_urls(tmp_path):
 
 
 def _ref(ident: str):
-    from index.harvest import MeetingRef
+    from index.harvest_client import MeetingRef
 
     return MeetingRef(ident, "Udvalg", "2024-01-01")
 

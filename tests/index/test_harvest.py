@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from index.archive import Archive
-from index.harvest import CLOSED_FELTER, Client, HarvestError, _inflate, harvest, strip_closed
+from index.harvest import CLOSED_FELTER, HarvestError, harvest, strip_closed
+from index.harvest_client import Client, _inflate
 from nlp.errors import HarvestRefusedError
 from nlp.settings import settings
 from tests.firstagenda_site import Site, load_meetings
@@ -154,7 +155,7 @@ def test_503_twice_then_200_is_retried(site, tmp_path, caplog):
     site.fail_503[ident] = 2
     site.retry_after_503 = "7"
     waits: list[float] = []
-    with caplog.at_level(logging.INFO, logger="index.harvest"):
+    with caplog.at_level(logging.INFO, logger="index.harvest_client"):
         report = _run(site, tmp_path / "home", sleep=waits.append)
     assert report.ok and report.downloaded == 6
     statuses = [s for p, s in site.requests if p.endswith(ident)]
@@ -285,7 +286,7 @@ def test_decompression_is_bounded_per_piece_and_by_the_cap(monkeypatch):
     monkeypatch.setattr(settings, "harvest_max_response_bytes", 5_000_000)
     pieces.clear()
     client = Client("http://127.0.0.1:9", delay=0, retries=0)
-    from index.harvest import Fetched
+    from index.harvest_client import Fetched
 
     response = Fetched("http://127.0.0.1:9/x", 200, {"content-encoding": "gzip"})
     with pytest.raises(HarvestRefusedError, match="større end 5 MB"):

@@ -162,7 +162,7 @@ def test_readers_survive_a_standby_restart(published, pg_searcher, archive):
 def test_bm25_statistics_are_kept_at_publish_and_counted_when_missing(published):
     """The collection statistics come from the last publish; a store published before they were
     kept (no `bm25_stats` row) gets the very same scores by counting them."""
-    from index import pgsearch
+    from index import pgsql
 
     terms = ["hjemlos", "pension", "budget"]
     with psycopg.connect(published.primary_url, autocommit=True) as conn:
@@ -170,11 +170,11 @@ def test_bm25_statistics_are_kept_at_publish_and_counted_when_missing(published)
         assert stats is not None
         n, avgdl = (float(v) for v in stats[0].split())
         assert n == conn.execute("SELECT count(*) FROM punkt_len").fetchone()[0] and avgdl > 0
-        db = pgsearch.PgConnection(conn)
-        kept = pgsearch.bm25(db, terms, "", [], 100)
+        db = pgsql.PgConnection(conn)
+        kept = pgsql.bm25(db, terms, "", [], 100)
         conn.execute("DELETE FROM meta WHERE key = 'bm25_stats'")
         try:
-            counted = pgsearch.bm25(db, terms, "", [], 100)
+            counted = pgsql.bm25(db, terms, "", [], 100)
         finally:
             conn.execute("INSERT INTO meta VALUES ('bm25_stats', %s)", (stats[0],))
     assert kept and kept == counted
