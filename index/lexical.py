@@ -322,10 +322,14 @@ def _keys(word: str) -> tuple[str, str] | None:
     return stem(word), fold(word)
 
 
+def text_keys(texts: list[str]) -> list[frozenset[str]]:
+    """Per text: every stem and folded form of its words (what a query word must equal to be in it)."""
+    return [_text_keys(text) for text in texts]
+
+
 @lru_cache(maxsize=4096)
-def text_keys(text: str) -> frozenset[str]:
-    """Every stem and folded form of the words of a text (what a query word must equal to be in it).
-    Cached: the passages of the top punkter come back in query after query."""
+def _text_keys(text: str) -> frozenset[str]:
+    """Cached: the passages of the top punkter come back in query after query."""
     keys: set[str] = set()
     for m in _WORD.finditer(text):
         found = _keys(m.group(0).lower())

@@ -121,9 +121,11 @@ def coverage(
     position = {pid: i for i, pid in enumerate(candidates)}
     marks = in_list(candidates)
     held: dict[int, frozenset[str]] = {}  # candidate -> its terms, read once when a common term asks
+    postgres = is_postgres(db)
+    df = vocabulary.df if vocabulary is not None else None
 
     def containing(terms) -> list[int]:
-        if is_postgres(db):  # a PostgreSQL store (index.pgsql): terms as rows
+        if postgres:  # a PostgreSQL store (index.pgsql): terms as rows
             from index import pgsql
 
             usable = [t for t in terms if t.isalnum()]
@@ -131,7 +133,7 @@ def coverage(
         usable = [t for t in terms if t.isalnum()]
         if not usable:
             return []
-        postings = sum(vocabulary.df.get(t, 0) for t in usable) if vocabulary is not None else 0
+        postings = sum(df.get(t, 0) for t in usable) if df is not None else 0
         if postings > COMMON_POSTINGS * len(candidates):
             if not held:  # tokens as FTS5's unicode61 makes them: letters and digits
                 for pid, text in db.execute(f"SELECT rowid, terms FROM punkt_terms WHERE rowid IN ({marks})"):
@@ -162,8 +164,8 @@ def passage_cover(db: sqlite3.Connection, top: list[int], words: list[QueryWord]
         return 0.0
     weights = word_weights(words, n_punkter)
     best = 0.0
-    for (text,) in db.execute(f"SELECT text FROM passages WHERE punkt IN ({in_list(top)})"):
-        keys = text_keys(text)
+    texts = [text for (text,) in db.execute(f"SELECT text FROM passages WHERE punkt IN ({in_list(top)})")]
+    for keys in text_keys(texts):
         held = 0.0
         for weight, word in zip(weights, words, strict=True):
             # A word is held as itself, or as the head of a compound (`pension` in `førtidspension`).

@@ -110,6 +110,13 @@ def test_query_dump_writes_and_compares(bench_home, tmp_path):
     assert number(changed, "results_changed") == 1 and number(changed, "identical") == number(same, "queries") - 1
 
 
+def test_query_walk_runs(bench_home):
+    figures = run_bench("query_walk.py", "--home", str(bench_home / "sample"))
+    assert number(figures, "modules") >= 5  # a search enters at least archive, search, query, lexical, ranking
+    assert number(figures, "stops") >= number(figures, "modules") > 0
+    assert number(figures, "returns") == number(figures, "stops") - number(figures, "modules")
+
+
 def test_answers_bench_runs(bench_home):
     figures = run_bench("answers.py", "--home", str(bench_home / "sample"))
     assert figures, "no figures printed"
