@@ -40,7 +40,7 @@ def structure(meeting: Meeting, result: dict[int, Enrichment] | None = None) -> 
 
 
 #: Bump when the enrichment code changes what it produces; resources and models are hashed in.
-ENRICH_CODE_VERSION = "2"
+ENRICH_CODE_VERSION = "3"
 
 
 @lru_cache(maxsize=1)

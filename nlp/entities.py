@@ -145,7 +145,9 @@ def span_patterns() -> list[dict]:
     places = sorted({f for f, label in gaz.labels.items() if label == "LOC" and " " not in f})
     council = {"TEXT": {"IN": ["Byråd", "Byråds", "Kommunalbestyrelse", "Kommunalbestyrelses"]}}
     patterns.append({"label": "ORG", "id": "place_council", "pattern": [{"TEXT": {"IN": places}}, council]})
-    first = {"TEXT": {"IN": sorted(name_gazetteer()[0])}}
+    # The name counts hold initials (`A`, `J`) as first names; a lone letter starts no person
+    # ("Profilprojekt A Flere frivillige"), and an initial written as one (`J.`) is another token.
+    first = {"TEXT": {"IN": sorted(n for n in name_gazetteer()[0] if len(n) > 1)}}
     for n in (1, 2):
         patterns.append(
             {"label": "PER", "id": "name_list_person", "pattern": [first, *([cap_or_initial] * (n - 1)), cap]}
@@ -175,7 +177,11 @@ def model_confidence(text: str, label: str, probability: float) -> float:
     gaz = gazetteer()
     conf = probability
     known = gaz.lookup(text) is not None
-    if not known and all(w.lower().strip(".,") in common_words() for w in words):
+    common = [w.lower().strip(".,") in common_words() for w in words]
+    # A lone capital letter is no name either ("Profilprojekt A Flere frivillige": `A Flere`); an
+    # initial is written with its period (`A. Jensen`) and keeps the span a name.
+    letters = [len(w) == 1 and w.isalpha() for w in words]
+    if not known and any(common) and all(c or letter for c, letter in zip(common, letters, strict=True)):
         return round(conf * 0.2, 3)
     if len(words) == 1 and not known and _place_compound(words[0]):
         return round(conf * 0.2, 3)
