@@ -117,6 +117,12 @@ def test_query_walk_runs(bench_home):
     assert number(figures, "returns") == number(figures, "stops") - number(figures, "modules")
 
 
+def test_rerank_cost_runs(bench_home):
+    figures = run_bench("rerank_cost.py", "--home", str(bench_home / "sample"), "--pairs", "2,4", "--repeats", "1")
+    assert 0 < number(figures, "rerank_2_pairs_ms_p50") and 0 < number(figures, "rerank_4_pairs_ms_p50")
+    assert number(figures, "query_embedding_ms") > 0
+
+
 def test_answers_bench_runs(bench_home):
     figures = run_bench("answers.py", "--home", str(bench_home / "sample"))
     assert figures, "no figures printed"
