@@ -265,50 +265,65 @@ def query_terms(db: sqlite3.Connection, query: str) -> tuple[list[str], dict[str
 
 
 def scores(
-    db, terms: list[str], where: str = "", params: list | None = None, limit: int = MAX_CANDIDATES
+    db,
+    terms: list[str],
+    where: str = "",
+    params: list | None = None,
+    limit: int = MAX_CANDIDATES,
+    within: list[int] | None = None,
 ) -> dict[int, float]:
     """BM25 score per punkt id for the punkter that contain any of the terms (and pass the filter).
 
     `db` a connection or the query's `Vocabulary`. A term that half the punkter or more hold weighs
     nothing in BM25 (its IDF is at FTS5's floor of 1e-6, and so in the Postgres copy): it cannot order
     anything, but scoring it means scoring most of the archive (~90 ms at 100,000 punkter). With other
-    terms beside it, it is left out of the scores; a query of only such terms is scored on them.
-    Coverage (`index.ranking`) still counts it."""
+    terms beside it, it is left out of the scores. A query of only such terms is scored on them, and,
+    given `within` (the dense side's candidates), only over those punkter: among the half of the
+    archive that holds such a word, BM25 can only say which of what the meaning found says it most
+    often. Coverage (`index.ranking`) still counts every term."""
     vocabulary = db if isinstance(db, Vocabulary) else None
     db = _connection(db)
     usable = [t for t in terms if re.fullmatch(r"[a-z0-9]+", t)]
     if not usable:
         return {}
+    only_floor = False
     if vocabulary is not None:
-        usable = _without_floor_terms(vocabulary, usable)
+        above = _above_floor(vocabulary, usable)
+        only_floor = above is not None and not above
+        usable = above or usable
+    if not only_floor:
+        within = None
     if is_postgres(db):  # the same BM25 over the terms as rows
         from index import pgsql
 
-        return pgsql.bm25(db, usable, where, params or [], limit)
+        return pgsql.bm25(db, usable, where, params or [], limit, within)
     match = " OR ".join(f'"{t}"' for t in usable)
+    # `+rowid`: filter the matches by the list; a bare `rowid IN` makes FTS5 run one query per id.
+    among = f" AND +f.rowid IN ({','.join(str(int(i)) for i in within)})" if within is not None else ""
     if where:
         sql = (
             "SELECT f.rowid, -bm25(punkt_terms) AS s FROM punkt_terms f JOIN punkter p ON p.id = f.rowid "
-            f"WHERE punkt_terms MATCH ? AND {where} ORDER BY s DESC LIMIT ?"
+            f"WHERE punkt_terms MATCH ? AND {where}{among} ORDER BY s DESC LIMIT ?"
         )
         rows = db.execute(sql, [match, *(params or []), limit])
     else:
         rows = db.execute(
-            "SELECT rowid, -bm25(punkt_terms) AS s FROM punkt_terms WHERE punkt_terms MATCH ? ORDER BY s DESC LIMIT ?",
+            f"SELECT f.rowid, -bm25(punkt_terms) AS s FROM punkt_terms f WHERE punkt_terms MATCH ?{among} "
+            "ORDER BY s DESC LIMIT ?",
             (match, limit),
         )
     return {int(r[0]): float(r[1]) for r in rows}
 
 
-def _without_floor_terms(vocabulary: Vocabulary, terms: list[str]) -> list[str]:
-    """The terms whose BM25 weight is above FTS5's IDF floor, or all of them when none is."""
+def _above_floor(vocabulary: Vocabulary, terms: list[str]) -> list[str] | None:
+    """The terms whose BM25 weight is above FTS5's IDF floor (maybe none); None when the archive
+    holds none of the terms at all (nothing to tell)."""
     counts = {t: _known(vocabulary, t) for t in terms}
     if not any(counts.values()):
-        return terms
+        return None
     n = vocabulary.size()
     # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), clamped to 1e-6 where that is <= 0, i.e. where 2n >= N.
-    kept = [t for t in terms if 2 * counts[t] < n]
-    return kept or terms
+    return [t for t in terms if 2 * counts[t] < n]
 
 
 _WORD = re.compile(r"[A-Za-zÆØÅæøåéÉ0-9§]+")

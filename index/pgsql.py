@@ -85,11 +85,15 @@ def collection_size(db: PgConnection) -> int:
     return int(db.native("SELECT count(*) FROM punkt_len").fetchone()[0])
 
 
-def bm25(db: PgConnection, terms: list[str], where: str, params: list, limit: int) -> dict[int, float]:
-    """BM25 per punkt as FTS5 computes it, over the punkter that pass the filter (`where` over `p`).
+def bm25(
+    db: PgConnection, terms: list[str], where: str, params: list, limit: int, within: list[int] | None = None
+) -> dict[int, float]:
+    """BM25 per punkt as FTS5 computes it, over the punkter that pass the filter (`where` over `p`)
+    and, given `within`, are among those (`index.lexical.scores` says when).
     The collection's size and mean length come from the last publish (`bm25_stats`), counted here
     only for a store published before they were kept."""
     join = f"JOIN punkter p ON p.id = t.punkt AND {translate_sql(where)}" if where else ""
+    among = " AND t.punkt = ANY(%s)" if within is not None else ""
     sql = f"""
         WITH counted AS (SELECT value FROM meta WHERE key = 'bm25_stats'),
         stats AS (SELECT coalesce((SELECT split_part(value, ' ', 1)::float8 FROM counted),
@@ -102,9 +106,9 @@ def bm25(db: PgConnection, terms: list[str], where: str, params: list, limit: in
         SELECT t.punkt, sum(idf.w * (t.tf * {K1 + 1}) / (t.tf + {K1} * (1 - {B} + {B} * l.len / stats.avgdl))) AS s
         FROM punkt_terms t JOIN idf ON idf.term = t.term JOIN punkt_len l ON l.punkt = t.punkt {join}
         CROSS JOIN stats
-        WHERE t.term = ANY(%s)
+        WHERE t.term = ANY(%s){among}
         GROUP BY t.punkt ORDER BY s DESC, t.punkt LIMIT %s"""
-    rows = db.native(sql, (terms, *(params or []), terms, limit))
+    rows = db.native(sql, (terms, *(params or []), terms, *([list(within)] if within is not None else []), limit))
     return {int(r[0]): float(r[1]) for r in rows}
 
 

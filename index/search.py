@@ -298,8 +298,8 @@ class Searcher:
         found = list(parsed.words)
         qvec = self.embedder.queries([parsed.intent.query])[0]
         where, params = parsed.filters.sql()
-        lex = lexical.scores(parsed.vocabulary, parsed.terms, where, params)
         dense_first = self._dense_candidates(db, qvec, parsed.filters)
+        lex = lexical.scores(parsed.vocabulary, parsed.terms, where, params, within=list(dense_first))
         top_lex = sorted(lex, key=lex.get, reverse=True)[: settings.candidates_per_side]
         top_dense = sorted(dense_first, key=dense_first.get, reverse=True)[: settings.candidates_per_side]
         candidates = list(dict.fromkeys([*top_dense, *top_lex]))

@@ -170,6 +170,12 @@ def test_a_term_half_the_punkter_hold_is_left_out_of_bm25(tmp_path):
     assert set(pruned) == {4, 5, 6}
     assert set(lexical.scores(lexical.Vocabulary(db), ["kommun"])) == {1, 2, 3, 4, 5}  # alone it is kept
     assert vocabulary.df["kommun"] == 5 and vocabulary.df["skol"] == 3  # each looked up once, remembered
+    # Alone, and given the dense side's candidates, it scores only those: the same scores they had.
+    alone = lexical.scores(lexical.Vocabulary(db), ["kommun"])
+    among = lexical.scores(lexical.Vocabulary(db), ["kommun"], within=[2, 4, 7])
+    assert set(among) == {2, 4} and among == pytest.approx({p: alone[p] for p in (2, 4)})
+    # A term above the floor is scored over the whole archive, whatever the dense side found.
+    assert set(lexical.scores(lexical.Vocabulary(db), ["kommun", "skol"], within=[1])) == {4, 5, 6}
 
 
 def test_remembered_document_frequencies_last_until_the_lexical_index_changes(tmp_path):
