@@ -180,6 +180,21 @@ def test_bm25_statistics_are_kept_at_publish_and_counted_when_missing(published)
     assert kept and kept == counted
 
 
+def test_bm25_among_given_punkter_is_the_same_on_both_engines(archive, published):
+    """A query of only floor-IDF words is scored among the dense side's candidates (`within`): on
+    both engines the same punkter with the same scores as unrestricted, only fewer of them."""
+    from index import lexical, pgsql
+
+    terms = ["hjemlos", "pension", "budget"]
+    with archive.store.snapshot() as db:
+        mine = lexical.scores(db, terms)
+    some = sorted(mine)[::2]
+    with psycopg.connect(published.primary_url, autocommit=True) as conn:
+        theirs = pgsql.bm25(pgsql.PgConnection(conn), terms, "", [], 100, within=some)
+    assert theirs and set(theirs) == set(some) & set(mine)
+    assert theirs == pytest.approx({p: mine[p] for p in theirs}, rel=1e-4)
+
+
 def test_similar_punkter_are_the_same_on_both_engines(archive, pg_searcher):
     slug = archive.search("hjemløse", limit=1).hits[0]["id"]
     mine = [h["id"] for h in archive.searcher().similar(slug)]
