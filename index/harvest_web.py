@@ -2,7 +2,7 @@
 
 The listing page (`nlp.readers.firstagenda_html.listing_entries`, and the pages its `rel="next"`
 links lead to) gives the meetings with what it says of each: link, date, committee, kind. Each
-meeting page is fetched through the same careful client as the JSON harvest (`index.harvest.Client`),
+meeting page is fetched through the same careful client as the JSON harvest (`index.harvest_client.Client`),
 read by the FirstAgenda page reader, and kept as `<home>/raw/<slug>/<id>.html` with every closed
 punkt's row cut to its number, title and a `Lukket punkt` heading (closed as the reader decides,
 which asks `nlp.closed`); the saved page is read again and must come out closed the same way, or it
