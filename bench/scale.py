@@ -22,6 +22,7 @@ import argparse
 import json
 import multiprocessing as mp
 import resource
+import signal
 import statistics
 import sys
 import tempfile
@@ -332,6 +333,9 @@ def main_postgres(args) -> None:
 
 
 if __name__ == "__main__":
+    # A bench stopped by its PID (SIGTERM) still stops the PostgreSQL servers it started and removes
+    # its temporary archive: the signal becomes SystemExit, so every `finally` and `with` runs.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         main()
     except JobDied as exc:
