@@ -7,6 +7,7 @@ route is read-only. Errors are JSON with a status code and a message a person ca
 from __future__ import annotations
 
 import contextlib
+import difflib
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -64,6 +65,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_tags=[{"name": "søgning"}, {"name": "arkiv"}, {"name": "drift"}],
+        dependencies=[Depends(_known_parameters_only)],
     )
     app.state.archive = archive
     origins = (
@@ -95,6 +97,33 @@ def _error(status: int, message: str, detail: Any = None, **extra: Any) -> JSONR
     if detail is not None:
         body["error"]["detail"] = detail
     return JSONResponse(body, status_code=status)
+
+
+def _query_parameters(dependant) -> list[str]:
+    """The query parameters a route takes, its dependencies' (the search filters) included."""
+    names = [p.alias for p in dependant.query_params]
+    for sub in dependant.dependencies:
+        names += [n for n in _query_parameters(sub) if n not in names]
+    return names
+
+
+def _known_parameters_only(request: Request) -> None:
+    """An API or feed URL with a query parameter its route does not take is refused, not served as if
+    it were absent: `?municipalty=Odense` (a typo) would otherwise be a search of every municipality."""
+    path = request.url.path
+    route = request.scope.get("route")
+    if route is None or not (path.startswith("/api/") or path.startswith("/feed")):
+        return
+    known = _query_parameters(route.dependant)
+    unknown = [name for name in request.query_params if name not in known]
+    if unknown:
+        errors = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, known, n=1)
+            suggestion = f" (mente du '{close[0]}'?)" if close else ""
+            ctx = {"suggestion": suggestion, "known": ", ".join(known) or "ingen"}
+            errors.append({"type": "unknown_parameter", "loc": ("query", name), "msg": "unknown", "ctx": ctx})
+        raise RequestValidationError(errors)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -15,6 +15,7 @@ _PYDANTIC: dict[str, str] = {
     "missing": "mangler",
     "missing_argument": "mangler",
     "extra_forbidden": "er ukendt",
+    "unknown_parameter": "er en ukendt parameter{suggestion}; kendte: {known}",
     "unexpected_keyword_argument": "er ukendt",
     "string_type": "skal være tekst",
     "string_too_short": "skal have mindst {min_length} tegn",

@@ -174,6 +174,28 @@ def test_invalid_filter_is_422_with_a_message(client, params):
     assert message and "\n" not in message and any(k in message for k in params)
 
 
+@pytest.mark.parametrize(
+    ("url", "wrong", "meant"),
+    [
+        ("/api/search?q=budget&municipalty=Odense", "municipalty", "municipality"),  # a typo: never a wider search
+        ("/api/search?q=budget&bogus=1", "bogus", None),
+        ("/api/search.csv?q=budget&limit=5", "limit", None),  # the export is the whole set
+        ("/feed.atom?q=budget&comittee=x", "comittee", "committee"),
+    ],
+)
+def test_an_unknown_parameter_is_422_naming_it(client, url, wrong, meant):
+    response = client.get(url)
+    assert response.status_code == 422
+    message = response.json()["error"]["message"]
+    assert f"{wrong}: er en ukendt parameter" in message and "kendte: q" in message and "\n" not in message
+    assert (f"mente du '{meant}'?" in message) if meant else "mente du" not in message
+
+
+def test_known_parameters_still_pass(client):
+    assert client.get("/api/search", params={"q": "budget", "municipality": "Odense", "limit": 2}).status_code == 200
+    assert client.get("/?q=budget&noget=1").status_code == 200  # the web page reads what it knows
+
+
 def test_years_facet_in_year_order(client):
     years = [v["value"] for v in client.get("/api/search", params={"q": "budget"}).json()["facets"]["years"]]
     assert len(years) >= 3 and years == sorted(years, reverse=True)
