@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -41,8 +40,9 @@ from index.harvest_client import (
     Client,
     Fetched,
     MeetingRef,
-    _origin,
+    atomic_write,
     conditional_request,
+    site_origin,
 )
 from nlp.errors import HarvestError, HarvestRefusedError, ReferatError
 from nlp.model import slugify
@@ -192,14 +192,8 @@ def _no_api(response: Fetched) -> bool:
     return response.status in (404, 410) or (response.status == 200 and response.body.lstrip()[:1] == b"<")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def _checked_url(url: str) -> str:
-    origin = _origin(url)
+    origin = site_origin(url)
     if origin is None or origin[0] not in ("http", "https") or not origin[1] or "?" in url or "#" in url:
         raise HarvestError(
             f"'{url[:200]}' er ikke en http(s)-adresse på et site; skriv fx https://dagsordener.greve.dk"
@@ -273,7 +267,7 @@ def harvest(
                 report.not_fetched += outcome == NOT_FETCHED
             else:
                 report.failures.append((ref.id, outcome))
-            _atomic_write(state_path, json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
+            atomic_write(state_path, json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
             if progress:
                 progress(ref, outcome)
     finally:
@@ -321,7 +315,7 @@ def _fetch_meeting(client: Client, ref: MeetingRef, raw: Path, state: dict[str, 
     if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == digest:
         state[ref.id] = entry
         return "unchanged"
-    _atomic_write(target, body)
+    atomic_write(target, body)
     state[ref.id] = entry
     return "downloaded"
 

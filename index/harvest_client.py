@@ -53,7 +53,14 @@ def _num(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
-def _origin(url: str) -> tuple[str, str, int | None] | None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """A raw file appears whole or not at all: written beside it, then renamed over it."""
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def site_origin(url: str) -> tuple[str, str, int | None] | None:
     """(scheme, host, port) with default ports filled in; None for an address that does not parse."""
     try:
         parts = urlsplit(url)
@@ -166,7 +173,7 @@ class Client:
 
     def __init__(self, base_url: str, *, delay: float, retries: int, sleep: Callable[[float], None] = time.sleep):
         self.base_url = base_url.rstrip("/")
-        self.origin = _origin(self.base_url)
+        self.origin = site_origin(self.base_url)
         self.delay = delay
         self.retries = retries
         self.sleep = sleep
@@ -198,7 +205,7 @@ class Client:
     def get_url(self, url: str, headers: dict[str, str] | None = None) -> Fetched:
         """`get` for a whole address (a link on a listing page): one off the site is refused unasked."""
         if not self._same_site(url):
-            where = urlsplit(url).netloc[:100] if _origin(url) else url[:100]
+            where = urlsplit(url).netloc[:100] if site_origin(url) else url[:100]
             raise HarvestRefusedError(
                 f"{url[:200]} ligger på {where}, uden for {urlsplit(self.base_url).netloc}; "
                 "Referat henter kun fra sitet selv"
@@ -283,7 +290,7 @@ class Client:
 
     def _same_site(self, url: str) -> bool:
         """The site's own scheme, host and port; http -> https on the same host is the one change allowed."""
-        target = _origin(url)
+        target = site_origin(url)
         if target is None or self.origin is None:
             return False
         scheme, host, port = self.origin
@@ -297,7 +304,7 @@ class Client:
                 return response
             target = urljoin(url, location)
             if not self._same_site(target):
-                where = urlsplit(target).netloc[:100] if _origin(target) else target[:100]
+                where = urlsplit(target).netloc[:100] if site_origin(target) else target[:100]
                 raise HarvestRefusedError(
                     f"{url} viderestiller til {where}, uden for {urlsplit(self.base_url).netloc}; "
                     "Referat henter kun fra sitet selv"

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from index.harvest_client import NOT_FETCHED, Client, Fetched, MeetingRef, conditional_request
+from index.harvest_client import NOT_FETCHED, Client, Fetched, MeetingRef, atomic_write, conditional_request
 from nlp.errors import HarvestError, HarvestRefusedError, NotAReferatError
 from nlp.readers import decode, read_bytes
 from nlp.readers.firstagenda_html import ListingEntry, listing_entries, row_heading, row_starts
@@ -147,9 +147,7 @@ def fetch_page(client: Client, ref: WebMeetingRef, raw: Path, state: dict[str, d
     }
     unchanged = target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == digest
     if not unchanged:
-        tmp = target.with_name(target.name + ".part")
-        tmp.write_bytes(body)
-        tmp.replace(target)
+        atomic_write(target, body)
     state[ref.id] = entry
     return "unchanged" if unchanged else "downloaded"
 

@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from index.store import in_list
 from nlp import glossary, synonyms
 from nlp.analysis import STOPWORDS, compound_parts, fold, stem, words
 
@@ -299,7 +300,7 @@ def scores(
         return pgsql.bm25(db, usable, where, params or [], limit, within)
     match = " OR ".join(f'"{t}"' for t in usable)
     # `+rowid`: filter the matches by the list; a bare `rowid IN` makes FTS5 run one query per id.
-    among = f" AND +f.rowid IN ({','.join(str(int(i)) for i in within)})" if within is not None else ""
+    among = f" AND +f.rowid IN ({in_list(within)})" if within is not None else ""
     if where:
         sql = (
             "SELECT f.rowid, -bm25(punkt_terms) AS s FROM punkt_terms f JOIN punkter p ON p.id = f.rowid "
