@@ -7,12 +7,12 @@ route is read-only. Errors are JSON with a status code and a message a person ca
 from __future__ import annotations
 
 import contextlib
-import difflib
 import logging
 import os
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,12 +20,13 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import schemas
-from api.danish import pydantic_message, pydantic_messages
+from api.danish import pydantic_message, pydantic_messages, unknown_parameter_errors
 from index.archive import Archive
 from index.filters import UnknownFilterValueError
 from index.generations import IndexDamagedError
 from index.search import MAX_LIMIT, MAX_QUERY_CHARS, SORTS, Filters, validate_sort
 from nlp.errors import ReferatError
+from nlp.settings import settings
 
 DESCRIPTION = """
 Søg i kommunale referater: møder, punkter, beslutninger og sagernes historik.
@@ -50,6 +51,10 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The routes are synchronous (run in anyio's thread pool, 40 threads by default): bound how
+        # many compute at once (`settings.serve_concurrency`), the others queue.
+        limit = settings.serve_concurrency_postgres if archive.store_url else settings.serve_concurrency
+        anyio.to_thread.current_default_thread_limiter().total_tokens = limit
         try:
             archive.searcher()  # load models and indexes once, before the first request
         except IndexDamagedError as exc:  # serve anyway: searches answer 503 until `referat reindex`
@@ -117,13 +122,7 @@ def _known_parameters_only(request: Request) -> None:
     known = _query_parameters(route.dependant)
     unknown = [name for name in request.query_params if name not in known]
     if unknown:
-        errors = []
-        for name in unknown:
-            close = difflib.get_close_matches(name, known, n=1)
-            suggestion = f" (mente du '{close[0]}'?)" if close else ""
-            ctx = {"suggestion": suggestion, "known": ", ".join(known) or "ingen"}
-            errors.append({"type": "unknown_parameter", "loc": ("query", name), "msg": "unknown", "ctx": ctx})
-        raise RequestValidationError(errors)
+        raise RequestValidationError(unknown_parameter_errors(unknown, known))
 
 
 def _install_error_handlers(app: FastAPI) -> None:

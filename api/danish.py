@@ -7,6 +7,7 @@ never "Input should be less than or equal to 100" with a link to pydantic.dev.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -16,6 +17,7 @@ _PYDANTIC: dict[str, str] = {
     "missing_argument": "mangler",
     "extra_forbidden": "er ukendt",
     "unknown_parameter": "er en ukendt parameter{suggestion}; kendte: {known}",
+    "page_number": "skal være et sidetal fra 1 til {max}",
     "unexpected_keyword_argument": "er ukendt",
     "string_type": "skal være tekst",
     "string_too_short": "skal have mindst {min_length} tegn",
@@ -52,6 +54,18 @@ def pydantic_message(error: dict[str, Any]) -> str:
     except (KeyError, IndexError):
         text = template.split(" {")[0]
     return f"{where}: {text}" if where else text
+
+
+def unknown_parameter_errors(unknown: list[str], known: list[str]) -> list[dict[str, Any]]:
+    """Errors (in pydantic's form) for query parameters a page or route does not take, each naming
+    the nearest known one and all of them: `?municipalty=Odense` is a typo, not a search of all."""
+    errors = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, known, n=1)
+        suggestion = f" (mente du '{close[0]}'?)" if close else ""
+        ctx = {"suggestion": suggestion, "known": ", ".join(known) or "ingen"}
+        errors.append({"type": "unknown_parameter", "loc": ("query", name), "msg": "unknown", "ctx": ctx})
+    return errors
 
 
 def pydantic_messages(errors: list[dict[str, Any]]) -> str:

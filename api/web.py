@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from api.danish import pydantic_messages, unknown_parameter_errors
 from api.section_html import render_section
 from api.urls import site_url
 from index.archive import Archive
@@ -32,6 +33,8 @@ EXAMPLES = [
     "ansøgninger til puljer fra STAR",
 ]
 FILTER_KEYS = ("municipality", "committee", "date_from", "date_to", "case_type", "theme", "kle", "entity")
+PARAMETERS = ("q", "side", "sort", *FILTER_KEYS)  # what the search page reads; any other is refused
+MAX_PAGE = 500
 FACET_TO_FILTER = {
     "themes": "theme",
     "committees": "committee",
@@ -65,10 +68,8 @@ def install_web(app: FastAPI, archive: Archive) -> None:
     def search_page(request: Request) -> HTMLResponse:
         params = request.query_params
         q = (params.get("q") or "").strip()
-        try:
-            page = max(1, min(int(params.get("side", "1")), 500))
-        except ValueError:
-            page = 1
+        side = params.get("side") or "1"
+        page = int(side) if side.isdecimal() and 1 <= int(side) <= MAX_PAGE else None
         filters = {k: params.get(k) for k in FILTER_KEYS if params.get(k)}
         sort = params.get("sort") or "relevance"
         keep = {**filters, **({"sort": sort} if sort != "relevance" else {})}  # what every link carries
@@ -83,6 +84,14 @@ def install_web(app: FastAPI, archive: Archive) -> None:
             "error": None,
             "max_chars": MAX_QUERY_CHARS,
         }
+        # A parameter the page does not take, or a page number it cannot show, is said, not ignored.
+        unknown = [name for name in params if name not in PARAMETERS]
+        if unknown or page is None:
+            errors = unknown_parameter_errors(unknown, list(PARAMETERS))
+            if page is None:
+                errors.append({"type": "page_number", "loc": ("query", "side"), "ctx": {"max": MAX_PAGE}})
+            context["error"], context["page"] = pydantic_messages(errors), 1
+            return render(request, "search.html", 422, **context)
         if q:
             try:
                 validate_sort(sort)

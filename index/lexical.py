@@ -338,20 +338,33 @@ def _keys(word: str) -> tuple[str, str] | None:
     return stem(word), fold(word)
 
 
-def text_keys(texts: list[str]) -> list[frozenset[str]]:
-    """Per text: every stem and folded form of its words (what a query word must equal to be in it)."""
+@dataclass(frozen=True)
+class TextKeys:
+    """Every stem and folded form of a text's words: what a query word must equal to be in it."""
+
+    keys: frozenset[str]
+    joined: str  # the keys, each followed by NUL: a suffix test over all of them is one substring search
+
+    def holds(self, term: str) -> bool:
+        """The term is a key itself, or, from six letters, the head of one (`pension` in
+        `førtidspension`)."""
+        return term in self.keys or (len(term) >= 6 and f"{term}\0" in self.joined)
+
+
+def text_keys(texts: list[str]) -> list[TextKeys]:
+    """Per text: its keys (`TextKeys`)."""
     return [_text_keys(text) for text in texts]
 
 
 @lru_cache(maxsize=4096)
-def _text_keys(text: str) -> frozenset[str]:
+def _text_keys(text: str) -> TextKeys:
     """Cached: the passages of the top punkter come back in query after query."""
     keys: set[str] = set()
     for m in _WORD.finditer(text):
         found = _keys(m.group(0).lower())
         if found is not None:
             keys.update(found)
-    return frozenset(keys)
+    return TextKeys(frozenset(keys), "".join(f"{k}\0" for k in keys))
 
 
 def term_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:

@@ -168,8 +168,7 @@ def passage_cover(db: sqlite3.Connection, top: list[int], words: list[QueryWord]
     for keys in text_keys(texts):
         held = 0.0
         for weight, word in zip(weights, words, strict=True):
-            # A word is held as itself, or as the head of a compound (`pension` in `førtidspension`).
-            if any(t in keys or (len(t) >= 6 and any(k.endswith(t) for k in keys)) for t in word.whole):
+            if any(keys.holds(t) for t in word.whole):  # as itself or as a compound's head
                 held += weight
         best = max(best, held)
     return best / weights.sum()

@@ -64,6 +64,14 @@ class Settings:
     merge_min_changes: int = 1000
     #: Threads per query when serving: many small queries, one thread each.
     serve_threads: int = 1
+    #: Requests one server process computes at once; the rest wait their turn. Over the embedded
+    #: store a search is CPU work under one GIL: 20 at once each took three times the CPU of one at
+    #: a time (bench/api_load.py, 20 clients: 39 -> 144 requests/s, p95 914 -> 183 ms). More cores:
+    #: `referat serve --workers N`.
+    serve_concurrency: int = 1
+    #: The same over a PostgreSQL store, where a request also waits on the server's answer: a few at
+    #: once keep the CPU busy (20 clients, 1 / 3 / 40 at once: 32 / 53 / 42 requests/s).
+    serve_concurrency_postgres: int = 3
     #: Seconds a write waits for another process's SQLite lock (sqlite3, Datasette) before it
     #: gives up with "arkivet er låst"; Referat's own writers are serialised by the ingest lock.
     db_busy_timeout_s: float = 30.0

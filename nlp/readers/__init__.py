@@ -21,7 +21,7 @@ from pathlib import Path
 from nlp.deadline import Deadline
 from nlp.errors import NotAReferatError, ReferatError
 from nlp.model import Meeting
-from nlp.readers.reader import _BOMS, PartOfExport, Reader, SkippedFile, Sniffed, _decode_bom, decode, readers
+from nlp.readers.reader import PartOfExport, Reader, SkippedFile, Sniffed, bom_text, decode, readers
 
 __all__ = ["PartOfExport", "Reader", "SkippedFile", "Sniffed", "decode", "readers"]
 
@@ -45,10 +45,9 @@ def container_of(data: bytes) -> str:
     if data[:4] == b"PK\x03\x04":
         head = data[:65536]
         return "docx" if b"word/" in head or b"[Content_Types].xml" in head and b"word" in data[-65536:] else "zip"
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            text = _decode_bom(data, encoding).lstrip("\ufeff \t\r\n")
-            return _text_container(text[:4096])
+    text = bom_text(data)
+    if text is not None:
+        return _text_container(text.lstrip("\ufeff \t\r\n")[:4096])
     head = data[:8192]
     if head.count(b"\x00") > 2 + len(head) // 100:  # a stray NUL in a text is stripped, not fatal
         if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":

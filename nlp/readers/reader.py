@@ -79,18 +79,23 @@ class Reader:
     parts: Callable[[Sniffed], list[tuple[str, list[str]]]] | None = field(default=None)
 
 
-def _decode_bom(data: bytes, encoding: str) -> str:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError:
-        raise NotAReferatError(f"ugyldig {encoding.upper()}-tekst (byte-order mark, men fejl i teksten)") from None
+def bom_text(data: bytes) -> str | None:
+    """The text of bytes that open with a UTF-16 or UTF-32 byte-order mark (the mark removed), else None."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding).lstrip("\ufeff")
+            except UnicodeDecodeError:
+                message = f"ugyldig {encoding.upper()}-tekst (byte-order mark, men fejl i teksten)"
+                raise NotAReferatError(message) from None
+    return None
 
 
 def decode(data: bytes, *, strict: bool = True) -> str:
     """Text of a file: a byte-order mark decides, else UTF-8, else Windows-1252 (old Danish files)."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return _decode_bom(data, encoding).lstrip("\ufeff")
+    text = bom_text(data)
+    if text is not None:
+        return text
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -193,7 +193,26 @@ def test_an_unknown_parameter_is_422_naming_it(client, url, wrong, meant):
 
 def test_known_parameters_still_pass(client):
     assert client.get("/api/search", params={"q": "budget", "municipality": "Odense", "limit": 2}).status_code == 200
-    assert client.get("/?q=budget&noget=1").status_code == 200  # the web page reads what it knows
+    assert client.get("/?q=budget&date_from=&sort=relevance&side=1").status_code == 200  # an empty field is absent
+
+
+@pytest.mark.parametrize(
+    "url, said",
+    [
+        ("/?q=budget&municipalty=Odense", "municipalty: er en ukendt parameter (mente du &#39;municipality&#39;?)"),
+        ("/?noget=1", "noget: er en ukendt parameter; kendte: q, side"),
+        ("/?q=budget&side=to", "side: skal være et sidetal fra 1 til 500"),
+        ("/?q=budget&side=0", "side: skal være et sidetal fra 1 til 500"),
+        ("/?q=budget&side=501", "side: skal være et sidetal fra 1 til 500"),
+    ],
+)
+def test_the_web_page_says_what_it_cannot_read(client, url, said):
+    """The page shows a search only for what was asked: a typo in a filter's name would otherwise show
+    every municipality's hits, and "side=to" the first page, as if the address were right."""
+    response = client.get(url)
+    assert response.status_code == 422
+    assert said in response.text and 'class="error" role="alert"' in response.text
+    assert '<ol class="hits"' not in response.text
 
 
 def test_years_facet_in_year_order(client):

@@ -169,3 +169,55 @@ def test_serve_refuses_a_home_that_does_not_exist(tmp_path):
     assert run.returncode == 1
     assert "arkivet findes ikke" in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "typo").exists()
+
+
+def test_the_server_computes_a_bounded_number_of_requests_at_once(archive, monkeypatch):
+    """20 searches at once in 40 threads each took three times the CPU of one at a time (the GIL):
+    the server queues requests beyond `settings.serve_concurrency` instead."""
+    import uvicorn
+
+    from api.app import create_app
+    from nlp.settings import settings
+
+    lock, inside, most = threading.Lock(), [0], [0]
+    search = archive.search
+
+    def counted(*args, **kwargs):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        try:
+            time.sleep(0.2)  # long enough for the other requests to arrive meanwhile
+            return search(*args, **kwargs)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(archive, "search", counted)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(archive=archive), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.time() + 60
+        while not server.started and time.time() < deadline:
+            time.sleep(0.1)
+        statuses: list[int] = []
+
+        def ask(query: str) -> None:
+            statuses.append(
+                httpx.get(f"http://127.0.0.1:{port}/api/search", params={"q": query}, timeout=60).status_code
+            )
+
+        askers = [threading.Thread(target=ask, args=(q,)) for q in QUERIES]
+        for asker in askers:
+            asker.start()
+        for asker in askers:
+            asker.join()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert statuses == [200] * len(QUERIES)  # every request answered: queued, not refused
+    assert most[0] == settings.serve_concurrency
