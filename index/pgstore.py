@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlp.errors import ReferatError
+from nlp.settings import settings
 
 DEFAULT_DIM = 384
 #: Tables that hold a punkt's content: rewritten after a punkt turned closed.
@@ -221,7 +222,7 @@ def publish(db: sqlite3.Connection, url: str, *, batch: int = 2000) -> PublishRe
                 for i in range(0, len(new), batch):
                     report.passages += _copy_punkter(conn, db, new[i : i + batch], source)
                 if rebuild:
-                    conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
+                    conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", (settings.pg_build_memory,))
                     conn.execute(HNSW_INDEX)
                 conn.execute(
                     "INSERT INTO meta VALUES ('published', now()::text) "

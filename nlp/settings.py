@@ -80,6 +80,10 @@ class Settings:
     #: Where search reads: "" the SQLite store and FAISS generations of the home (the default), or a
     #: PostgreSQL store published with `referat db publish` ("postgresql://h1,h2/referat?...").
     store: str = ""
+    #: Memory for building the HNSW graph on a publish (`maintenance_work_mem`). The graph is ~2 KB a
+    #: passage (384 floats and the neighbour lists); once it no longer fits, pgvector builds it on
+    #: disk, many times slower (1,000,000 passages at 1 GB: 671,000 in the graph after 18 min).
+    pg_build_memory: str = "4GB"
     max_query_chars: int = 500
     #: A query is a question, not a document: more words than this are refused (each NFKC-expanded
     #: word becomes several encoder tokens; 60 x U+FDFA once crashed the encoder).
