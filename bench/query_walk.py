@@ -5,7 +5,9 @@
 Runs `Archive.search` once to warm caches and models, then again under `sys.setprofile`, and
 records each call into a Referat module (nlp/, index/, api/) from another one. Prints
 `stops=` (module changes on the way), `modules=` (distinct modules), `returns=` (entries into a
-module already left: 0 is the goal of issue 20) and, with -v, the walk and who called whom.
+module already left: 0 is the goal of issue 20), `most_entries=` (the most entries into one module)
+beside `candidates=` (the query's ranked candidates: a module entered once per candidate or per
+passage would show most_entries above it) and, with -v, the walk and who called whom.
 Generator resumptions and property reads count as calls, as they do for Python.
 """
 
@@ -66,6 +68,8 @@ def main() -> None:
     print(f"stops={len(seq)}")
     print(f"modules={len(entries)}")
     print(f"returns={sum(n - 1 for n in entries.values())}")
+    print(f"most_entries={max(entries.values())}")
+    print(f"candidates={len(Archive(args.home).searcher().explain(args.query).candidates)}")
     if args.verbose:
         print(" -> ".join(seq), file=sys.stderr)
         print("\n".join(calls), file=sys.stderr)

@@ -297,7 +297,8 @@ def scores(
     if is_postgres(db):  # the same BM25 over the terms as rows
         from index import pgsql
 
-        return pgsql.bm25(db, usable, where, params or [], limit, within)
+        df = [_known(vocabulary, t) for t in usable] if vocabulary is not None else None
+        return pgsql.bm25(db, usable, where, params or [], limit, within, df)
     match = " OR ".join(f'"{t}"' for t in usable)
     # `+rowid`: filter the matches by the list; a bare `rowid IN` makes FTS5 run one query per id.
     among = f" AND +f.rowid IN ({in_list(within)})" if within is not None else ""
@@ -351,9 +352,18 @@ class TextKeys:
         return term in self.keys or (len(term) >= 6 and f"{term}\0" in self.joined)
 
 
-def text_keys(texts: list[str]) -> list[TextKeys]:
-    """Per text: its keys (`TextKeys`)."""
-    return [_text_keys(text) for text in texts]
+def best_cover(texts: list[str], whole: list[tuple[str, ...]], weights) -> float:
+    """The largest weight of query words that one text holds: a word is held by any of its terms
+    (`whole`, per word) as a key or a key's head (`TextKeys.holds`); `weights` are per word."""
+    best = 0.0
+    for text in texts:
+        keys = _text_keys(text)
+        held = 0.0
+        for weight, terms in zip(weights, whole, strict=True):
+            if any(keys.holds(t) for t in terms):
+                held += weight
+        best = max(best, held)
+    return best
 
 
 @lru_cache(maxsize=4096)

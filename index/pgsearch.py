@@ -126,10 +126,10 @@ class PgSearcher(Searcher):
         self._fresh(db)
         return super()._punkt_count(db)
 
-    def _dense_candidates(self, db, qvec: np.ndarray, filters) -> dict[int, float]:
-        """Best inner product per punkt among the nearest allowed passages: the filter in SQL, the
-        HNSW scan going on until enough pass it (iterative scan)."""
-        return self._nearest(db, qvec, filters.sql())
+    def _dense_candidates(self, db, qvec: np.ndarray, parsed) -> dict[int, float]:
+        """Best inner product per punkt among the nearest allowed passages: the filter in SQL (the
+        query's `where`), the HNSW scan going on until enough pass it (iterative scan)."""
+        return self._nearest(db, qvec, parsed.where)
 
     def _nearest(self, db, qvec: np.ndarray, where: tuple[str, list], k: int | None = None) -> dict[int, float]:
         k = k or settings.dense_k

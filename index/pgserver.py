@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlp.errors import ReferatError
+from nlp.settings import settings
 
 DATABASE = "referat"
 SUPERUSER = "postgres"
@@ -172,6 +173,7 @@ class LocalServer:
             # Off: a standby's snapshot would otherwise hold back the removal of a purged (closed) punkt's rows.
             "hot_standby_feedback = off\n"
             "wal_keep_size = '256MB'\n"
+            f"shared_buffers = '{shared_buffers_mb()}MB'\n"
             "fsync = on\n",
             encoding="utf-8",
         )
@@ -375,6 +377,13 @@ def free_port(host: str = HOST) -> int:
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def shared_buffers_mb() -> int:
+    """The page cache a local server takes: `settings.pg_shared_buffers_share` of this machine's
+    memory, never less than PostgreSQL's default of 128 MB."""
+    memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return max(128, int(memory * settings.pg_shared_buffers_share) // 2**20)
 
 
 class LocalCluster:

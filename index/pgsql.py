@@ -86,21 +86,38 @@ def collection_size(db: PgConnection) -> int:
 
 
 def bm25(
-    db: PgConnection, terms: list[str], where: str, params: list, limit: int, within: list[int] | None = None
+    db: PgConnection,
+    terms: list[str],
+    where: str,
+    params: list,
+    limit: int,
+    within: list[int] | None = None,
+    df: list[int] | None = None,
 ) -> dict[int, float]:
     """BM25 per punkt as FTS5 computes it, over the punkter that pass the filter (`where` over `p`)
     and, given `within`, are among those (`index.lexical.scores` says when).
-    The collection's size and mean length come from the last publish (`bm25_stats`), counted here
-    only for a store published before they were kept."""
+    `df`, the terms' document frequencies in this snapshot as the query's vocabulary has them, spares
+    counting every posting of each term once more (a common term's list is the bulk of the work);
+    without it they are counted here. The collection's size and mean length come from the last
+    publish (`bm25_stats`), counted here only for a store published before they were kept."""
     join = f"JOIN punkter p ON p.id = t.punkt AND {translate_sql(where)}" if where else ""
     among = " AND t.punkt = ANY(%s)" if within is not None else ""
+    if df is None:
+        df_sql, df_params = (
+            "SELECT term, count(*)::float8 AS hits FROM punkt_terms WHERE term = ANY(%s) GROUP BY term",
+            [terms],
+        )
+    else:  # a term no punkt holds has no postings to score: left out, as the count would leave it
+        kept = [(t, n) for t, n in zip(terms, df, strict=True) if n > 0]
+        df_sql = "SELECT * FROM unnest(%s::text[], %s::float8[]) AS d(term, hits)"
+        df_params = [[t for t, _ in kept], [float(n) for _, n in kept]]
     sql = f"""
         WITH counted AS (SELECT value FROM meta WHERE key = 'bm25_stats'),
         stats AS (SELECT coalesce((SELECT split_part(value, ' ', 1)::float8 FROM counted),
                                   (SELECT count(*)::float8 FROM punkt_len)) AS n,
                          coalesce((SELECT split_part(value, ' ', 2)::float8 FROM counted),
                                   (SELECT coalesce(avg(len), 0)::float8 FROM punkt_len)) AS avgdl),
-        df AS (SELECT term, count(*)::float8 AS hits FROM punkt_terms WHERE term = ANY(%s) GROUP BY term),
+        df AS ({df_sql}),
         idf AS (SELECT term, CASE WHEN ln((n - hits + 0.5) / (hits + 0.5)) <= 0 THEN 1e-6
                                   ELSE ln((n - hits + 0.5) / (hits + 0.5)) END AS w FROM df, stats)
         SELECT t.punkt, sum(idf.w * (t.tf * {K1 + 1}) / (t.tf + {K1} * (1 - {B} + {B} * l.len / stats.avgdl))) AS s
@@ -108,7 +125,7 @@ def bm25(
         CROSS JOIN stats
         WHERE t.term = ANY(%s){among}
         GROUP BY t.punkt ORDER BY s DESC, t.punkt LIMIT %s"""
-    rows = db.native(sql, (terms, *(params or []), terms, *([list(within)] if within is not None else []), limit))
+    rows = db.native(sql, (*df_params, *(params or []), terms, *([list(within)] if within is not None else []), limit))
     return {int(r[0]): float(r[1]) for r in rows}
 
 

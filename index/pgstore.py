@@ -8,7 +8,7 @@ The schema keeps the SQLite store's concepts and integer keys (a passage, punkt 
 same id on both engines): meetings; punkter with their filter columns; passages with their e5
 vector in `vector(N)` and an HNSW index (inner product, as FAISS); the punkt's Danish index terms as the SQLite side
 wrote them (`nlp.analysis`, stored in FTS5's `punkt_terms`) as rows (term, punkt, tf) with each
-punkt's length in terms, so that BM25 is the same formula as FTS5's (`index.pglexical`); themes and
+punkt's length in terms, so that BM25 is the same formula as FTS5's (`index.pgsql`); themes and
 shown entities for filters and facets.
 
 A closed punkt is its title only here as everywhere: no body passage, decision, theme or entity
@@ -16,7 +16,8 @@ of it is written, whatever the source holds. A punkt is identified by a signatur
 closed flag and its passage ids, which SQLite never reuses); a punkt whose signature changed is
 deleted and written again, and when one that was open is now closed, the tables that held its body
 are rewritten (`VACUUM FULL`), so its old text leaves the primary's files and, by replay, the
-standbys'. Writes are batched with COPY in one transaction per publish.
+standbys'. Writes are batched with COPY in one transaction per publish; a publish that changes a
+small share of the punkter (`settings.pg_analyze_share`) leaves VACUUM and ANALYZE to autovacuum.
 """
 
 from __future__ import annotations
@@ -249,7 +250,7 @@ def publish(db: sqlite3.Connection, url: str, *, batch: int = 2000) -> PublishRe
                 conn.execute(f"VACUUM (FULL, ANALYZE) {table}")
             conn.execute("VACUUM (FULL) pg_statistic")  # statistics from before the purge
             conn.execute("CHECKPOINT")
-        elif gone or new:
+        elif len(gone) + len(new) > settings.pg_analyze_share * max(len(there), 1):
             conn.execute("VACUUM (ANALYZE) passages, punkt_terms, punkter")
     return report
 

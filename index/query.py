@@ -12,7 +12,6 @@ snippets and answers read this object; none of them reads the query's text again
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from index import lexical
 from index.filters import Filters
@@ -28,17 +27,13 @@ class ParsedQuery:
     words: tuple[QueryWord, ...]  # the subject's words with their index terms
     english: bool  # searched as English: read as English, and not every word a Danish word the archive holds
     filters: Filters  # validated, and every name in them one the archive holds
+    where: tuple[str, list]  # the filters as a WHERE clause over `punkter p` and its parameters
     #: The terms' document frequencies as this query's snapshot read them, each looked up once.
     vocabulary: lexical.Vocabulary = field(compare=False, repr=False)
-
-    @cached_property
-    def terms(self) -> list[str]:
-        """Every index term of the query's words, once, in order: what BM25 and snippets look for."""
-        return lexical.terms_of(list(self.words))
-
-    @cached_property
-    def corrections(self) -> dict[str, list[str]]:
-        return lexical.corrections_of(list(self.words))
+    #: Every index term of the words, once, in order: what BM25 and snippets look for.
+    terms: tuple[str, ...] = ()
+    #: Typed word -> the known words it was corrected to (shown as "Søgte også efter").
+    corrections: dict[str, list[str]] = field(default_factory=dict)
 
 
 def parse(
@@ -65,4 +60,5 @@ def parse(
         words = lexical.query_words(
             vocabulary, subject, expand=settings.query_expansion, official=settings.official_words, typed=typed
         )
-    return ParsedQuery(text, intent, tuple(words), english, filters, vocabulary)
+    terms, corrections = tuple(lexical.terms_of(words)), lexical.corrections_of(words)
+    return ParsedQuery(text, intent, tuple(words), english, filters, filters.sql(), vocabulary, terms, corrections)

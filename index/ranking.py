@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.lexical import QueryWord, Vocabulary, is_postgres, text_keys
+from index.lexical import QueryWord, Vocabulary, best_cover, is_postgres
 from index.store import in_list
 from nlp.e5 import MODEL_NAME, base_model_name, models_dir
 from nlp.errors import IndexMismatchError
@@ -163,15 +163,9 @@ def passage_cover(db: sqlite3.Connection, top: list[int], words: list[QueryWord]
     if not top or not words:
         return 0.0
     weights = word_weights(words, n_punkter)
-    best = 0.0
     texts = [text for (text,) in db.execute(f"SELECT text FROM passages WHERE punkt IN ({in_list(top)})")]
-    for keys in text_keys(texts):
-        held = 0.0
-        for weight, word in zip(weights, words, strict=True):
-            if any(keys.holds(t) for t in word.whole):  # as itself or as a compound's head
-                held += weight
-        best = max(best, held)
-    return best / weights.sum()
+    # Each word as itself or as a compound's head; one call, so the walk does not return per passage.
+    return best_cover(texts, [word.whole for word in words], weights) / weights.sum()
 
 
 def lead_cosines(passages: dict[int, list]) -> tuple[dict[int, float], dict[int, float]]:

@@ -171,9 +171,9 @@ class Searcher:
                 out[punkt] = c
         return out
 
-    def _dense_candidates(self, db, qvec: np.ndarray, filters: Filters) -> dict[int, float]:
-        """The dense side's first candidates under the filter (the Postgres searcher filters in SQL)."""
-        return self._dense(db, qvec, filters.punkt_mask(db))
+    def _dense_candidates(self, db, qvec: np.ndarray, parsed: ParsedQuery) -> dict[int, float]:
+        """The dense side's first candidates under the query's filter (the Postgres searcher filters in SQL)."""
+        return self._dense(db, qvec, parsed.filters.punkt_mask(db))
 
     def _passage_cosines(self, db: sqlite3.Connection, punkter: list[int], qvec: np.ndarray) -> dict[int, list]:
         """Cosines of every passage of the given punkter: punkt -> [(cos, passage id)], best first
@@ -297,8 +297,8 @@ class Searcher:
         """
         found = list(parsed.words)
         qvec = self.embedder.queries([parsed.intent.query])[0]
-        where, params = parsed.filters.sql()
-        dense_first = self._dense_candidates(db, qvec, parsed.filters)
+        where, params = parsed.where
+        dense_first = self._dense_candidates(db, qvec, parsed)
         lex = lexical.scores(parsed.vocabulary, parsed.terms, where, params, within=list(dense_first))
         top_lex = sorted(lex, key=lex.get, reverse=True)[: settings.candidates_per_side]
         top_dense = sorted(dense_first, key=dense_first.get, reverse=True)[: settings.candidates_per_side]

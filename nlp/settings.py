@@ -84,6 +84,16 @@ class Settings:
     #: passage (384 floats and the neighbour lists); once it no longer fits, pgvector builds it on
     #: disk, many times slower (1,000,000 passages at 1 GB: 671,000 in the graph after 18 min).
     pg_build_memory: str = "4GB"
+    #: A publish that changes more than this share of the punkter there analyses the tables itself;
+    #: a smaller one (a meeting, among thousands) leaves that to autovacuum, whose own threshold
+    #: this is (`autovacuum_analyze_scale_factor`): at 200,000 passages the explicit VACUUM ANALYZE
+    #: was 0.73 of the 1.69 s a 15-punkt meeting took to publish.
+    pg_analyze_share: float = 0.1
+    #: The share of this machine's memory a local PostgreSQL server (`referat db init`) takes for its
+    #: page cache (`shared_buffers`; PostgreSQL's own advice is a quarter). At its default of 128 MB
+    #: every HNSW search at 1,000,000 passages read the graph's pages through the OS, page by page:
+    #: p50 134-150 ms, p95 431-491 ms unfiltered, against 72-76 / 234-251 ms at 4 GB (one run, A/B).
+    pg_shared_buffers_share: float = 0.25
     max_query_chars: int = 500
     #: A query is a question, not a document: more words than this are refused (each NFKC-expanded
     #: word becomes several encoder tokens; 60 x U+FDFA once crashed the encoder).

@@ -115,6 +115,10 @@ def test_query_walk_runs(bench_home):
     assert number(figures, "modules") >= 5  # a search enters at least archive, search, query, lexical, ranking
     assert number(figures, "stops") >= number(figures, "modules") > 0
     assert number(figures, "returns") == number(figures, "stops") - number(figures, "modules")
+    # A module entered once per candidate or passage (the passage cover asking `lexical` for each
+    # passage's keys made 1,978 returns of 42) is a walk that grows with the archive.
+    assert number(figures, "candidates") > 20
+    assert number(figures, "most_entries") < number(figures, "candidates")
 
 
 def test_rerank_cost_runs(bench_home):

@@ -180,6 +180,23 @@ def test_bm25_statistics_are_kept_at_publish_and_counted_when_missing(published)
     assert kept and kept == counted
 
 
+def test_bm25_with_the_vocabularys_document_frequencies_is_bm25_counted(published):
+    """The search hands BM25 the document frequencies its vocabulary already read: the very same
+    scores as counting every posting again, a term no punkt holds included (it scores nothing)."""
+    from index import lexical, pgsql
+
+    terms = ["hjemlos", "pension", "budget", "zzqxintetsted"]
+    with psycopg.connect(published.primary_url, autocommit=True) as conn:
+        db = pgsql.PgConnection(conn)
+        vocabulary = lexical.Vocabulary(db)
+        df = [lexical.document_frequency(vocabulary, t) for t in terms]
+        assert df[-1] == 0 and all(df[:-1])
+        counted = pgsql.bm25(db, terms, "", [], 100)
+        given = pgsql.bm25(db, terms, "", [], 100, df=df)
+        assert counted and given == counted
+        assert pgsql.bm25(db, terms, "NOT p.closed", [], 100, df=df) == pgsql.bm25(db, terms, "NOT p.closed", [], 100)
+
+
 def test_bm25_among_given_punkter_is_the_same_on_both_engines(archive, published):
     """A query of only floor-IDF words is scored among the dense side's candidates (`within`): on
     both engines the same punkter with the same scores as unrestricted, only fewer of them."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from index.pgserver import LocalServer, dsn, free_port, process_alive
+from index.pgserver import LocalServer, dsn, free_port, process_alive, shared_buffers_mb
 from tests.index.pg_helpers import PG_USER, remove, require_postgres, server_base
 
 psycopg = require_postgres()
@@ -62,9 +62,12 @@ def test_primary_and_standby_stream_a_write_and_stop(base):
     assert done.returncode == 0, done.stderr
     assert dsn(primary_port) in done.stdout
 
+    cache_mb = "SELECT setting::bigint * 8192 / 1048576 FROM pg_settings WHERE name = 'shared_buffers'"
     with psycopg.connect(dsn(primary_port), autocommit=True) as conn:
         assert conn.execute("SELECT extname FROM pg_extension WHERE extname = 'vector'").fetchone() == ("vector",)
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
+        # A quarter of the machine's memory as the page cache, not PostgreSQL's 128 MB (settings).
+        assert conn.execute(cache_mb).fetchone()[0] == shared_buffers_mb() > 128
 
     done = _cli(
         "db",
@@ -96,6 +99,7 @@ def test_primary_and_standby_stream_a_write_and_stop(base):
                     break
             time.sleep(0.1)
         assert seen == (marker,)
+        assert conn.execute(cache_mb).fetchone()[0] == shared_buffers_mb()
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
             conn.execute("INSERT INTO probe VALUES ('nej')")
 
