@@ -24,7 +24,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from index.pgsql import PgConnection, translate_sql
-from index.pgstore import PgStoreError, connect
+from index.pgstore import SCHEMA_VERSION, PgStoreError, connect, schema_version
 from index.search import Searcher
 from nlp.settings import settings
 
@@ -50,6 +50,14 @@ class PgSearchStore:
                 raw.close()
                 self._local.conn = None
                 raise PgStoreError("PostgreSQL-lageret er tomt: kør `referat db publish --store …` først")
+            version = schema_version(raw)
+            if version < SCHEMA_VERSION:
+                raw.close()
+                self._local.conn = None
+                raise PgStoreError(
+                    f"PostgreSQL-lageret har skema {version}, søgningen kræver {SCHEMA_VERSION}: "
+                    "kør `referat db publish --store …`, som opgraderer det"
+                )
         return conn
 
     @contextmanager

@@ -98,8 +98,9 @@ def bm25(
     and, given `within`, are among those (`index.lexical.scores` says when).
     `df`, the terms' document frequencies in this snapshot as the query's vocabulary has them, spares
     counting every posting of each term once more (a common term's list is the bulk of the work);
-    without it they are counted here. The collection's size and mean length come from the last
-    publish (`bm25_stats`), counted here only for a store published before they were kept."""
+    without it they are counted here. Each posting carries its punkt's length (`punkt_terms.len`):
+    no join. The collection's size and mean length come from the last publish (`bm25_stats`),
+    counted here only for a store published before they were kept."""
     join = f"JOIN punkter p ON p.id = t.punkt AND {translate_sql(where)}" if where else ""
     among = " AND t.punkt = ANY(%s)" if within is not None else ""
     if df is None:
@@ -120,8 +121,8 @@ def bm25(
         df AS ({df_sql}),
         idf AS (SELECT term, CASE WHEN ln((n - hits + 0.5) / (hits + 0.5)) <= 0 THEN 1e-6
                                   ELSE ln((n - hits + 0.5) / (hits + 0.5)) END AS w FROM df, stats)
-        SELECT t.punkt, sum(idf.w * (t.tf * {K1 + 1}) / (t.tf + {K1} * (1 - {B} + {B} * l.len / stats.avgdl))) AS s
-        FROM punkt_terms t JOIN idf ON idf.term = t.term JOIN punkt_len l ON l.punkt = t.punkt {join}
+        SELECT t.punkt, sum(idf.w * (t.tf * {K1 + 1}) / (t.tf + {K1} * (1 - {B} + {B} * t.len / stats.avgdl))) AS s
+        FROM punkt_terms t JOIN idf ON idf.term = t.term {join}
         CROSS JOIN stats
         WHERE t.term = ANY(%s){among}
         GROUP BY t.punkt ORDER BY s DESC, t.punkt LIMIT %s"""

@@ -65,6 +65,9 @@ def test_publish_keeps_keys_terms_and_closed_titles(fresh, tmp_path):
     # The terms FTS5 holds, counted per punkt: the same lengths BM25 normalises by.
     for pid, terms in store.db.execute("SELECT rowid, terms FROM punkt_terms"):
         assert _rows(fresh.primary_url, "SELECT len FROM punkt_len WHERE punkt = %s", (pid,)) == [(len(terms.split()),)]
+        # ... and beside each of its term rows, where BM25 reads it without a join.
+        lengths = _rows(fresh.primary_url, "SELECT DISTINCT len FROM punkt_terms WHERE punkt = %s", (pid,))
+        assert lengths == [(len(terms.split()),)]
     closed = store.resolve_punkt("odense/beskaeftigelses-og-socialudvalget/2025-11-25/4")
     sections = _rows(fresh.primary_url, "SELECT section FROM passages WHERE punkt = %s", (closed,))
     assert sections == [("Titel",)]
@@ -72,6 +75,28 @@ def test_publish_keeps_keys_terms_and_closed_titles(fresh, tmp_path):
 
     again = pgstore.publish(store.db, fresh.primary_url)
     assert (again.added, again.removed) == (0, 0)  # nothing changed: nothing written
+
+
+def test_a_store_of_the_older_schema_is_refused_to_readers_and_upgraded_by_a_publish(fresh, tmp_path):
+    """A store published before the term rows carried their punkt's length (schema 1): a search
+    says in Danish to publish, and the next publish brings it up to date, lengths filled in."""
+    from index.pgsearch import PgSearchStore
+    from index.pgstore import PgStoreError
+
+    store = Store(tmp_path / "referat.sqlite")
+    ingest_paths(store, [odense_file("2025-11-25")])
+    pgstore.publish(store.db, fresh.primary_url)
+    want = _rows(fresh.primary_url, "SELECT term, punkt, len FROM punkt_terms ORDER BY term, punkt")
+    with psycopg.connect(fresh.primary_url, autocommit=True) as conn:  # as schema 1 left it
+        conn.execute("ALTER TABLE punkt_terms DROP COLUMN len")
+        conn.execute("DELETE FROM meta WHERE key = 'schema'")
+    with pytest.raises(PgStoreError, match="skema 1.*referat db publish"):
+        PgSearchStore(fresh.primary_url)
+    report = pgstore.publish(store.db, fresh.primary_url)
+    assert (report.added, report.removed) == (0, 0)
+    assert _rows(fresh.primary_url, "SELECT term, punkt, len FROM punkt_terms ORDER BY term, punkt") == want
+    assert _rows(fresh.primary_url, "SELECT value FROM meta WHERE key = 'schema'") == [(str(pgstore.SCHEMA_VERSION),)]
+    PgSearchStore(fresh.primary_url).close()
 
 
 def _holds_secret(url: str) -> list:
