@@ -7,8 +7,8 @@ of hot standbys serve readers by streaming replication, with MVCC instead of gen
 The schema keeps the SQLite store's concepts and integer keys (a passage, punkt or meeting has the
 same id on both engines): meetings; punkter with their filter columns; passages with their e5
 vector in `vector(N)` and an HNSW index (inner product, as FAISS); the punkt's Danish index terms as the SQLite side
-wrote them (`nlp.analysis`, stored in FTS5's `punkt_terms`) as rows (term, punkt, tf) with each
-punkt's length in terms, so that BM25 is the same formula as FTS5's (`index.pgsql`); themes and
+wrote them (`nlp.analysis`, stored in FTS5's `punkt_terms`) as rows (term, punkt, tf, and the
+punkt's length in terms beside each), so that BM25 is the same formula as FTS5's (`index.pgsql`); themes and
 shown entities for filters and facets.
 
 A closed punkt is its title only here as everywhere: no body passage, decision, theme or entity
