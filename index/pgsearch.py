@@ -45,20 +45,25 @@ class PgSearchStore:
         if conn is None or conn.conn.closed:
             raw = connect(self.url, autocommit=True)
             conn = self._local.conn = PgConnection(raw)
-            found = raw.execute("SELECT to_regclass('punkt_terms') IS NOT NULL").fetchone()[0]
-            if not found:
+            refused = self._unusable(raw)
+            if refused:
                 raw.close()
                 self._local.conn = None
-                raise PgStoreError("PostgreSQL-lageret er tomt: kør `referat db publish --store …` først")
-            version = schema_version(raw)
-            if version < SCHEMA_VERSION:
-                raw.close()
-                self._local.conn = None
-                raise PgStoreError(
-                    f"PostgreSQL-lageret har skema {version}, søgningen kræver {SCHEMA_VERSION}: "
-                    "kør `referat db publish --store …`, som opgraderer det"
-                )
+                raise PgStoreError(refused)
         return conn
+
+    @staticmethod
+    def _unusable(raw) -> str | None:
+        """Why this store cannot be searched (empty, or an older schema), in Danish; None when it can."""
+        if not raw.execute("SELECT to_regclass('punkt_terms') IS NOT NULL").fetchone()[0]:
+            return "PostgreSQL-lageret er tomt: kør `referat db publish --store …` først"
+        version = schema_version(raw)
+        if version < SCHEMA_VERSION:
+            return (
+                f"PostgreSQL-lageret har skema {version}, søgningen kræver {SCHEMA_VERSION}: "
+                "kør `referat db publish --store …`, som opgraderer det"
+            )
+        return None
 
     @contextmanager
     def snapshot(self) -> Iterator[PgConnection]:

@@ -366,12 +366,12 @@ def _copy_punkter(conn, db: sqlite3.Connection, ids: list[int], signatures: dict
             copy.write_row((r["id"], r["punkt"], r["ordinal"], r["section"], r["text"], vector))
             written += 1
     terms = db.execute(f"SELECT rowid, terms FROM punkt_terms WHERE rowid IN ({marks})").fetchall()
-    lengths = {int(r[0]): sum(term_counts(r[1]).values()) for r in terms}
+    # A closed punkt's terms are its title's (the SQLite side writes no more); kept as written.
+    counts = {int(pid): term_counts(text) for pid, text in terms}  # each punkt's text counted once
+    lengths = {pid: sum(c.values()) for pid, c in counts.items()}
     with cur.copy("COPY punkt_terms (term, punkt, tf, len) FROM STDIN") as copy:
-        for r in terms:
-            pid = int(r[0])
-            # A closed punkt's terms are its title's (the SQLite side writes no more); kept as written.
-            for term, tf in term_counts(r[1]).items():
+        for pid, c in counts.items():
+            for term, tf in c.items():
                 copy.write_row((term, pid, tf, lengths[pid]))
     with cur.copy("COPY punkt_len (punkt, len) FROM STDIN") as copy:
         for pid, length in lengths.items():
