@@ -72,7 +72,7 @@ CREATE INDEX IF NOT EXISTS passages_punkt ON passages(punkt);
 CREATE TABLE IF NOT EXISTS punkt_terms (
     term text NOT NULL, punkt bigint NOT NULL REFERENCES punkter(id) ON DELETE CASCADE, tf integer NOT NULL,
     len integer NOT NULL,  -- the punkt's length in terms (punkt_len), beside each posting for BM25
-    PRIMARY KEY (term, punkt)
+    CONSTRAINT punkt_terms_pkey PRIMARY KEY (term, punkt) INCLUDE (tf, len)  -- BM25 reads the index only
 );
 CREATE INDEX IF NOT EXISTS punkt_terms_punkt ON punkt_terms(punkt);
 CREATE INDEX IF NOT EXISTS punkt_terms_pattern ON punkt_terms(term text_pattern_ops);
@@ -165,8 +165,11 @@ def _sqlite_dim(db: sqlite3.Connection) -> int:
 #: The schema's version (meta `schema`): 2 keeps each punkt's length beside its term rows, so that
 #: BM25 joins nothing (at 1,000,000 passages the join to `punkt_len` was one index lookup a posting,
 #: ~300 of a common query's 775 ms: the term column keeps no statistics, so the planner cannot
-#: know a term has 100,000 postings and loops). A store of version 1 is brought up by `migrate`.
-SCHEMA_VERSION = 2
+#: know a term has 100,000 postings and loops); 3 carries tf and length in the term index itself, so
+#: that BM25 reads a term's postings from the index alone, in order, where it fetched each from the
+#: table (a term's rows lie among every punkt's: one table page a posting). Older stores are
+#: brought up by `migrate`.
+SCHEMA_VERSION = 3
 
 
 def ensure_schema(conn, dim: int) -> None:
@@ -203,14 +206,22 @@ def schema_version(conn) -> int:
 
 def migrate(conn) -> None:
     """Bring a store of an older schema up to `SCHEMA_VERSION`, in one transaction (readers see the
-    old tables until it commits, then the new)."""
+    old tables until it commits, then the new; rebuilding the term index holds them back meanwhile:
+    3 s at 1,000,000 passages)."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(2207)")
-        if schema_version(conn) >= SCHEMA_VERSION:
+        version = schema_version(conn)
+        if version >= SCHEMA_VERSION:
             return
-        conn.execute("ALTER TABLE punkt_terms ADD COLUMN IF NOT EXISTS len integer")
-        conn.execute("UPDATE punkt_terms t SET len = l.len FROM punkt_len l WHERE l.punkt = t.punkt")
-        conn.execute("ALTER TABLE punkt_terms ALTER COLUMN len SET NOT NULL")
+        if version < 2:
+            conn.execute("ALTER TABLE punkt_terms ADD COLUMN IF NOT EXISTS len integer")
+            conn.execute("UPDATE punkt_terms t SET len = l.len FROM punkt_len l WHERE l.punkt = t.punkt")
+            conn.execute("ALTER TABLE punkt_terms ALTER COLUMN len SET NOT NULL")
+        if version < 3:
+            conn.execute(
+                "ALTER TABLE punkt_terms DROP CONSTRAINT punkt_terms_pkey, "
+                "ADD CONSTRAINT punkt_terms_pkey PRIMARY KEY (term, punkt) INCLUDE (tf, len)"
+            )
         conn.execute(
             "INSERT INTO meta VALUES ('schema', %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (str(SCHEMA_VERSION),),

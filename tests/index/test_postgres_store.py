@@ -77,26 +77,73 @@ def test_publish_keeps_keys_terms_and_closed_titles(fresh, tmp_path):
     assert (again.added, again.removed) == (0, 0)  # nothing changed: nothing written
 
 
-def test_a_store_of_the_older_schema_is_refused_to_readers_and_upgraded_by_a_publish(fresh, tmp_path):
-    """A store published before the term rows carried their punkt's length (schema 1): a search
-    says in Danish to publish, and the next publish brings it up to date, lengths filled in."""
+#: How each older schema left the term rows: 1 without the punkt's length, 2 with it, but with a term
+#: index that holds no tf or length (so BM25 fetched every posting from the table).
+OLDER_SCHEMAS = {
+    1: (
+        "ALTER TABLE punkt_terms DROP CONSTRAINT punkt_terms_pkey",
+        "ALTER TABLE punkt_terms DROP COLUMN len",
+        "ALTER TABLE punkt_terms ADD CONSTRAINT punkt_terms_pkey PRIMARY KEY (term, punkt)",
+        "DELETE FROM meta WHERE key = 'schema'",
+    ),
+    2: (
+        "ALTER TABLE punkt_terms DROP CONSTRAINT punkt_terms_pkey",
+        "ALTER TABLE punkt_terms ADD CONSTRAINT punkt_terms_pkey PRIMARY KEY (term, punkt)",
+        "UPDATE meta SET value = '2' WHERE key = 'schema'",
+    ),
+}
+
+
+def _term_index(url: str) -> str:
+    return _rows(url, "SELECT pg_get_indexdef('punkt_terms_pkey'::regclass)")[0][0]
+
+
+@pytest.mark.parametrize("version", sorted(OLDER_SCHEMAS))
+def test_a_store_of_an_older_schema_is_refused_to_readers_and_upgraded_by_a_publish(fresh, tmp_path, version):
+    """A store published by an older Referat: a search says in Danish to publish, and the next
+    publish brings it up to date: lengths filled in, the term index carrying tf and length."""
     from index.pgsearch import PgSearchStore
     from index.pgstore import PgStoreError
 
     store = Store(tmp_path / "referat.sqlite")
     ingest_paths(store, [odense_file("2025-11-25")])
     pgstore.publish(store.db, fresh.primary_url)
-    want = _rows(fresh.primary_url, "SELECT term, punkt, len FROM punkt_terms ORDER BY term, punkt")
-    with psycopg.connect(fresh.primary_url, autocommit=True) as conn:  # as schema 1 left it
-        conn.execute("ALTER TABLE punkt_terms DROP COLUMN len")
-        conn.execute("DELETE FROM meta WHERE key = 'schema'")
-    with pytest.raises(PgStoreError, match="skema 1.*referat db publish"):
+    want = _rows(fresh.primary_url, "SELECT term, punkt, tf, len FROM punkt_terms ORDER BY term, punkt")
+    with psycopg.connect(fresh.primary_url, autocommit=True) as conn:  # as that schema left it
+        for sql in OLDER_SCHEMAS[version]:
+            conn.execute(sql)
+    assert "INCLUDE" not in _term_index(fresh.primary_url)
+    with pytest.raises(PgStoreError, match=f"skema {version}.*referat db publish"):
         PgSearchStore(fresh.primary_url)
     report = pgstore.publish(store.db, fresh.primary_url)
     assert (report.added, report.removed) == (0, 0)
-    assert _rows(fresh.primary_url, "SELECT term, punkt, len FROM punkt_terms ORDER BY term, punkt") == want
+    assert _rows(fresh.primary_url, "SELECT term, punkt, tf, len FROM punkt_terms ORDER BY term, punkt") == want
     assert _rows(fresh.primary_url, "SELECT value FROM meta WHERE key = 'schema'") == [(str(pgstore.SCHEMA_VERSION),)]
+    assert _term_index(fresh.primary_url).endswith("(term, punkt) INCLUDE (tf, len)")
     PgSearchStore(fresh.primary_url).close()
+
+
+def test_bm25_reads_a_terms_postings_from_the_index_alone(fresh, tmp_path):
+    """The term index carries tf and the punkt's length: BM25's scan of a term's postings is an
+    index-only scan (no table page fetched a posting). The planner is told not to scan the small
+    test table whole, which it would rightly prefer here."""
+    from index import pgsql
+
+    store = Store(tmp_path / "referat.sqlite")
+    ingest_paths(store, [odense_file("2025-11-25")])
+    pgstore.publish(store.db, fresh.primary_url)
+    with psycopg.connect(fresh.primary_url, autocommit=True) as conn:
+        conn.execute("SET enable_seqscan = off")
+        conn.execute("SET enable_bitmapscan = off")
+        db = pgsql.PgConnection(conn)
+        plans = []
+        native = db.native
+        db.native = lambda sql, params=(): (
+            plans.extend(r[0] for r in conn.execute("EXPLAIN " + sql, params)) or native(sql, params)
+        )
+        assert pgsql.bm25(db, ["borger", "udvalg"], "", [], 10, None, [3, 5])
+    scans = [line for line in plans if "punkt_terms t" in line or "on punkt_terms" in line]
+    assert scans and all("Index Only Scan using punkt_terms_pkey" in line for line in scans), plans
 
 
 def _holds_secret(url: str) -> list:
