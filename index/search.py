@@ -183,10 +183,12 @@ class Searcher:
         if not punkter or self.view is None:
             return out
         cos, pids = self.view.punkt_cosines(qvec, punkter)
-        order = np.lexsort((pids, -cos))
-        punkt_of = self.view.passage_punkt[pids[order]].tolist()
-        for c, pid, punkt in zip(cos[order].tolist(), pids[order].tolist(), punkt_of, strict=True):
-            out[punkt].append((c, pid))
+        punkt_of = self.view.passage_punkt[pids]
+        order = np.lexsort((pids, -cos, punkt_of))  # grouped by punkt, each group best first
+        punkt_of, cos_list, pid_list = punkt_of[order], cos[order].tolist(), pids[order].tolist()
+        starts = np.flatnonzero(np.r_[True, punkt_of[1:] != punkt_of[:-1]]).tolist()
+        for a, b in zip(starts, [*starts[1:], len(pid_list)], strict=True):
+            out[int(punkt_of[a])] = list(zip(cos_list[a:b], pid_list[a:b], strict=True))
         return out
 
     @staticmethod
