@@ -3,7 +3,9 @@
 Starts a local primary (index/pgserver.py; as `--pg-user` when run as root), publishes the SQLite
 store into it and measures, in name=value lines:
 - `pg_publish_s`: the COPY of every punkt, passage and term, with the HNSW index built as rows arrive;
-- `pg_add_one_meeting_s`: publishing the one real meeting `scale.py` added (a delta publish);
+- `pg_add_one_meeting_s`: the one real meeting `scale.py` added, its SQLite ingest and its delta
+  publish; `pg_add_one_meeting_empty_s` the same meeting ingested into an empty home and published
+  into an empty database, and `pg_add_one_meeting_growth` the ratio of the two;
 - `pg_latency_p50_ms`/`pg_latency_p95_ms` of the full search (the shared Searcher over Postgres:
   BM25 over the term rows, pgvector HNSW with iterative scan, features, ranker, snippets, facets)
   on one connection, unfiltered and with the same selective filter as the SQLite side;
@@ -39,6 +41,23 @@ class PgBench:
         started = time.perf_counter()
         report = pgstore.publish(self.store.db, self.url)
         return {"s": time.perf_counter() - started, **report.to_dict()}
+
+    def publish_into_empty(self, home: Path) -> float:
+        """Seconds to publish `home`'s store into a new, empty database on the same server: what a
+        delta publish into the large store is compared to."""
+        from index import pgstore
+        from index.pgserver import dsn
+        from index.store import Store
+
+        self.server.psql("CREATE DATABASE referat_empty", database="postgres")
+        self.server.psql("CREATE EXTENSION vector", database="referat_empty")
+        store = Store(home / "referat.sqlite")
+        try:
+            started = time.perf_counter()
+            pgstore.publish(store.db, dsn(self.server.port(), database="referat_empty"))
+            return time.perf_counter() - started
+        finally:
+            store.close()
 
     def size_mb(self) -> int:
         return int(self.server.psql("SELECT pg_database_size('referat') / 1048576"))

@@ -10,6 +10,8 @@ types, decisions) and clustered unit vectors, then measures, each in its own pro
 - `build_s`, `peak_rss_mb`: one index generation from the store (IVF at this size);
 - `add_one_meeting_s`: `Archive.ingest` of one real 15-punkt meeting into that archive (read,
   passages, embedding, store, index update as a delta generation), with its parts;
+  `add_one_meeting_empty_s` the same meeting into an empty archive, and `add_one_meeting_growth`
+  the ratio of the two (what in an update grows with the archive);
 - `latency_p50_ms`/`latency_p95_ms` of the full search (BM25 in FTS5, dense, fusion, snippets,
   facets) on one thread, without and with a selective filter (one committee, one year); the query
   vector is given (bench/search.py measures query embedding, ~20-50 ms on two cores);
@@ -285,8 +287,13 @@ def main() -> None:
         for k, v in run(job_build, str(home), model).items():
             print(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}")
         if Path(args.meeting).exists():
-            for k, v in run(job_add_meeting, str(home), args.meeting).items():
+            added = run(job_add_meeting, str(home), args.meeting)
+            for k, v in added.items():
                 print(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}")
+            with tempfile.TemporaryDirectory() as empty:
+                alone = run(job_add_meeting, empty, args.meeting)
+            print(f"add_one_meeting_empty_s={alone['add_one_meeting_s']:.2f}")
+            print(f"add_one_meeting_growth={added['add_one_meeting_s'] / alone['add_one_meeting_s']:.2f}")
         else:
             print("add_one_meeting_s=not-measured (meeting file missing)")
         result = run(job_search, str(home), args.queries)
@@ -323,6 +330,12 @@ def main_postgres(args) -> None:
                 print(f"add_one_meeting_sqlite_s={added['add_one_meeting_s']:.2f}")
                 print(f"pg_publish_one_meeting_s={delta['s']:.2f} pg_added_punkter={delta['added']}")
                 print(f"pg_add_one_meeting_s={added['add_one_meeting_s'] + delta['s']:.2f}")
+                with tempfile.TemporaryDirectory() as empty:  # the same meeting into empty archives
+                    alone = run(job_add_meeting, empty, args.meeting)
+                    alone_publish = bench.publish_into_empty(Path(empty))
+                alone_s = alone["add_one_meeting_s"] + alone_publish
+                print(f"pg_add_one_meeting_empty_s={alone_s:.2f} pg_publish_one_meeting_empty_s={alone_publish:.2f}")
+                print(f"pg_add_one_meeting_growth={(added['add_one_meeting_s'] + delta['s']) / alone_s:.2f}")
             else:
                 print("pg_add_one_meeting_s=not-measured (meeting file missing)")
             qs, texts = synthetic_queries(args.queries)

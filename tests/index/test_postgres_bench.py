@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_scale_bench_on_postgres_runs(tmp_path):
+def test_scale_bench_on_postgres_runs():
+    """With the real meeting added, into the archive and into an empty one (the growth figure)."""
     argv = [
         sys.executable,
         str(ROOT / "bench" / "scale.py"),
@@ -27,7 +28,6 @@ def test_scale_bench_on_postgres_runs(tmp_path):
         "--queries",
         "3",
     ]
-    argv += ["--meeting", str(tmp_path / "ingen.json")]
     done = subprocess.run(
         argv, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)}
     )
@@ -36,3 +36,6 @@ def test_scale_bench_on_postgres_runs(tmp_path):
     for name in ("pg_publish_s", "pg_latency_p95_ms", "pg_filtered_latency_p95_ms", "pg_recall_at_10"):
         assert name in figures, done.stdout
     assert float(figures["pg_recall_at_10"]) > 0
+    assert figures["pg_added_punkter"] == "15"
+    assert float(figures["pg_add_one_meeting_empty_s"]) > float(figures["pg_publish_one_meeting_empty_s"]) > 0
+    assert float(figures["pg_add_one_meeting_growth"]) > 0
