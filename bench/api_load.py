@@ -6,11 +6,13 @@ Starts the app on 127.0.0.1 (a free port) over the given home (default: the samp
 needed), then runs the clients with a mix of searches, punkt pages and meeting lists. Prints
 `rps=`, `p50_ms=`, `p95_ms=`, `p99_ms=`, `errors=`. Traffic never leaves the machine.
 `--unique` makes every search a new query (no query-vector cache hits): the worst case.
-`--postgres` runs the same load three times in one run: against the home's SQLite + FAISS, then,
-with the home published into a local PostgreSQL primary and a streaming standby on loopback
-(index/pgserver.py, as `REFERAT_PG_USER`/referatpg when root), against the primary alone and against
-the multi-host address that reads from the standby (figures prefixed `sqlite_`, `pg_primary_`,
-`pg_standby_`).
+`--postgres` runs the same load three times in one run, each against a real `referat serve`
+process over a copy of the home: its SQLite + FAISS, then, with it published into a local
+PostgreSQL primary and a streaming standby on loopback (index/pgserver.py, as
+`REFERAT_PG_USER`/referatpg when root), the primary alone and the multi-host address that reads
+from the standby (figures prefixed `sqlite_`, `pg_primary_`, `pg_standby_`); with
+`--ingest-during FOLDER`, the folder is ingested and published to the primary while the clients
+search the standby (`pg_standby_ingest_s=`, `pg_standby_ingest_exit=`).
 `--ingest-during FOLDER` runs `referat ingest FOLDER` into the same home in another process while
 the clients run (the server picks up the new index generation between requests); it prints
 `ingest_s=` and the ingest's exit status, and the load figures cover the whole run.
@@ -23,9 +25,11 @@ import asyncio
 import random
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,8 +130,6 @@ def main() -> None:
     base, server = (args.url.rstrip("/"), None) if args.url else start_server(args.home)
     ingest = None
     if args.ingest_during:
-        import subprocess
-
         ingest = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "ingest", args.ingest_during, "--home", args.home, "--no-enrich"],
             cwd=ROOT,
@@ -157,28 +159,73 @@ def report(prefix: str, latencies: list[float], errors: list[str], elapsed: floa
     print(f"{prefix}errors={len(errors)}")
 
 
+def serve_process(home: str, store_url: str | None = None) -> tuple[str, subprocess.Popen]:
+    """A real `referat serve` on a free loopback port, so that the clients are another process, as
+    real clients are (in one process they would share its interpreter lock with the server). Its
+    output goes to `serve.log` beside the home (a pipe nobody reads would fill and stop it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    argv = [sys.executable, "-m", "api.cli", "serve", "--home", home, "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--store", store_url] if store_url else []
+    log_path = Path(home).parent / "serve.log"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        if proc.poll() is not None:
+            tail = log_path.read_text(encoding="utf-8", errors="replace")[-1000:]
+            raise SystemExit(f"referat serve stopped ({proc.returncode}): {tail}")
+        try:
+            urllib.request.urlopen(base + "/health", timeout=1)
+            return base, proc
+        except OSError:
+            time.sleep(0.5)
+    proc.terminate()
+    proc.wait(30)
+    raise SystemExit("referat serve did not answer in 120 s")
+
+
 def main_postgres(args) -> None:
-    """The same load on the embedded store, a Postgres primary alone, and primary + standby."""
+    """The same load on the embedded store, a Postgres primary alone, and primary + standby, each
+    served by a real `referat serve`; with `--ingest-during`, the folder is ingested into a copy of
+    the home and published to the primary while the clients search the standby."""
+    import shutil
+    import tempfile
+
     from index import pgstore
     from index.archive import Archive
     from index.pgserver import LocalCluster
 
-    home = Archive(args.home)
-    if not home.store.meetings():
-        home.ingest([ROOT / "data" / "sample"])
-    with LocalCluster(standby=False, prefix="referat-pg-load-") as nodes:
-        pgstore.publish(home.store.db, nodes.primary_url)
-        nodes.add_standby()
-        runs = {"sqlite_": None, "pg_primary_": nodes.primary_url, "pg_standby_": nodes.routed_url()}
-        print(f"clients={args.clients}")
-        for prefix, url in runs.items():
-            base, server = start_server(args.home, url)
-            try:
-                started = time.perf_counter()
-                latencies, errors = asyncio.run(run(base, args.clients, args.seconds, args.unique))
-                report(prefix, latencies, errors, time.perf_counter() - started)
-            finally:
-                server.should_exit = True
+    with tempfile.TemporaryDirectory(prefix="referat-load-") as tmp:
+        home = str(Path(tmp) / "home")
+        shutil.copytree(args.home, home, ignore=shutil.ignore_patterns("*.lock"))
+        archive = Archive(home)
+        if not archive.store.meetings():
+            archive.ingest([ROOT / "data" / "sample"])
+        with LocalCluster(standby=False, prefix="referat-pg-load-") as nodes:
+            pgstore.publish(archive.store.db, nodes.primary_url)
+            nodes.add_standby()
+            runs = {"sqlite_": None, "pg_primary_": nodes.primary_url, "pg_standby_": nodes.routed_url()}
+            print(f"clients={args.clients}")
+            for prefix, url in runs.items():
+                base, server = serve_process(home, url)
+                ingest = None
+                if args.ingest_during and prefix == "pg_standby_":
+                    argv = ["-m", "api.cli", "ingest", args.ingest_during, "--home", home, "--no-enrich"]
+                    argv += ["--store", nodes.primary_url]
+                    ingest = subprocess.Popen([sys.executable, *argv], cwd=ROOT, stdout=subprocess.DEVNULL)
+                try:
+                    started = time.perf_counter()
+                    latencies, errors = asyncio.run(run(base, args.clients, args.seconds, args.unique))
+                    elapsed = time.perf_counter() - started
+                    if ingest is not None:
+                        print(f"{prefix}ingest_exit={ingest.wait()}")
+                        print(f"{prefix}ingest_s={time.perf_counter() - started:.1f}")
+                    report(prefix, latencies, errors, elapsed)
+                finally:
+                    server.terminate()
+                    server.wait(30)
 
 
 if __name__ == "__main__":

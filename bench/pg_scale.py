@@ -42,6 +42,12 @@ class PgBench:
         report = pgstore.publish(self.store.db, self.url)
         return {"s": time.perf_counter() - started, **report.to_dict()}
 
+    def checkpoint(self) -> float:
+        """Seconds for a CHECKPOINT: every dirty page written out."""
+        started = time.perf_counter()
+        self.server.psql("CHECKPOINT")
+        return time.perf_counter() - started
+
     def publish_into_empty(self, home: Path) -> float:
         """Seconds to publish `home`'s store into a new, empty database on the same server: what a
         delta publish into the large store is compared to."""

@@ -167,12 +167,20 @@ def test_bench_runs(script, args):
     assert figures, f"{script} printed no name=value figures"
 
 
-def test_api_load_runs_against_sqlite_a_primary_and_a_standby(bench_home):
+def test_api_load_runs_against_sqlite_a_primary_and_a_standby(bench_home, tmp_path):
+    """Each against a real `referat serve`; a new meeting ingested and published to the primary
+    while the clients search the standby."""
     from tests.index.pg_helpers import require_postgres
 
     require_postgres()
+    meeting = sorted(shared_path("corpus", "greve-firstagenda-more").glob("Byråd 2022-2025_2025-09-08T*.json"))[0]
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / meeting.name).write_bytes(meeting.read_bytes())
     args = ("--home", str(bench_home / "sample"), "--clients", "2", "--seconds", "1", "--postgres")
-    figures = run_bench("api_load.py", *args)
+    figures = run_bench("api_load.py", *args, "--ingest-during", str(folder))
     for prefix in ("sqlite_", "pg_primary_", "pg_standby_"):
         assert number(figures, f"{prefix}requests") > 0
         assert number(figures, f"{prefix}errors") == 0
+    assert number(figures, "pg_standby_ingest_exit") == 0
+    assert number(figures, "pg_standby_ingest_s") > 0
