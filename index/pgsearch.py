@@ -70,6 +70,9 @@ class PgSearchStore:
         db = self.db
         with db.conn.transaction():
             db.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            # Which publish this snapshot sees, read once for every cache that must follow it.
+            row = db.native("SELECT value FROM meta WHERE key = 'published'").fetchone()
+            db.published = row[0] if row else None
             yield db
 
     def close(self) -> None:
@@ -126,8 +129,7 @@ class PgSearcher(Searcher):
 
     def _fresh(self, db) -> None:
         """Forget the archive's names and punkt count when a publish has changed the store since."""
-        row = db.native("SELECT value FROM meta WHERE key = 'published'").fetchone()
-        published = row[0] if row else None
+        published = db.published  # as the snapshot read it (`PgSearchStore.snapshot`)
         if published != self._published:
             self._names_cache, self._count_cache, self._published = None, None, published
 
@@ -167,11 +169,12 @@ class PgSearcher(Searcher):
         if not punkter:
             return out
         rows = db.native(
-            "SELECT punkt, id, -(embedding <#> %s) AS c FROM passages WHERE punkt = ANY(%s) AND embedding IS NOT NULL",
+            "SELECT punkt, id, -(embedding <#> %s) AS c FROM passages WHERE punkt = ANY(%s) AND embedding IS NOT NULL "
+            "ORDER BY c DESC, id",
             (np.asarray(qvec, dtype=np.float32), punkter),
         )
-        for punkt, pid, c in sorted(rows, key=lambda r: (-r[2], r[1])):
-            out[int(punkt)].append((float(c), int(pid)))
+        for punkt, pid, c in rows:
+            out[punkt].append((c, pid))
         return out
 
     def similar(self, slug: str, limit: int = 5) -> list[dict]:

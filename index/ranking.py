@@ -124,12 +124,16 @@ def coverage(
     postgres = is_postgres(db)
     df = vocabulary.df if vocabulary is not None else None
 
-    def containing(terms) -> list[int]:
-        if postgres:  # a PostgreSQL store (index.pgsql): terms as rows
-            from index import pgsql
+    if postgres:  # a PostgreSQL store (index.pgsql): terms as rows, every word's asked at once
+        from index import pgsql
 
-            usable = [t for t in terms if t.isalnum()]
-            return [position[p] for p in pgsql.containing(db, usable, candidates)] if usable else []
+        asked = {t for w in words if w.status != "unknown" for t in (*w.terms, *(w.whole or ())) if t.isalnum()}
+        holders = pgsql.holders(db, sorted(asked), candidates)
+
+    def containing(terms) -> list[int]:
+        if postgres:
+            held_by = set().union(*(holders.get(t, ()) for t in terms if t.isalnum()))
+            return sorted(position[p] for p in held_by)
         usable = [t for t in terms if t.isalnum()]
         if not usable:
             return []
