@@ -130,12 +130,7 @@ def main() -> None:
     base, server = (args.url.rstrip("/"), None) if args.url else start_server(args.home)
     ingest = None
     if args.ingest_during:
-        ingest = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "ingest", args.ingest_during, "--home", args.home, "--no-enrich"],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        ingest = ingest_process(args.ingest_during, args.home)
     started = time.perf_counter()
     latencies, errors = asyncio.run(run(base, args.clients, args.seconds, args.unique))
     elapsed = time.perf_counter() - started
@@ -157,6 +152,14 @@ def report(prefix: str, latencies: list[float], errors: list[str], elapsed: floa
     print(f"{prefix}p95_ms={lat[int(0.95 * (len(lat) - 1))]:.1f}")
     print(f"{prefix}p99_ms={lat[int(0.99 * (len(lat) - 1))]:.1f}")
     print(f"{prefix}errors={len(errors)}")
+
+
+def ingest_process(folder: str, home: str, store_url: str | None = None) -> subprocess.Popen:
+    """`referat ingest FOLDER` into the home in another process (published to `store_url`, a
+    Postgres primary, when given); its exit status tells how it went."""
+    argv = [sys.executable, "-m", "api.cli", "ingest", folder, "--home", home, "--no-enrich"]
+    argv += ["--store", store_url] if store_url else []
+    return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def serve_process(home: str, store_url: str | None = None) -> tuple[str, subprocess.Popen]:
@@ -212,9 +215,7 @@ def main_postgres(args) -> None:
                 base, server = serve_process(home, url)
                 ingest = None
                 if args.ingest_during and prefix == "pg_standby_":
-                    argv = ["-m", "api.cli", "ingest", args.ingest_during, "--home", home, "--no-enrich"]
-                    argv += ["--store", nodes.primary_url]
-                    ingest = subprocess.Popen([sys.executable, *argv], cwd=ROOT, stdout=subprocess.DEVNULL)
+                    ingest = ingest_process(args.ingest_during, home, nodes.primary_url)
                 try:
                     started = time.perf_counter()
                     latencies, errors = asyncio.run(run(base, args.clients, args.seconds, args.unique))

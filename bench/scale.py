@@ -333,7 +333,8 @@ def main_postgres(args) -> None:
                 print(f"add_one_meeting_sqlite_s={added['add_one_meeting_s']:.2f}")
                 print(f"add_embed_s={added['add_embed_s']:.2f}")
                 print(f"pg_publish_one_meeting_s={delta['s']:.2f} pg_added_punkter={delta['added']}")
-                print(f"pg_add_one_meeting_s={added['add_one_meeting_s'] + delta['s']:.2f}")
+                whole = added["add_one_meeting_s"] + delta["s"]
+                print(f"pg_add_one_meeting_s={whole:.2f}")
                 with tempfile.TemporaryDirectory() as empty:  # the same meeting into empty archives
                     alone = run(job_add_meeting, empty, args.meeting)
                     alone_publish = bench.publish_into_empty(Path(empty))
@@ -341,7 +342,7 @@ def main_postgres(args) -> None:
                 print(f"pg_add_one_meeting_empty_s={alone_s:.2f} pg_publish_one_meeting_empty_s={alone_publish:.2f}")
                 print(f"add_one_meeting_sqlite_empty_s={alone['add_one_meeting_s']:.2f}")
                 print(f"add_embed_empty_s={alone['add_embed_s']:.2f}")
-                print(f"pg_add_one_meeting_growth={(added['add_one_meeting_s'] + delta['s']) / alone_s:.2f}")
+                print(f"pg_add_one_meeting_growth={whole / alone_s:.2f}")
             else:
                 print("pg_add_one_meeting_s=not-measured (meeting file missing)")
             qs, texts = synthetic_queries(args.queries)

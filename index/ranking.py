@@ -127,14 +127,13 @@ def coverage(
     if postgres:  # a PostgreSQL store (index.pgsql): terms as rows, every word's asked at once
         from index import pgsql
 
-        asked = {t for w in words if w.status != "unknown" for t in (*w.terms, *(w.whole or ())) if t.isalnum()}
+        asked = {t for w in words if w.status != "unknown" for t in (*w.terms, *w.whole) if t.isalnum()}
         holders = pgsql.holders(db, sorted(asked), candidates)
 
     def containing(terms) -> list[int]:
-        if postgres:
-            held_by = set().union(*(holders.get(t, ()) for t in terms if t.isalnum()))
-            return sorted(position[p] for p in held_by)
         usable = [t for t in terms if t.isalnum()]
+        if postgres:
+            return sorted({position[p] for t in usable for p in holders.get(t, ())})
         if not usable:
             return []
         postings = sum(df.get(t, 0) for t in usable) if df is not None else 0

@@ -138,9 +138,12 @@ def test_bm25_reads_a_terms_postings_from_the_index_alone(fresh, tmp_path):
         db = pgsql.PgConnection(conn)
         plans = []
         native = db.native
-        db.native = lambda sql, params=(): (
-            plans.extend(r[0] for r in conn.execute("EXPLAIN " + sql, params)) or native(sql, params)
-        )
+
+        def explained(sql, params=()):  # each statement's plan kept, then the statement run
+            plans.extend(r[0] for r in conn.execute("EXPLAIN " + sql, params))
+            return native(sql, params)
+
+        db.native = explained
         assert pgsql.bm25(db, ["borger", "udvalg"], "", [], 10, None, [3, 5])
     scans = [line for line in plans if "punkt_terms t" in line or "on punkt_terms" in line]
     assert scans and all("Index Only Scan using punkt_terms_pkey" in line for line in scans), plans
